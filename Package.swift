@@ -1,0 +1,28 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "charlstm",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "CharLSTM", targets: ["CharLSTM"]),
+        .executable(name: "charlstm", targets: ["charlstm"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The engine: text, math, model, training, sampling, checkpoints. No terminal code.
+        .target(name: "CharLSTM"),
+        // The command-line tool: one swift-argument-parser command per file, on top of the engine.
+        .executableTarget(
+            name: "charlstm",
+            dependencies: [
+                "CharLSTM",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "CharLSTMTests", dependencies: ["CharLSTM"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["charlstm", "CharLSTM"]),
+    ]
+)

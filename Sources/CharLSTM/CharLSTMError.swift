@@ -1,0 +1,51 @@
+/// Everything that can go wrong with a user's files or settings, each with a one-line explanation that names the
+/// file and what is wrong. The CLI prints ``description`` and exits non-zero; nothing in the engine traps on bad input.
+public enum CharLSTMError: Error, Equatable, CustomStringConvertible {
+    /// A file that should be read does not exist.
+    case fileNotFound(path: String)
+    /// A path that should be a regular file is a directory (or something else).
+    case notARegularFile(path: String)
+    /// The operating system refused to read or write a file.
+    case fileAccess(path: String, reason: String)
+    /// A corpus with no text in it.
+    case emptyFile(path: String)
+    /// A corpus that is not valid UTF-8; `byteOffset` is where the first bad sequence starts.
+    case invalidUTF8(path: String, byteOffset: Int)
+    /// A text too short for the batch layout asked for.
+    case textTooShort(path: String, detail: String)
+    /// Characters the model's vocabulary does not have.
+    case unknownCharacters(path: String, characters: [Unicode.Scalar])
+    /// A checkpoint that is truncated, corrupt, or not a charlstm checkpoint.
+    case invalidCheckpoint(path: String, reason: String)
+    /// A setting outside its meaningful range.
+    case invalidSetting(String)
+    /// A training run that cannot continue; `detail` says why and what to do.
+    case trainingFailed(String)
+
+    public var description: String {
+        switch self {
+        case .fileNotFound(let path):
+            return "\(path): no such file"
+        case .notARegularFile(let path):
+            return "\(path): is a directory or special file, not a regular file"
+        case .fileAccess(let path, let reason):
+            return "\(path): \(reason)"
+        case .emptyFile(let path):
+            return "\(path): the file is empty; a corpus needs text to learn from"
+        case .invalidUTF8(let path, let offset):
+            return "\(path): not valid UTF-8 (first bad byte at offset \(offset)); charlstm reads UTF-8 text only"
+        case .textTooShort(let path, let detail):
+            return "\(path): \(detail)"
+        case .unknownCharacters(let path, let characters):
+            let shown = characters.prefix(20).map { Vocabulary.printable($0) }.joined(separator: " ")
+            let more = characters.count > 20 ? " and \(characters.count - 20) more" : ""
+            return "\(path): \(characters.count) character(s) not in the model's vocabulary: \(shown)\(more)"
+        case .invalidCheckpoint(let path, let reason):
+            return "\(path): not a usable charlstm checkpoint: \(reason)"
+        case .invalidSetting(let message):
+            return message
+        case .trainingFailed(let detail):
+            return detail
+        }
+    }
+}

@@ -1,0 +1,57 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a file so that readers only ever see the old contents or the complete new contents.
+///
+/// The bytes go to a temporary file in the same folder, which is flushed to disk (`fsync`) and then renamed over
+/// the target; `rename` within one file system is atomic, and syncing the folder makes the rename itself durable.
+/// A crash or a full disk at any point leaves the previous file untouched (and at worst a stray temporary file).
+public enum AtomicFile {
+    /// Replaces `path` with `bytes`.
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        let folder = directory(of: path)
+        let temporary = "\(folder)/.\(baseName(of: path)).\(getpid()).tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw CharLSTMError.fileAccess(path: path, reason: "cannot write: \(FileBytes.systemMessage(errno))")
+        }
+        var failure: Int32 = 0
+        bytes.withUnsafeBytes { buffer in
+            var written = 0
+            while written < buffer.count {
+                let n = Glibc.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                written += n
+            }
+        }
+        if failure == 0 && fsync(descriptor) != 0 { failure = errno }
+        if close(descriptor) != 0 && failure == 0 { failure = errno }
+        if failure == 0 && rename(temporary, path) != 0 { failure = errno }
+        guard failure == 0 else {
+            unlink(temporary)
+            throw CharLSTMError.fileAccess(path: path, reason: "write failed (\(FileBytes.systemMessage(failure))); the previous file, if any, is unchanged")
+        }
+        let folderDescriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if folderDescriptor >= 0 {
+            fsync(folderDescriptor)
+            close(folderDescriptor)
+        }
+    }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    static func baseName(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+}

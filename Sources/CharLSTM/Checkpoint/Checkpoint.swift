@@ -1,0 +1,177 @@
+import Foundation
+
+/// A model, and optionally the state of the run that trained it, stored as one safetensors file.
+///
+/// Model tensors carry PyTorch's names and shapes, so `safetensors.torch.load_file` gives a state dict for
+/// `embed = nn.Embedding(V, E)`, `lstm = nn.LSTM(E, H, L, batch_first=True)`, `head = nn.Linear(H, V)` (after
+/// dropping the `train.` entries). Training state is kept in `train.`-prefixed tensors (Adam moments under
+/// `train.adam_m.`/`train.adam_v.` + the model tensor's name, carried state as `train.h`/`train.c`, each
+/// `L × B × H`) and in the `__metadata__` strings listed in ``MetadataKey``.
+public struct Checkpoint {
+    /// The version this code writes and the only one it reads.
+    public static let formatVersion = "1"
+
+    /// Keys of the header's `__metadata__`; every value is a string, most of them JSON.
+    public enum MetadataKey {
+        public static let format = "format"                 // "charlstm"
+        public static let formatVersion = "format_version"   // "1"
+        public static let vocabulary = "vocab"               // JSON array of one-character strings, ascending
+        public static let model = "model"                    // JSON ModelConfig
+        public static let options = "training_options"      // JSON TrainingOptions
+        public static let goal = "training_goal"             // JSON TrainingGoal
+        public static let progress = "training_progress"     // JSON TrainingProgress (step, epoch, cursor, rng…)
+        public static let corpus = "corpus"                  // JSON CorpusRecord
+    }
+
+    /// The file the checkpoint was read from.
+    public let path: String
+    public let model: CharLSTMModel
+    /// Present when the checkpoint can resume training.
+    public let training: TrainingSnapshot?
+
+    /// Reads and validates a checkpoint; any problem is a ``CharLSTMError/invalidCheckpoint(path:reason:)``.
+    public static func load(path: String) throws -> Checkpoint {
+        try decode(SafeTensorsFile(path: path))
+    }
+
+    /// Decodes a checkpoint from bytes in memory (for example a fuzzer's); `path` is used in messages.
+    public static func load(path: String, bytes: [UInt8]) throws -> Checkpoint {
+        try decode(SafeTensorsFile(path: path, bytes: bytes))
+    }
+
+    /// Writes `model` (and `training`, if given) to `path` atomically.
+    public static func write(model: CharLSTMModel, training: TrainingSnapshot? = nil, to path: String) throws {
+        try AtomicFile.write(encode(model: model, training: training), to: path)
+    }
+
+    /// The file's bytes.
+    public static func encode(model: CharLSTMModel, training: TrainingSnapshot?) -> [UInt8] {
+        var writer = SafeTensorsWriter()
+        let layout = model.layout
+        func addAll(prefix: String, from buffer: FloatBuffer) {
+            for entry in layout.entries {
+                writer.add(prefix + entry.name, shape: entry.shape,
+                           values: UnsafeBufferPointer(start: buffer.pointer + entry.offset, count: entry.count))
+            }
+        }
+        addAll(prefix: "", from: model.parameters)
+        var metadata = [
+            MetadataKey.format: "charlstm",
+            MetadataKey.formatVersion: formatVersion,
+            MetadataKey.vocabulary: "[" + model.vocabulary.characters.map { JSONText.quote(String($0)) }.joined(separator: ",") + "]",
+            MetadataKey.model: json(model.config),
+        ]
+        if let training {
+            addAll(prefix: "train.adam_m.", from: training.adamM)
+            addAll(prefix: "train.adam_v.", from: training.adamV)
+            let stateShape = [model.config.layers, training.options.batch, model.config.hidden]
+            writer.add("train.h", shape: stateShape, values: training.stateH)
+            writer.add("train.c", shape: stateShape, values: training.stateC)
+            metadata[MetadataKey.options] = json(training.options)
+            metadata[MetadataKey.goal] = json(training.goal)
+            metadata[MetadataKey.progress] = json(training.progress)
+            metadata[MetadataKey.corpus] = json(training.corpus)
+        }
+        return writer.bytes(metadata: metadata)
+    }
+
+    private static func decode(_ file: SafeTensorsFile) throws -> Checkpoint {
+        let path = file.path
+        func fail(_ reason: String) -> CharLSTMError { .invalidCheckpoint(path: path, reason: reason) }
+        let meta = file.metadata
+        guard meta[MetadataKey.format] == "charlstm" else {
+            throw fail("it is a safetensors file, but not one written by charlstm (no \"format\": \"charlstm\" metadata)")
+        }
+        guard meta[MetadataKey.formatVersion] == formatVersion else {
+            throw fail("format version \(meta[MetadataKey.formatVersion] ?? "(missing)") is not \(formatVersion), the one this charlstm reads")
+        }
+        let vocabulary = try decodeVocabulary(meta[MetadataKey.vocabulary], fail: fail)
+        let config: ModelConfig = try decodeJSON(meta[MetadataKey.model], key: MetadataKey.model, fail: fail)
+        do { try config.validate() } catch { throw fail("model settings are out of range: \(error)") }
+        guard config.vocabularySize == vocabulary.count else {
+            throw fail("the vocabulary has \(vocabulary.count) characters but the model settings say \(config.vocabularySize)")
+        }
+        let layout = ParameterLayout(config: config)
+        // Shapes are checked against the layout before anything is allocated from them.
+        func check(_ name: String, _ shape: [Int]) throws {
+            guard let info = file.tensors[name] else { throw fail("tensor \"\(name)\" is missing") }
+            guard info.dtype == "F32" else { throw fail("tensor \"\(name)\" is \(info.dtype), expected F32") }
+            guard info.shape == shape else { throw fail("tensor \"\(name)\" has shape \(info.shape), expected \(shape)") }
+        }
+        func readAll(prefix: String) throws -> FloatBuffer {
+            for entry in layout.entries { try check(prefix + entry.name, entry.shape) }
+            let buffer = FloatBuffer(count: layout.bufferCount)
+            for entry in layout.entries {
+                file.copyFloats(prefix + entry.name, into: buffer.pointer + entry.offset)
+                let values = UnsafeBufferPointer(start: buffer.pointer + entry.offset, count: entry.count)
+                guard values.allSatisfy({ $0.isFinite }) else { throw fail("tensor \"\(prefix + entry.name)\" contains NaN or infinite values") }
+            }
+            return buffer
+        }
+        let model = try CharLSTMModel(vocabulary: vocabulary, config: config, parameters: readAll(prefix: ""))
+
+        guard meta[MetadataKey.progress] != nil else {
+            return Checkpoint(path: path, model: model, training: nil)
+        }
+        let options: TrainingOptions = try decodeJSON(meta[MetadataKey.options], key: MetadataKey.options, fail: fail)
+        do { try options.validate() } catch { throw fail("training settings are out of range: \(error)") }
+        let goal: TrainingGoal = try decodeJSON(meta[MetadataKey.goal], key: MetadataKey.goal, fail: fail)
+        let progress: TrainingProgress = try decodeJSON(meta[MetadataKey.progress], key: MetadataKey.progress, fail: fail)
+        guard progress.step >= 0, progress.epoch >= 0, progress.cursor >= 0 else { throw fail("training progress has negative counters") }
+        let corpus: CorpusRecord = try decodeJSON(meta[MetadataKey.corpus], key: MetadataKey.corpus, fail: fail)
+        let stateShape = [config.layers, options.batch, config.hidden]
+        try check("train.h", stateShape)
+        try check("train.c", stateShape)
+        let snapshot = TrainingSnapshot(options: options, goal: goal, progress: progress, corpus: corpus,
+                                        adamM: try readAll(prefix: "train.adam_m."),
+                                        adamV: try readAll(prefix: "train.adam_v."),
+                                        stateH: file.floats("train.h"), stateC: file.floats("train.c"))
+        return Checkpoint(path: path, model: model, training: snapshot)
+    }
+
+    private static func decodeVocabulary(_ text: String?, fail: (String) -> CharLSTMError) throws -> Vocabulary {
+        guard let text, let data = text.data(using: .utf8),
+              let list = (try? JSONSerialization.jsonObject(with: data)) as? [Any] else {
+            throw fail("the vocabulary metadata is missing or is not a JSON array")
+        }
+        var characters: [Unicode.Scalar] = []
+        for item in list {
+            guard let string = item as? String, string.unicodeScalars.count == 1 else {
+                throw fail("the vocabulary holds an entry that is not exactly one character")
+            }
+            characters.append(string.unicodeScalars.first!)
+        }
+        do { return try Vocabulary(characters: characters) } catch { throw fail("the vocabulary is invalid: \(error)") }
+    }
+
+    private static func decodeJSON<T: Decodable>(_ text: String?, key: String, fail: (String) -> CharLSTMError) throws -> T {
+        guard let text else { throw fail("metadata \"\(key)\" is missing") }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do { return try decoder.decode(T.self, from: Data(text.utf8)) } catch {
+            throw fail("metadata \"\(key)\" is not valid (\(text.prefix(80)))")
+        }
+    }
+
+    private static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding plain value types cannot fail.
+        return String(decoding: try! encoder.encode(value), as: UTF8.self)
+    }
+}
+
+/// The state of a training run that a checkpoint stores next to the weights.
+public struct TrainingSnapshot {
+    public let options: TrainingOptions
+    public let goal: TrainingGoal
+    public let progress: TrainingProgress
+    public let corpus: CorpusRecord
+    /// Adam's moments, in the model's ``ParameterLayout``.
+    public let adamM: FloatBuffer
+    public let adamV: FloatBuffer
+    /// Carried `h` and `c`, `layers × batch × hidden`.
+    public let stateH: [Float]
+    public let stateC: [Float]
+}

@@ -1,0 +1,201 @@
+import Dispatch
+import Synchronization
+
+/// The engine's own SGEMM, used when no CBLAS library can be loaded.
+///
+/// GotoBLAS-style blocking: `op(B)` is packed `kc×nc` at a time into column panels `nr` wide, `op(A)` `mc×kc` at a
+/// time into row panels `mr` tall (with α folded in), and a register-tiled micro-kernel accumulates an `mr×nr` tile
+/// of `C` over a `kc` slice. Packing also absorbs the transposes, so one kernel serves all four cases. With several
+/// threads the larger of `m` and `n` is split into contiguous ranges, one per thread; each element of `C` is still
+/// summed by one thread in one fixed order, so results do not depend on the thread count.
+final class BuiltInGEMM: GEMMProvider, @unchecked Sendable {
+    static let mr = 4
+    static let nr = 16
+    static let kc = 256
+    static let mc = 128
+    static let nc = 1024
+    /// Below this many multiply-adds a product runs on one thread: waking others costs more than it saves.
+    static let parallelThreshold = 1 << 18
+
+    let backend = BLASBackend.builtIn
+    private let scratch = Mutex<[PackingScratch]>([PackingScratch()])
+
+    func setThreads(_ count: Int) {
+        // Packing space for every thread is allocated here, never inside a product.
+        scratch.withLock { pool in
+            while pool.count < count { pool.append(PackingScratch()) }
+        }
+    }
+
+    func gemm(
+        _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
+        _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+        _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
+        let pool = scratch.withLock { $0 }
+        let threads = min(BLAS.threads, pool.count)
+        let operands = Operands(transposeA: transposeA, transposeB: transposeB, k: k, alpha: alpha,
+                                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        if threads == 1 || m * n * k < Self.parallelThreshold {
+            operands.multiply(rows: 0..<m, columns: 0..<n, scratch: pool[0])
+            return
+        }
+        let splitColumns = n >= m
+        let length = splitColumns ? n : m
+        let quantum = splitColumns ? Self.nr : Self.mr
+        let parts = min(threads, (length + quantum - 1) / quantum)
+        let perPart = ((length + parts - 1) / parts + quantum - 1) / quantum * quantum
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let range = min(length, part * perPart)..<min(length, (part + 1) * perPart)
+            if range.isEmpty { return }
+            if splitColumns {
+                operands.multiply(rows: 0..<m, columns: range, scratch: pool[part])
+            } else {
+                operands.multiply(rows: range, columns: 0..<n, scratch: pool[part])
+            }
+        }
+    }
+}
+
+/// Per-thread packing buffers, sized for one block of each operand.
+final class PackingScratch: @unchecked Sendable {
+    let packedA = FloatBuffer(count: BuiltInGEMM.mc * BuiltInGEMM.kc)
+    let packedB = FloatBuffer(count: BuiltInGEMM.kc * BuiltInGEMM.nc)
+}
+
+/// The arguments of one product, and the blocked loop over a rectangle of `C`.
+private struct Operands: @unchecked Sendable {
+    let transposeA: Bool, transposeB: Bool
+    let k: Int
+    let alpha: Float
+    let a: UnsafePointer<Float>, lda: Int
+    let b: UnsafePointer<Float>, ldb: Int
+    let beta: Float
+    let c: UnsafeMutablePointer<Float>, ldc: Int
+
+    typealias G = BuiltInGEMM
+
+    func multiply(rows: Range<Int>, columns: Range<Int>, scratch: PackingScratch) {
+        scaleC(rows: rows, columns: columns)
+        if k == 0 || alpha == 0 { return }
+        var jc = columns.lowerBound
+        while jc < columns.upperBound {
+            let nb = min(G.nc, columns.upperBound - jc)
+            var pc = 0
+            while pc < k {
+                let kb = min(G.kc, k - pc)
+                packB(rows: pc, count: kb, columns: jc, width: nb, into: scratch.packedB.pointer)
+                var ic = rows.lowerBound
+                while ic < rows.upperBound {
+                    let mb = min(G.mc, rows.upperBound - ic)
+                    packA(rows: ic, count: mb, depth: pc, width: kb, into: scratch.packedA.pointer)
+                    var jr = 0
+                    while jr < nb {
+                        let bPanel = scratch.packedB.pointer + jr * kb
+                        var ir = 0
+                        while ir < mb {
+                            microKernel(depth: kb, aPanel: scratch.packedA.pointer + ir * kb, bPanel: bPanel,
+                                        c: c + (ic + ir) * ldc + jc + jr,
+                                        rows: min(G.mr, mb - ir), columns: min(G.nr, nb - jr))
+                            ir += G.mr
+                        }
+                        jr += G.nr
+                    }
+                    ic += mb
+                }
+                pc += kb
+            }
+            jc += nb
+        }
+    }
+
+    /// `C ← β·C` over the rectangle, before the products are added in.
+    private func scaleC(rows: Range<Int>, columns: Range<Int>) {
+        if beta == 1 { return }
+        for i in rows {
+            let row = c + i * ldc
+            for j in columns { row[j] = beta == 0 ? 0 : beta * row[j] }
+        }
+    }
+
+    /// Packs `α·op(A)[i0..<i0+count, p0..<p0+width]` as panels of `mr` rows, each stored depth-major
+    /// (`panel[p·mr + r]`), zero-padding the last panel.
+    private func packA(rows i0: Int, count: Int, depth p0: Int, width: Int, into out: UnsafeMutablePointer<Float>) {
+        var panelStart = 0
+        while panelStart < count {
+            let panel = out + panelStart * width
+            let live = min(G.mr, count - panelStart)
+            for p in 0..<width {
+                for r in 0..<G.mr {
+                    let i = i0 + panelStart + r
+                    let value: Float = r < live
+                        ? (transposeA ? a[(p0 + p) * lda + i] : a[i * lda + p0 + p]) : 0
+                    panel[p * G.mr + r] = alpha * value
+                }
+            }
+            panelStart += G.mr
+        }
+    }
+
+    /// Packs `op(B)[p0..<p0+count, j0..<j0+width]` as panels of `nr` columns, each stored depth-major
+    /// (`panel[p·nr + c]`), zero-padding the last panel.
+    private func packB(rows p0: Int, count: Int, columns j0: Int, width: Int, into out: UnsafeMutablePointer<Float>) {
+        var panelStart = 0
+        while panelStart < width {
+            let panel = out + panelStart * count
+            let live = min(G.nr, width - panelStart)
+            for p in 0..<count {
+                let destination = panel + p * G.nr
+                if !transposeB && live == G.nr {
+                    destination.update(from: b + (p0 + p) * ldb + j0 + panelStart, count: G.nr)
+                    continue
+                }
+                for col in 0..<G.nr {
+                    let j = j0 + panelStart + col
+                    destination[col] = col < live ? (transposeB ? b[j * ldb + p0 + p] : b[(p0 + p) * ldb + j]) : 0
+                }
+            }
+            panelStart += G.nr
+        }
+    }
+
+    /// `C[0..<rows, 0..<columns] += Ã·B̃` for one `mr×depth` panel of packed A and one `depth×nr` panel of packed B.
+    @inline(__always)
+    private func microKernel(depth: Int, aPanel: UnsafePointer<Float>, bPanel: UnsafePointer<Float>,
+                             c: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+        var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>(), c3 = SIMD16<Float>()
+        let bRaw = UnsafeRawPointer(bPanel)
+        for p in 0..<depth {
+            let bv = bRaw.loadUnaligned(fromByteOffset: p * 64, as: SIMD16<Float>.self)
+            let ap = aPanel + p * 4
+            c0 += bv * ap[0]
+            c1 += bv * ap[1]
+            c2 += bv * ap[2]
+            c3 += bv * ap[3]
+        }
+        if rows == G.mr && columns == G.nr {
+            addFullRow(c0, to: c)
+            addFullRow(c1, to: c + ldc)
+            addFullRow(c2, to: c + 2 * ldc)
+            addFullRow(c3, to: c + 3 * ldc)
+        } else {
+            // Edge tile: only the live part of the accumulators belongs to C.
+            addPartialRow(c0, to: c, columns: columns)
+            if rows > 1 { addPartialRow(c1, to: c + ldc, columns: columns) }
+            if rows > 2 { addPartialRow(c2, to: c + 2 * ldc, columns: columns) }
+            if rows > 3 { addPartialRow(c3, to: c + 3 * ldc, columns: columns) }
+        }
+    }
+
+    @inline(__always)
+    private func addFullRow(_ accumulator: SIMD16<Float>, to row: UnsafeMutablePointer<Float>) {
+        let raw = UnsafeMutableRawPointer(row)
+        raw.storeBytes(of: raw.loadUnaligned(as: SIMD16<Float>.self) + accumulator, as: SIMD16<Float>.self)
+    }
+
+    @inline(__always)
+    private func addPartialRow(_ accumulator: SIMD16<Float>, to row: UnsafeMutablePointer<Float>, columns: Int) {
+        for col in 0..<columns { row[col] += accumulator[col] }
+    }
+}

@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A CBLAS shared library (OpenBLAS, or the reference BLAS) opened with `dlopen` at run time.
+///
+/// Loading at run time instead of linking keeps OpenBLAS optional: the engine looks up `cblas_sgemm` and, when the
+/// library is OpenBLAS, `openblas_set_num_threads`.
+final class CBLASLibrary: GEMMProvider, @unchecked Sendable {
+    // cblas_sgemm(order, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
+    private typealias SGEMM = @convention(c) (
+        Int32, Int32, Int32, Int32, Int32, Int32,
+        Float, UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32,
+        Float, UnsafeMutablePointer<Float>?, Int32) -> Void
+    private typealias SetThreads = @convention(c) (Int32) -> Void
+
+    // CBLAS enumeration values.
+    private static let rowMajor: Int32 = 101
+    private static let noTranspose: Int32 = 111
+    private static let transpose: Int32 = 112
+
+    let backend: BLASBackend
+    private let sgemm: SGEMM
+    private let setThreadCount: SetThreads?
+
+    /// Opens `path`, or returns nil when it cannot be opened or has no `cblas_sgemm`.
+    init?(path: String) {
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else { return nil }
+        guard let symbol = dlsym(handle, "cblas_sgemm") else {
+            dlclose(handle)
+            return nil
+        }
+        sgemm = unsafeBitCast(symbol, to: SGEMM.self)
+        setThreadCount = dlsym(handle, "openblas_set_num_threads").map { unsafeBitCast($0, to: SetThreads.self) }
+        backend = .cblas(library: path)
+        // The library stays open for the life of the process.
+    }
+
+    func setThreads(_ count: Int) { setThreadCount?(Int32(count)) }
+
+    @inline(__always)
+    func gemm(
+        _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
+        _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+        _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
+        sgemm(Self.rowMajor,
+              transposeA ? Self.transpose : Self.noTranspose,
+              transposeB ? Self.transpose : Self.noTranspose,
+              Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}

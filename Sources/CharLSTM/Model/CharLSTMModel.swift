@@ -1,0 +1,54 @@
+/// A character-level language model: a vocabulary, a shape, and one flat buffer of parameters laid out by
+/// ``ParameterLayout``.
+///
+/// The model holds only weights. Running it needs a ``ChunkWorkspace``, which holds activations and the carried
+/// `h`/`c` state; several workspaces (training, validation, sampling) can share one model.
+public final class CharLSTMModel {
+    public let config: ModelConfig
+    public let vocabulary: Vocabulary
+    public let layout: ParameterLayout
+    /// Every parameter, at the offsets of ``layout``.
+    public let parameters: FloatBuffer
+
+    /// A freshly initialised model, with PyTorch's default initialisation: the embedding from N(0, 1), and every
+    /// LSTM and head weight and bias from U(−1/√H, 1/√H).
+    public init(vocabulary: Vocabulary, embedding: Int, hidden: Int, layers: Int, random: inout RandomSource) throws {
+        let config = ModelConfig(vocabularySize: vocabulary.count, embedding: embedding, hidden: hidden, layers: layers)
+        try config.validate()
+        self.config = config
+        self.vocabulary = vocabulary
+        layout = ParameterLayout(config: config)
+        parameters = FloatBuffer(count: layout.bufferCount)
+        let bound = 1 / Float(hidden).squareRoot()
+        for entry in layout.entries {
+            let values = parameters.pointer + entry.offset
+            for j in 0..<entry.count {
+                values[j] = entry.name == "embed.weight" ? random.nextGaussian() : random.nextFloat(in: -bound, bound)
+            }
+        }
+    }
+
+    /// A model with given parameters (for example from a checkpoint); `parameters` must follow `ParameterLayout(config)`.
+    public init(vocabulary: Vocabulary, config: ModelConfig, parameters: FloatBuffer) throws {
+        try config.validate()
+        guard config.vocabularySize == vocabulary.count else {
+            throw CharLSTMError.invalidSetting("vocabulary has \(vocabulary.count) characters but the model expects \(config.vocabularySize)")
+        }
+        let layout = ParameterLayout(config: config)
+        guard parameters.count == layout.bufferCount else {
+            throw CharLSTMError.invalidSetting("parameter buffer holds \(parameters.count) values, layout needs \(layout.bufferCount)")
+        }
+        self.config = config
+        self.vocabulary = vocabulary
+        self.layout = layout
+        self.parameters = parameters
+    }
+
+    /// Number of trainable parameters.
+    public var parameterCount: Int { layout.parameterCount }
+
+    /// Pointers to layer `k`'s tensors inside `buffer` (the parameters, or a gradient buffer of the same layout).
+    func layerTensors(_ k: Int, in buffer: FloatBuffer) -> LSTMWeights {
+        LSTMWeights(buffer, layout.layers[k], inputSize: config.inputSize(ofLayer: k), hidden: config.hidden)
+    }
+}

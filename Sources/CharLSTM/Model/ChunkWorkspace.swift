@@ -1,0 +1,100 @@
+/// Activations, gradients and the carried `h`/`c` state for running a model over chunks of up to
+/// `batch` streams × `steps` time steps.
+///
+/// Everything is allocated here, once; the forward and backward passes only reuse these buffers. A workspace made
+/// `forTraining` also holds what backpropagation needs (and dropout masks when `dropout > 0`).
+public final class ChunkWorkspace {
+    public let config: ModelConfig
+    /// Largest number of parallel streams a chunk may have.
+    public let batch: Int
+    /// Largest number of time steps a chunk may have.
+    public let steps: Int
+    /// Dropout probability applied after every LSTM layer in training passes.
+    public let dropout: Float
+
+    /// Input character ids of the chunk, time-major: `inputs[t·batch + b]`.
+    public let inputs: UnsafeMutablePointer<Int32>
+    /// Target ids (the next character), laid out like ``inputs``.
+    public let targets: UnsafeMutablePointer<Int32>
+    /// Logits, then (after the loss) probabilities or their gradients: `steps·batch × V`.
+    public let logits: FloatBuffer
+
+    let embedded: FloatBuffer
+    let layers: [LSTMActivations]
+    let dropoutMasks: [FloatBuffer]
+    let dropoutOutputs: [FloatBuffer]
+    let backwardScratch: LSTMBackwardScratch?
+    let upperGradient: FloatBuffer?
+    let lowerGradient: FloatBuffer?
+
+    public init(config: ModelConfig, batch: Int, steps: Int, forTraining: Bool = false, dropout: Float = 0) {
+        precondition(batch > 0 && steps > 0)
+        self.config = config
+        self.batch = batch
+        self.steps = steps
+        self.dropout = forTraining ? dropout : 0
+        let rows = batch * steps
+        inputs = .allocate(capacity: rows)
+        inputs.initialize(repeating: 0, count: rows)
+        targets = .allocate(capacity: rows)
+        targets.initialize(repeating: 0, count: rows)
+        logits = FloatBuffer(count: rows * config.vocabularySize)
+        embedded = FloatBuffer(count: rows * config.embedding)
+        layers = (0..<config.layers).map { _ in LSTMActivations(batch: batch, steps: steps, hidden: config.hidden) }
+        let masked = forTraining && dropout > 0 ? config.layers : 0
+        dropoutMasks = (0..<masked).map { _ in FloatBuffer(count: rows * config.hidden) }
+        dropoutOutputs = (0..<masked).map { _ in FloatBuffer(count: rows * config.hidden) }
+        if forTraining {
+            backwardScratch = LSTMBackwardScratch(batch: batch, steps: steps, hidden: config.hidden)
+            upperGradient = FloatBuffer(count: rows * max(config.hidden, config.embedding))
+            lowerGradient = FloatBuffer(count: rows * max(config.hidden, config.embedding))
+        } else {
+            backwardScratch = nil
+            upperGradient = nil
+            lowerGradient = nil
+        }
+    }
+
+    deinit {
+        inputs.deallocate()
+        targets.deallocate()
+    }
+
+    /// Whether the workspace can run backward passes.
+    public var isForTraining: Bool { backwardScratch != nil }
+
+    /// Zeroes `h` and `c` of every layer: the start of a text, or an epoch.
+    public func resetState() {
+        for layer in layers {
+            layer.h.pointer.update(repeating: 0, count: batch * config.hidden)
+            layer.c.pointer.update(repeating: 0, count: batch * config.hidden)
+        }
+    }
+
+    /// Makes the state at the end of the last chunk (`steps` steps of `batch` streams) the start of the next.
+    public func carryState(batch: Int, steps: Int) {
+        for layer in layers { layer.carryState(batch: batch, steps: steps, hidden: config.hidden) }
+    }
+
+    /// The carried state as `layers × batch × H` arrays of `h` and `c`, for checkpoints.
+    public func state() -> (h: [Float], c: [Float]) {
+        let n = batch * config.hidden
+        var h: [Float] = [], c: [Float] = []
+        for layer in layers {
+            h.append(contentsOf: UnsafeBufferPointer(start: layer.h.pointer, count: n))
+            c.append(contentsOf: UnsafeBufferPointer(start: layer.c.pointer, count: n))
+        }
+        return (h, c)
+    }
+
+    /// Restores a state saved by ``state()``.
+    public func setState(h: [Float], c: [Float]) {
+        let n = batch * config.hidden
+        precondition(h.count == n * layers.count && c.count == h.count)
+        for (k, layer) in layers.enumerated() {
+            h.withUnsafeBufferPointer { layer.h.pointer.update(from: $0.baseAddress! + k * n, count: n) }
+            c.withUnsafeBufferPointer { layer.c.pointer.update(from: $0.baseAddress! + k * n, count: n) }
+        }
+    }
+
+}

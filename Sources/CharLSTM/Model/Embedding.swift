@@ -1,0 +1,20 @@
+/// The character embedding: row `id` of a `V×E` table is the input vector of character `id`.
+enum Embedding {
+    /// out[r] = table[ids[r]] for `rows` ids.
+    static func forward(table: UnsafePointer<Float>, ids: UnsafePointer<Int32>, rows: Int, width: Int,
+                        out: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows {
+            (out + r * width).update(from: table + Int(ids[r]) * width, count: width)
+        }
+    }
+
+    /// dTable[ids[r]] += dOut[r]: a lookup's gradient is a scatter-add into the rows it read.
+    static func backward(dTable: UnsafeMutablePointer<Float>, ids: UnsafePointer<Int32>, rows: Int, width: Int,
+                         dOut: UnsafePointer<Float>) {
+        for r in 0..<rows {
+            let target = dTable + Int(ids[r]) * width
+            let source = dOut + r * width
+            for j in 0..<width { target[j] += source[j] }
+        }
+    }
+}

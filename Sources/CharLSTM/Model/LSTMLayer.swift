@@ -1,0 +1,197 @@
+/// One LSTM layer over a chunk of `T` time steps and `B` streams: a forward and a backward function over flat,
+/// row-major, time-major buffers (row `t·B + b`).
+///
+/// Forward, for every time step t (PyTorch's formulation and gate order i, f, g, o):
+///
+///     [ĩ f̃ g̃ õ] = W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh
+///     i = σ(ĩ)   f = σ(f̃)   g = tanh(g̃)   o = σ(õ)
+///     c_t = f ⊙ c_{t−1} + i ⊙ g            (forget a bit, learn a bit, remember)
+///     h_t = o ⊙ tanh(c_t)                   (use)
+///
+/// The input products of all T steps do not depend on `h`, so they are one GEMM of `(T·B)×D` by `D×4H`; only the
+/// recurrent product `h_{t−1}·W_hhᵀ` must run step by step. Biases, the four nonlinearities and the cell update are
+/// then one fused pass over the step's contiguous `B×4H` gate block.
+enum LSTMLayer {
+    /// Forward over `steps` steps. On entry `activations.h`/`.c` rows `0..<batch` hold the initial state; on exit
+    /// rows of block `t + 1` hold `h_t`/`c_t`, `gates` the activated gates and `tanhC` tanh(c_t), all kept for backward.
+    static func forward(input x: UnsafePointer<Float>, weights w: LSTMWeights, activations a: LSTMActivations,
+                        batch: Int, steps: Int) {
+        let (d, h) = (w.inputSize, w.hidden)
+        let g4 = 4 * h
+        // Pre-activations from the input, all steps at once: gates = X·W_ihᵀ.
+        BLAS.gemm(transposeA: false, transposeB: true, m: steps * batch, n: g4, k: d,
+                  alpha: 1, a: x, lda: d, b: w.weightIH, ldb: d, beta: 0, c: a.gates.pointer, ldc: g4)
+        for t in 0..<steps {
+            let gates = a.gates.pointer + t * batch * g4
+            let hPrevious = a.h.pointer + t * batch * h
+            // gates_t += h_{t−1}·W_hhᵀ
+            BLAS.gemm(transposeA: false, transposeB: true, m: batch, n: g4, k: h,
+                      alpha: 1, a: hPrevious, lda: h, b: w.weightHH, ldb: h, beta: 1, c: gates, ldc: g4)
+            for b in 0..<batch {
+                cellForward(gates: gates + b * g4, biasIH: w.biasIH, biasHH: w.biasHH,
+                            cPrevious: a.c.pointer + (t * batch + b) * h,
+                            c: a.c.pointer + ((t + 1) * batch + b) * h,
+                            tanhC: a.tanhC.pointer + (t * batch + b) * h,
+                            h: a.h.pointer + ((t + 1) * batch + b) * h,
+                            hidden: h)
+            }
+        }
+    }
+
+    /// The fused pass for one stream at one step: adds both biases to the pre-activations, applies the gate
+    /// nonlinearities in place, and computes `c_t`, `tanh(c_t)` and `h_t`.
+    @inline(__always)
+    static func cellForward(gates: UnsafeMutablePointer<Float>, biasIH: UnsafePointer<Float>, biasHH: UnsafePointer<Float>,
+                            cPrevious: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                            tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, hidden: Int) {
+        let (fOffset, gOffset, oOffset) = (hidden, 2 * hidden, 3 * hidden)
+        for j in 0..<hidden {
+            let i = sigmoid(gates[j] + biasIH[j] + biasHH[j])
+            let f = sigmoid(gates[fOffset + j] + biasIH[fOffset + j] + biasHH[fOffset + j])
+            let g = hyperbolicTangent(gates[gOffset + j] + biasIH[gOffset + j] + biasHH[gOffset + j])
+            let o = sigmoid(gates[oOffset + j] + biasIH[oOffset + j] + biasHH[oOffset + j])
+            gates[j] = i
+            gates[fOffset + j] = f
+            gates[gOffset + j] = g
+            gates[oOffset + j] = o
+            let cell = f * cPrevious[j] + i * g
+            let squashed = hyperbolicTangent(cell)
+            c[j] = cell
+            tanhC[j] = squashed
+            h[j] = o * squashed
+        }
+    }
+
+    /// Backward over the chunk, from `dH` (∂loss/∂h_t for t = 1…T, from the layer above or the head; overwritten).
+    ///
+    /// Sweeping t from T down to 1, with δh and δc the gradients arriving from step t + 1 (zero at the chunk's end:
+    /// truncated BPTT cuts the graph there):
+    ///
+    ///     dh  = dH_t + δh
+    ///     dc  = δc + dh ⊙ o ⊙ (1 − tanh²c_t)
+    ///     dõ  = dh ⊙ tanh c_t ⊙ o(1 − o)        dĩ = dc ⊙ g ⊙ i(1 − i)
+    ///     df̃  = dc ⊙ c_{t−1} ⊙ f(1 − f)         dg̃ = dc ⊙ i ⊙ (1 − g²)
+    ///     δc ← dc ⊙ f                           δh ← [dĩ df̃ dg̃ dõ]·W_hh
+    ///
+    /// The pre-activation gradients of all steps stay in `dGates`, so the weight gradients are three large GEMMs
+    /// after the sweep: dW_ih += dGatesᵀ·X, dW_hh += dGatesᵀ·H_{0…T−1}, db = column sums; and the gradient for the
+    /// layer below is dX = dGates·W_ih.
+    static func backward(input x: UnsafePointer<Float>, weights w: LSTMWeights, gradients dw: LSTMWeights,
+                         activations a: LSTMActivations, scratch s: LSTMBackwardScratch,
+                         dH: UnsafeMutablePointer<Float>, dInput: UnsafeMutablePointer<Float>?,
+                         batch: Int, steps: Int) {
+        let (d, h) = (w.inputSize, w.hidden)
+        let g4 = 4 * h
+        let dhNext = s.dhNext.pointer, dcNext = s.dcNext.pointer
+        dhNext.update(repeating: 0, count: batch * h)
+        dcNext.update(repeating: 0, count: batch * h)
+        for t in stride(from: steps - 1, through: 0, by: -1) {
+            let dGates = s.dGates.pointer + t * batch * g4
+            for b in 0..<batch {
+                let row = t * batch + b
+                cellBackward(gates: a.gates.pointer + row * g4,
+                             cPrevious: a.c.pointer + row * h,
+                             tanhC: a.tanhC.pointer + row * h,
+                             dH: dH + row * h, dhNext: dhNext + b * h, dcNext: dcNext + b * h,
+                             dGates: dGates + b * g4, hidden: h)
+            }
+            if t > 0 {
+                BLAS.gemm(transposeA: false, transposeB: false, m: batch, n: h, k: g4,
+                          alpha: 1, a: dGates, lda: g4, b: w.weightHH, ldb: h, beta: 0, c: dhNext, ldc: h)
+            }
+        }
+        let rows = steps * batch
+        let dGates = s.dGates.pointer
+        BLAS.gemm(transposeA: true, transposeB: false, m: g4, n: d, k: rows,
+                  alpha: 1, a: dGates, lda: g4, b: x, ldb: d, beta: 1, c: dw.weightIH, ldc: d)
+        BLAS.gemm(transposeA: true, transposeB: false, m: g4, n: h, k: rows,
+                  alpha: 1, a: dGates, lda: g4, b: a.h.pointer, ldb: h, beta: 1, c: dw.weightHH, ldc: h)
+        for r in 0..<rows {
+            let row = dGates + r * g4
+            for j in 0..<g4 { dw.biasIH[j] += row[j] }
+        }
+        dw.biasHH.update(from: dw.biasIH, count: g4)
+        if let dInput {
+            BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: d, k: g4,
+                      alpha: 1, a: dGates, lda: g4, b: w.weightIH, ldb: d, beta: 0, c: dInput, ldc: d)
+        }
+    }
+
+    /// One stream at one step of the backward sweep (see ``backward``); updates δc in place and writes the
+    /// pre-activation gradients. δh is added here and recomputed by the caller's GEMM.
+    @inline(__always)
+    static func cellBackward(gates: UnsafePointer<Float>, cPrevious: UnsafePointer<Float>, tanhC: UnsafePointer<Float>,
+                             dH: UnsafePointer<Float>, dhNext: UnsafePointer<Float>, dcNext: UnsafeMutablePointer<Float>,
+                             dGates: UnsafeMutablePointer<Float>, hidden: Int) {
+        let (fOffset, gOffset, oOffset) = (hidden, 2 * hidden, 3 * hidden)
+        for j in 0..<hidden {
+            let i = gates[j], f = gates[fOffset + j], g = gates[gOffset + j], o = gates[oOffset + j]
+            let squashed = tanhC[j]
+            let dh = dH[j] + dhNext[j]
+            let dc = dcNext[j] + dh * o * (1 - squashed * squashed)
+            dGates[j] = dc * g * i * (1 - i)
+            dGates[fOffset + j] = dc * cPrevious[j] * f * (1 - f)
+            dGates[gOffset + j] = dc * i * (1 - g * g)
+            dGates[oOffset + j] = dh * squashed * o * (1 - o)
+            dcNext[j] = dc * f
+        }
+    }
+}
+
+/// Pointers to one layer's tensors inside a parameter or gradient buffer.
+struct LSTMWeights {
+    let weightIH: UnsafeMutablePointer<Float>   // 4H × D
+    let weightHH: UnsafeMutablePointer<Float>   // 4H × H
+    let biasIH: UnsafeMutablePointer<Float>     // 4H
+    let biasHH: UnsafeMutablePointer<Float>     // 4H
+    let inputSize: Int
+    let hidden: Int
+
+    init(_ buffer: FloatBuffer, _ offsets: ParameterLayout.LayerOffsets, inputSize: Int, hidden: Int) {
+        weightIH = buffer.pointer + offsets.weightIH
+        weightHH = buffer.pointer + offsets.weightHH
+        biasIH = buffer.pointer + offsets.biasIH
+        biasHH = buffer.pointer + offsets.biasHH
+        self.inputSize = inputSize
+        self.hidden = hidden
+    }
+}
+
+/// What one layer's forward pass keeps for the backward pass, sized for `batch × steps`.
+final class LSTMActivations {
+    /// Activated gates i, f, g, o: `steps·batch × 4H`.
+    let gates: FloatBuffer
+    /// h_0…h_T: `(steps + 1)·batch × H`; block 0 is the carried-in state.
+    let h: FloatBuffer
+    /// c_0…c_T, laid out like `h`.
+    let c: FloatBuffer
+    /// tanh(c_1)…tanh(c_T): `steps·batch × H`.
+    let tanhC: FloatBuffer
+
+    init(batch: Int, steps: Int, hidden: Int) {
+        gates = FloatBuffer(count: steps * batch * 4 * hidden)
+        h = FloatBuffer(count: (steps + 1) * batch * hidden)
+        c = FloatBuffer(count: (steps + 1) * batch * hidden)
+        tanhC = FloatBuffer(count: steps * batch * hidden)
+    }
+
+    /// Moves the final state `h_T`, `c_T` into block 0, so the next chunk starts where this one ended.
+    func carryState(batch: Int, steps: Int, hidden: Int) {
+        let n = batch * hidden
+        h.pointer.update(from: h.pointer + steps * n, count: n)
+        c.pointer.update(from: c.pointer + steps * n, count: n)
+    }
+}
+
+/// Buffers the backward pass of a layer needs, shared by all layers of a stack.
+final class LSTMBackwardScratch {
+    let dGates: FloatBuffer
+    let dhNext: FloatBuffer
+    let dcNext: FloatBuffer
+
+    init(batch: Int, steps: Int, hidden: Int) {
+        dGates = FloatBuffer(count: steps * batch * 4 * hidden)
+        dhNext = FloatBuffer(count: batch * hidden)
+        dcNext = FloatBuffer(count: batch * hidden)
+    }
+}

@@ -1,0 +1,27 @@
+/// The output layer: logits = Y·Wᵀ + b, mapping each `H`-wide top-layer output to `V` character scores.
+enum LinearHead {
+    static func forward(input y: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                        rows: Int, inputSize h: Int, outputSize v: Int, logits: UnsafeMutablePointer<Float>) {
+        BLAS.gemm(transposeA: false, transposeB: true, m: rows, n: v, k: h,
+                  alpha: 1, a: y, lda: h, b: weight, ldb: h, beta: 0, c: logits, ldc: v)
+        for r in 0..<rows {
+            let row = logits + r * v
+            for j in 0..<v { row[j] += bias[j] }
+        }
+    }
+
+    /// dW += dLogitsᵀ·Y, db += column sums of dLogits, dY = dLogits·W.
+    static func backward(input y: UnsafePointer<Float>, weight: UnsafePointer<Float>, dLogits: UnsafePointer<Float>,
+                         rows: Int, inputSize h: Int, outputSize v: Int,
+                         dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
+                         dInput: UnsafeMutablePointer<Float>) {
+        BLAS.gemm(transposeA: true, transposeB: false, m: v, n: h, k: rows,
+                  alpha: 1, a: dLogits, lda: v, b: y, ldb: h, beta: 1, c: dWeight, ldc: h)
+        for r in 0..<rows {
+            let row = dLogits + r * v
+            for j in 0..<v { dBias[j] += row[j] }
+        }
+        BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: h, k: v,
+                  alpha: 1, a: dLogits, lda: v, b: weight, ldb: h, beta: 0, c: dInput, ldc: h)
+    }
+}

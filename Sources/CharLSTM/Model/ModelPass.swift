@@ -1,0 +1,83 @@
+/// Forward and backward passes of the whole stack over one chunk in a ``ChunkWorkspace``:
+///
+///     x_t = embed[id_t] → LSTM₁ → dropout → … → LSTM_L → dropout → logits = head(h_t) → softmax cross-entropy
+///
+/// Each stage is a plain function over flat buffers (``Embedding``, ``LSTMLayer``, ``Dropout``, ``LinearHead``,
+/// ``SoftmaxCrossEntropy``); these methods only route buffers between them.
+extension CharLSTMModel {
+    /// Runs `steps` time steps of `batch` streams from `workspace.inputs`, leaving logits in `workspace.logits`.
+    /// Dropout is applied only when `random` is given and the workspace was made for training with dropout.
+    public func forward(_ workspace: ChunkWorkspace, batch: Int, steps: Int, random: inout RandomSource) {
+        forward(workspace, batch: batch, steps: steps, dropoutRandom: &random)
+    }
+
+    /// Runs a chunk without dropout (evaluation, priming, sampling).
+    public func forward(_ workspace: ChunkWorkspace, batch: Int, steps: Int) {
+        var unused = RandomSource(seed: 0)
+        forward(workspace, batch: batch, steps: steps, dropoutRandom: &unused, applyDropout: false)
+    }
+
+    private func forward(_ w: ChunkWorkspace, batch: Int, steps: Int, dropoutRandom random: inout RandomSource,
+                         applyDropout: Bool = true) {
+        precondition(batch <= w.batch && steps <= w.steps && w.config == config)
+        let rows = batch * steps
+        Embedding.forward(table: parameters.pointer + layout.embedding, ids: w.inputs, rows: rows,
+                          width: config.embedding, out: w.embedded.pointer)
+        var input = UnsafePointer(w.embedded.pointer)
+        for k in 0..<config.layers {
+            let activations = w.layers[k]
+            LSTMLayer.forward(input: input, weights: layerTensors(k, in: parameters), activations: activations,
+                              batch: batch, steps: steps)
+            let output = activations.h.pointer + batch * config.hidden
+            if applyDropout && !w.dropoutMasks.isEmpty {
+                Dropout.forward(input: output, count: rows * config.hidden, probability: w.dropout, random: &random,
+                                mask: w.dropoutMasks[k].pointer, out: w.dropoutOutputs[k].pointer)
+                input = UnsafePointer(w.dropoutOutputs[k].pointer)
+            } else {
+                input = UnsafePointer(output)
+            }
+        }
+        LinearHead.forward(input: input, weight: parameters.pointer + layout.headWeight,
+                           bias: parameters.pointer + layout.headBias, rows: rows, inputSize: config.hidden,
+                           outputSize: config.vocabularySize, logits: w.logits.pointer)
+    }
+
+    /// The summed cross-entropy (nats) of the chunk's logits against `workspace.targets`; replaces the logits by
+    /// probabilities.
+    public func loss(_ workspace: ChunkWorkspace, batch: Int, steps: Int) -> Double {
+        SoftmaxCrossEntropy.forward(logits: workspace.logits.pointer, targets: workspace.targets, rows: batch * steps,
+                                    classes: config.vocabularySize)
+    }
+
+    /// Backpropagates `scale ·` the summed loss of the last ``forward(_:batch:steps:random:)`` + ``loss(_:batch:steps:)``
+    /// of the same chunk, adding the parameter gradients into `gradients` (same layout as ``parameters``).
+    /// Leaves the carried state untouched; call ``ChunkWorkspace/carryState(batch:steps:)`` afterwards.
+    public func backward(_ w: ChunkWorkspace, batch: Int, steps: Int, scale: Float, gradients: FloatBuffer) {
+        guard let scratch = w.backwardScratch, var upper = w.upperGradient, var lower = w.lowerGradient else {
+            preconditionFailure("backward needs a workspace made forTraining")
+        }
+        precondition(gradients.count == layout.bufferCount)
+        let rows = batch * steps
+        let (h, v) = (config.hidden, config.vocabularySize)
+        let dropout = !w.dropoutMasks.isEmpty
+        func layerOutput(_ k: Int) -> UnsafePointer<Float> {
+            UnsafePointer(dropout ? w.dropoutOutputs[k].pointer : w.layers[k].h.pointer + batch * h)
+        }
+        SoftmaxCrossEntropy.backward(probabilities: w.logits.pointer, targets: w.targets, rows: rows, classes: v,
+                                     scale: scale)
+        LinearHead.backward(input: layerOutput(config.layers - 1), weight: parameters.pointer + layout.headWeight,
+                            dLogits: w.logits.pointer, rows: rows, inputSize: h, outputSize: v,
+                            dWeight: gradients.pointer + layout.headWeight, dBias: gradients.pointer + layout.headBias,
+                            dInput: upper.pointer)
+        for k in stride(from: config.layers - 1, through: 0, by: -1) {
+            if dropout { Dropout.backward(mask: w.dropoutMasks[k].pointer, count: rows * h, gradient: upper.pointer) }
+            let input = k == 0 ? UnsafePointer(w.embedded.pointer) : layerOutput(k - 1)
+            LSTMLayer.backward(input: input, weights: layerTensors(k, in: parameters),
+                               gradients: layerTensors(k, in: gradients), activations: w.layers[k], scratch: scratch,
+                               dH: upper.pointer, dInput: lower.pointer, batch: batch, steps: steps)
+            swap(&upper, &lower)
+        }
+        Embedding.backward(dTable: gradients.pointer + layout.embedding, ids: w.inputs, rows: rows,
+                           width: config.embedding, dOut: upper.pointer)
+    }
+}

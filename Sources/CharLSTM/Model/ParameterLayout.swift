@@ -1,0 +1,59 @@
+/// Where every tensor of a model lives inside one flat `Float` buffer.
+///
+/// Parameters, gradients and both Adam moments share this layout, so clipping and the optimiser are single loops
+/// over flat buffers, and a checkpoint writes each tensor as one contiguous slice. Names and shapes are PyTorch's
+/// for `embed = nn.Embedding(V, E)`, `lstm = nn.LSTM(E, H, L, batch_first=True)`, `head = nn.Linear(H, V)`, with
+/// the LSTM's gate rows in PyTorch's order i, f, g, o.
+public struct ParameterLayout: Sendable {
+    /// One named tensor.
+    public struct Entry: Sendable, Equatable {
+        public let name: String
+        public let shape: [Int]
+        /// Offset of the first element in the flat buffer.
+        public let offset: Int
+        /// Number of elements.
+        public var count: Int { shape.reduce(1, *) }
+    }
+
+    /// Offsets of one LSTM layer's tensors.
+    public struct LayerOffsets: Sendable {
+        public let weightIH: Int, weightHH: Int, biasIH: Int, biasHH: Int
+    }
+
+    public let config: ModelConfig
+    /// All tensors, in buffer order.
+    public let entries: [Entry]
+    /// Size of a buffer that holds every tensor (each starts on a 64-byte boundary).
+    public let bufferCount: Int
+    public let embedding: Int
+    public let layers: [LayerOffsets]
+    public let headWeight: Int
+    public let headBias: Int
+
+    public init(config: ModelConfig) {
+        self.config = config
+        var entries: [Entry] = []
+        var next = 0
+        func add(_ name: String, _ shape: [Int]) -> Int {
+            let entry = Entry(name: name, shape: shape, offset: next)
+            entries.append(entry)
+            next += (entry.count + 15) / 16 * 16
+            return entry.offset
+        }
+        let (v, e, h) = (config.vocabularySize, config.embedding, config.hidden)
+        embedding = add("embed.weight", [v, e])
+        layers = (0..<config.layers).map { k in
+            LayerOffsets(weightIH: add("lstm.weight_ih_l\(k)", [4 * h, config.inputSize(ofLayer: k)]),
+                         weightHH: add("lstm.weight_hh_l\(k)", [4 * h, h]),
+                         biasIH: add("lstm.bias_ih_l\(k)", [4 * h]),
+                         biasHH: add("lstm.bias_hh_l\(k)", [4 * h]))
+        }
+        headWeight = add("head.weight", [v, h])
+        headBias = add("head.bias", [v])
+        self.entries = entries
+        bufferCount = next
+    }
+
+    /// Number of trainable parameters (without alignment padding).
+    public var parameterCount: Int { entries.reduce(0) { $0 + $1.count } }
+}

@@ -1,0 +1,169 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs a model one stream at a time to read text into its memory and write text out of it.
+///
+/// ``prime(_:)`` feeds text through the network as a batched-over-time forward pass (chunks of up to
+/// `primeChunk` characters), leaving every layer's `h` and `c` where the text left them and the distribution of
+/// the next character ready. ``next(_:random:)`` draws one character from that distribution and feeds it back, so
+/// generation continues from — and extends — the same memory. Nothing is allocated per character.
+public final class Sampler {
+    public let model: CharLSTMModel
+    private let workspace: ChunkWorkspace
+    /// Logits of the next character, given everything fed so far.
+    private let nextLogits: FloatBuffer
+    /// Scratch for temperature-scaled logits and for top-k selection.
+    private let scaled: FloatBuffer
+    private let selection: FloatBuffer
+    private var hasDistribution = false
+
+    /// - Parameter primeChunk: time steps per forward pass when priming.
+    public init(model: CharLSTMModel, primeChunk: Int = 256) {
+        self.model = model
+        workspace = ChunkWorkspace(config: model.config, batch: 1, steps: max(1, primeChunk))
+        nextLogits = FloatBuffer(count: model.config.vocabularySize)
+        scaled = FloatBuffer(count: model.config.vocabularySize)
+        selection = FloatBuffer(count: model.config.vocabularySize)
+    }
+
+    /// Forgets everything: `h` and `c` back to zero.
+    public func reset() {
+        workspace.resetState()
+        hasDistribution = false
+    }
+
+    /// Whether anything has been fed since the last reset, so that a next-character distribution exists.
+    public var isPrimed: Bool { hasDistribution }
+
+    /// Feeds `text` through the network. Characters outside the vocabulary are skipped and returned with counts.
+    @discardableResult
+    public func prime<S: Sequence>(_ text: S) -> [Unicode.Scalar: Int] where S.Element == Unicode.Scalar {
+        let (ids, unknown) = model.vocabulary.encode(text)
+        prime(ids: ids)
+        return unknown
+    }
+
+    /// Feeds character ids through the network in chunks of up to the workspace's length.
+    public func prime(ids: [Int32]) {
+        var start = 0
+        while start < ids.count {
+            let steps = min(workspace.steps, ids.count - start)
+            for t in 0..<steps { workspace.inputs[t] = ids[start + t] }
+            run(steps: steps)
+            start += steps
+        }
+    }
+
+    /// Feeds one character id (the generation path: a one-step forward pass).
+    public func feed(_ id: Int32) {
+        workspace.inputs[0] = id
+        run(steps: 1)
+    }
+
+    private func run(steps: Int) {
+        model.forward(workspace, batch: 1, steps: steps)
+        let v = model.config.vocabularySize
+        nextLogits.pointer.update(from: workspace.logits.pointer + (steps - 1) * v, count: v)
+        workspace.carryState(batch: 1, steps: steps)
+        hasDistribution = true
+    }
+
+    /// Makes sure a distribution exists: with nothing fed yet, feeds a newline (the usual start of a text) when the
+    /// vocabulary has one, otherwise its first character.
+    private func ensureDistribution() {
+        if hasDistribution { return }
+        feed(model.vocabulary.id(of: "\n") ?? 0)
+    }
+
+    /// Draws the next character, feeds it back, and returns it.
+    public func next(_ settings: SamplingSettings, random: inout RandomSource) -> Unicode.Scalar {
+        ensureDistribution()
+        let id = choose(settings, random: &random)
+        feed(id)
+        return model.vocabulary.character(id)
+    }
+
+    /// The `count` most likely next characters with their probabilities (temperature 1), most likely first.
+    public func mostLikely(_ count: Int) -> [(character: Unicode.Scalar, probability: Float)] {
+        ensureDistribution()
+        let v = model.config.vocabularySize
+        softmax(from: nextLogits.pointer, temperature: 1, into: scaled.pointer)
+        let order = (0..<v).sorted { scaled.pointer[$0] > scaled.pointer[$1] }
+        return order.prefix(count).map { (model.vocabulary.character(Int32($0)), scaled.pointer[$0]) }
+    }
+
+    private func choose(_ settings: SamplingSettings, random: inout RandomSource) -> Int32 {
+        let v = model.config.vocabularySize
+        let logits = nextLogits.pointer
+        if settings.argmax {
+            var best = 0
+            for j in 1..<max(v, 1) where logits[j] > logits[best] { best = j }
+            return Int32(best)
+        }
+        let p = scaled.pointer
+        softmax(from: logits, temperature: settings.temperature, into: p)
+        if settings.topK > 0 && settings.topK < v {
+            let threshold = kthLargest(p, count: v, k: settings.topK)
+            for j in 0..<v where p[j] < threshold { p[j] = 0 }
+        }
+        var total: Float = 0
+        for j in 0..<v { total += p[j] }
+        let u = random.nextUnitFloat() * total
+        var cumulative: Float = 0
+        var lastPositive = 0
+        for j in 0..<v where p[j] > 0 {
+            cumulative += p[j]
+            lastPositive = j
+            if u < cumulative { return Int32(j) }
+        }
+        return Int32(lastPositive)  // rounding left u just past the sum
+    }
+
+    /// p = softmax(logits / τ), with the maximum subtracted before exponentiating.
+    private func softmax(from logits: UnsafePointer<Float>, temperature: Float, into p: UnsafeMutablePointer<Float>) {
+        let v = model.config.vocabularySize
+        let inverse = 1 / temperature
+        var maximum = logits[0]
+        for j in 1..<max(v, 1) where logits[j] > maximum { maximum = logits[j] }
+        var sum: Float = 0
+        for j in 0..<v {
+            p[j] = expf((logits[j] - maximum) * inverse)
+            sum += p[j]
+        }
+        for j in 0..<v { p[j] /= sum }
+    }
+
+    /// The k-th largest of `values[0..<count]`, by quickselect on a copy (Hoare partition, middle pivot).
+    private func kthLargest(_ values: UnsafePointer<Float>, count: Int, k: Int) -> Float {
+        let a = selection.pointer
+        a.update(from: values, count: count)
+        var (low, high) = (0, count - 1)
+        let target = k - 1  // index in descending order
+        while low < high {
+            let pivot = a[(low + high) / 2]
+            var (i, j) = (low, high)
+            while i <= j {
+                while a[i] > pivot { i += 1 }
+                while a[j] < pivot { j -= 1 }
+                if i <= j {
+                    a.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if target <= j { high = j } else if target >= i { low = i } else { break }
+        }
+        return a[target]
+    }
+}
+
+private extension UnsafeMutablePointer where Pointee == Float {
+    func swapAt(_ i: Int, _ j: Int) {
+        let t = self[i]
+        self[i] = self[j]
+        self[j] = t
+    }
+}

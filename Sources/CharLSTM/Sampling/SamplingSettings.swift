@@ -1,0 +1,23 @@
+/// How the next character is chosen from the model's distribution.
+public struct SamplingSettings: Sendable, Equatable {
+    /// Softmax temperature τ: p ∝ exp(logit / τ). Below 1 sharpens, above 1 flattens. Must be > 0.
+    public var temperature: Float = 1
+    /// Keep only the `topK` most likely characters (ties at the cut are kept too); 0 keeps all.
+    public var topK = 0
+    /// Always take the most likely character (greedy decoding); ignores temperature and top-k.
+    public var argmax = false
+
+    public init(temperature: Float = 1, topK: Int = 0, argmax: Bool = false) {
+        self.temperature = temperature
+        self.topK = topK
+        self.argmax = argmax
+    }
+
+    /// Rejects settings that make no sense, naming the flag.
+    public func validate() throws {
+        if !argmax && !(temperature.isFinite && temperature > 0) {
+            throw CharLSTMError.invalidSetting("--temperature must be a positive number (got \(temperature)); use --argmax for greedy decoding")
+        }
+        if topK < 0 { throw CharLSTMError.invalidSetting("--top-k must be 0 (off) or positive (got \(topK))") }
+    }
+}

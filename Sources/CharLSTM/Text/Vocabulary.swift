@@ -1,0 +1,74 @@
+/// The characters a model knows: the sorted set of Unicode scalars of its training corpus.
+///
+/// Scalars, not bytes (so "é" is one symbol, not two) and not grapheme clusters (so combining marks and emoji
+/// sequences do not explode the vocabulary). A character's id is its position in the sorted list.
+public struct Vocabulary: Sendable, Equatable {
+    /// The characters in ascending scalar order; `characters[id]` is the character with that id.
+    public let characters: [Unicode.Scalar]
+    private let ids: [Unicode.Scalar: Int32]
+
+    /// The vocabulary of a text: every distinct scalar in it.
+    public init<S: Sequence>(of text: S) where S.Element == Unicode.Scalar {
+        self.init(uncheckedSorted: Set(text).sorted { $0.value < $1.value })
+    }
+
+    /// A vocabulary from an explicit list, which must be strictly ascending (as a checkpoint stores it).
+    public init(characters: [Unicode.Scalar]) throws {
+        guard !characters.isEmpty else { throw CharLSTMError.invalidSetting("a vocabulary needs at least one character") }
+        for (a, b) in zip(characters, characters.dropFirst()) where a.value >= b.value {
+            throw CharLSTMError.invalidSetting("vocabulary is not strictly ascending at \(Vocabulary.printable(b))")
+        }
+        self.init(uncheckedSorted: characters)
+    }
+
+    private init(uncheckedSorted characters: [Unicode.Scalar]) {
+        self.characters = characters
+        var ids: [Unicode.Scalar: Int32] = [:]
+        ids.reserveCapacity(characters.count)
+        for (id, character) in characters.enumerated() { ids[character] = Int32(id) }
+        self.ids = ids
+    }
+
+    /// Number of characters.
+    public var count: Int { characters.count }
+
+    /// The id of a character, or nil when the vocabulary lacks it.
+    public func id(of character: Unicode.Scalar) -> Int32? { ids[character] }
+
+    /// The character with a given id.
+    public func character(_ id: Int32) -> Unicode.Scalar { characters[Int(id)] }
+
+    /// Maps a text to ids. Characters missing from the vocabulary are skipped and counted in `unknown`.
+    public func encode<S: Sequence>(_ text: S) -> (ids: [Int32], unknown: [Unicode.Scalar: Int])
+    where S.Element == Unicode.Scalar {
+        var encoded: [Int32] = []
+        encoded.reserveCapacity(text.underestimatedCount)
+        var unknown: [Unicode.Scalar: Int] = [:]
+        for character in text {
+            if let id = ids[character] { encoded.append(id) } else { unknown[character, default: 0] += 1 }
+        }
+        return (encoded, unknown)
+    }
+
+    /// A visible rendering of a character for messages and listings: `\n`, `\t`, `␠` for space, `U+0007` for
+    /// other invisible characters, the character itself otherwise.
+    public static func printable(_ character: Unicode.Scalar) -> String {
+        switch character {
+        case "\n": return "\\n"
+        case "\t": return "\\t"
+        case "\r": return "\\r"
+        case " ": return "␠"
+        default:
+            let invisible = character.properties.generalCategory == .control
+                || character.properties.generalCategory == .format
+                || character.properties.generalCategory == .unassigned
+                || character.properties.generalCategory == .privateUse
+                || character.properties.isWhitespace
+            if invisible {
+                let hex = String(character.value, radix: 16, uppercase: true)
+                return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+            }
+            return String(character)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+/// The Adam optimiser (Kingma & Ba) over a flat parameter buffer:
+///
+///     m ← β₁m + (1 − β₁)g        v ← β₂v + (1 − β₂)g²
+///     θ ← θ − lr · m̂ / (√v̂ + ε),  m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)
+///
+/// The moments share the parameters' layout, so a checkpoint stores them tensor by tensor next to the weights.
+public final class Adam {
+    /// First moment estimate.
+    public let m: FloatBuffer
+    /// Second moment estimate.
+    public let v: FloatBuffer
+    public let beta1: Float, beta2: Float, epsilon: Float
+
+    public init(count: Int, beta1: Float, beta2: Float, epsilon: Float) {
+        m = FloatBuffer(count: count)
+        v = FloatBuffer(count: count)
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+    }
+
+    /// Applies update number `step` (1-based; it sets the bias corrections).
+    public func update(parameters: FloatBuffer, gradients: FloatBuffer, learningRate: Float, step: Int) {
+        let correction1 = 1 - Float(pow(Double(beta1), Double(step)))
+        let correction2 = 1 - Float(pow(Double(beta2), Double(step)))
+        let stepSize = learningRate / correction1
+        let inverseRootCorrection2 = 1 / correction2.squareRoot()
+        let (theta, g, m, v) = (parameters.pointer, gradients.pointer, m.pointer, v.pointer)
+        let (b1, b2, eps) = (beta1, beta2, epsilon)
+        for j in 0..<parameters.count {
+            m[j] = b1 * m[j] + (1 - b1) * g[j]
+            v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j]
+            theta[j] -= stepSize * m[j] / ((v[j]).squareRoot() * inverseRootCorrection2 + eps)
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

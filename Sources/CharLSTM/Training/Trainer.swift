@@ -1,0 +1,172 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A training run over one corpus: the model, the optimiser, the data cursor and the carried state, and the two
+/// operations a training loop needs — one optimiser ``step()`` and a validation pass, ``evaluate()``.
+///
+/// The corpus is split at `1 − validationFraction`: the start trains, the end validates. Training text is served
+/// by a ``StreamBatcher`` with `batch` streams; `h`/`c` carry from chunk to chunk and reset at each epoch.
+public final class Trainer {
+    public let model: CharLSTMModel
+    public let options: TrainingOptions
+    /// When the run ends; can be changed between steps (for example when resuming with a new target).
+    public var goal: TrainingGoal
+    public private(set) var progress: TrainingProgress
+    public let corpus: CorpusRecord
+
+    let batcher: StreamBatcher
+    let validation: StreamBatcher
+    let workspace: ChunkWorkspace
+    let validationWorkspace: ChunkWorkspace
+    let gradients: FloatBuffer
+    let optimizer: Adam
+
+    /// A new run on `corpus` with a freshly initialised model.
+    public convenience init(corpus: TextFile, embedding: Int, hidden: Int, layers: Int,
+                            options: TrainingOptions, goal: TrainingGoal) throws {
+        try options.validate()
+        var random = RandomSource(seed: options.seed)
+        let model = try CharLSTMModel(vocabulary: Vocabulary(of: corpus.scalars), embedding: embedding,
+                                      hidden: hidden, layers: layers, random: &random)
+        try self.init(model: model, corpus: corpus, options: options, goal: goal, progress: TrainingProgress(random: random))
+    }
+
+    /// A new run on `corpus` starting from `model`'s weights (fine-tuning). The corpus may use only characters the
+    /// model knows.
+    public convenience init(corpus: TextFile, startingFrom model: CharLSTMModel, options: TrainingOptions,
+                            goal: TrainingGoal) throws {
+        try options.validate()
+        let copy = FloatBuffer(count: model.parameters.count)
+        copy.pointer.update(from: model.parameters.pointer, count: copy.count)
+        let fresh = try CharLSTMModel(vocabulary: model.vocabulary, config: model.config, parameters: copy)
+        try self.init(model: fresh, corpus: corpus, options: options, goal: goal,
+                      progress: TrainingProgress(random: RandomSource(seed: options.seed)))
+    }
+
+    /// Continues the run saved in `checkpoint`, which must hold training state, on the same corpus.
+    public convenience init(resuming checkpoint: Checkpoint, corpus: TextFile, goal: TrainingGoal? = nil) throws {
+        guard let saved = checkpoint.training else {
+            throw CharLSTMError.invalidCheckpoint(path: checkpoint.path, reason: "it holds weights only, no training state to resume; use --init-from to start a new run from it")
+        }
+        guard saved.corpus.matches(corpus) else {
+            throw CharLSTMError.trainingFailed("\(corpus.path): the corpus changed since the checkpoint was written (recorded \(saved.corpus.byteCount) bytes, fingerprint \(saved.corpus.fingerprint); now \(corpus.byteCount) bytes, fingerprint \(String(corpus.fingerprint, radix: 16))); resuming needs the same text — use --init-from to train on a new one")
+        }
+        try self.init(model: checkpoint.model, corpus: corpus, options: saved.options, goal: goal ?? saved.goal,
+                      progress: saved.progress)
+        guard progress.cursor < batcher.chunksPerPass else {
+            throw CharLSTMError.invalidCheckpoint(path: checkpoint.path, reason: "data cursor \(progress.cursor) is past the end of an epoch (\(batcher.chunksPerPass) chunks)")
+        }
+        optimizer.m.pointer.update(from: saved.adamM.pointer, count: optimizer.m.count)
+        optimizer.v.pointer.update(from: saved.adamV.pointer, count: optimizer.v.count)
+        workspace.setState(h: saved.stateH, c: saved.stateC)
+    }
+
+    private init(model: CharLSTMModel, corpus file: TextFile, options: TrainingOptions, goal: TrainingGoal,
+                 progress: TrainingProgress) throws {
+        try options.validate()
+        let (ids, unknown) = model.vocabulary.encode(file.scalars)
+        guard unknown.isEmpty else {
+            throw CharLSTMError.unknownCharacters(path: file.path, characters: unknown.keys.sorted { $0.value < $1.value })
+        }
+        let trainCount = Int((Double(ids.count) * (1 - options.validationFraction)).rounded(.down))
+        let percent = Int((options.validationFraction * 100).rounded())
+        batcher = try StreamBatcher(tokens: Array(ids[..<trainCount]), streams: options.batch, steps: options.seq,
+                                    path: file.path, describe: "the training text (first \(100 - percent)%)")
+        let validationIds = Array(ids[trainCount...])
+        let validationStreams = min(options.batch, validationIds.count / (options.seq + 1))
+        guard validationStreams >= 1 else {
+            throw CharLSTMError.textTooShort(path: file.path, detail: "the validation text (last \(percent)%) has \(validationIds.count) characters, but one stream of --seq \(options.seq) needs at least \(options.seq + 1); raise --val-fraction, lower --seq, or use a longer text")
+        }
+        validation = try StreamBatcher(tokens: validationIds, streams: validationStreams, steps: options.seq,
+                                       path: file.path, describe: "the validation text")
+        self.model = model
+        self.options = options
+        self.goal = goal
+        self.progress = progress
+        corpus = CorpusRecord(file)
+        workspace = ChunkWorkspace(config: model.config, batch: options.batch, steps: options.seq,
+                                   forTraining: true, dropout: options.dropout)
+        validationWorkspace = ChunkWorkspace(config: model.config, batch: validationStreams, steps: options.seq)
+        gradients = FloatBuffer(count: model.layout.bufferCount)
+        optimizer = Adam(count: model.layout.bufferCount, beta1: options.beta1, beta2: options.beta2,
+                         epsilon: options.epsilon)
+    }
+
+    /// Steps in one epoch.
+    public var stepsPerEpoch: Int { batcher.chunksPerPass }
+    /// Characters each step trains on.
+    public var charactersPerStep: Int { options.batch * options.seq }
+    /// Step count at which ``goal`` is reached.
+    public var totalSteps: Int { goal.totalSteps(stepsPerEpoch: stepsPerEpoch) }
+    /// Whether the goal is reached.
+    public var isFinished: Bool { progress.step >= totalSteps }
+    /// The learning rate of the current epoch.
+    public var learningRate: Float { options.learningRate(atEpoch: progress.epoch) }
+
+    /// What one step did.
+    public struct StepResult: Sendable {
+        /// Mean cross-entropy of the chunk, in nats per character.
+        public let loss: Double
+        /// Global gradient norm before clipping.
+        public let gradientNorm: Float
+    }
+
+    /// One optimiser step on the next chunk: forward, loss, backward, clip, Adam, then carry the state on.
+    /// Throws, before touching the weights, when the loss or the gradients are not finite.
+    @discardableResult
+    public func step() throws -> StepResult {
+        if progress.cursor == 0 { workspace.resetState() }
+        let (b, t) = (options.batch, options.seq)
+        batcher.fill(chunk: progress.cursor, inputs: workspace.inputs, targets: workspace.targets)
+        gradients.zero()
+        model.forward(workspace, batch: b, steps: t, random: &progress.random)
+        let loss = model.loss(workspace, batch: b, steps: t) / Double(b * t)
+        model.backward(workspace, batch: b, steps: t, scale: 1 / Float(b * t), gradients: gradients)
+        let norm = GradientClipping.clip(gradients, maxNorm: options.clip)
+        guard loss.isFinite, norm.isFinite else {
+            throw CharLSTMError.trainingFailed("training diverged at step \(progress.step + 1): the \(loss.isFinite ? "gradient norm" : "loss") is not finite; the weights were not updated. Try a lower --lr (now \(learningRate)) or a smaller --clip (now \(options.clip)).")
+        }
+        optimizer.update(parameters: model.parameters, gradients: gradients, learningRate: learningRate,
+                         step: progress.step + 1)
+        workspace.carryState(batch: b, steps: t)
+        progress.step += 1
+        progress.cursor += 1
+        if progress.cursor == batcher.chunksPerPass {
+            progress.cursor = 0
+            progress.epoch += 1
+        }
+        return StepResult(loss: loss, gradientNorm: norm)
+    }
+
+    /// Bits per character on the validation text, from zero state with the state carried across chunks. Records the
+    /// result in ``progress`` (and whether it is the best so far). Does not disturb training state.
+    @discardableResult
+    public func evaluate() -> Double {
+        let (b, t) = (validation.streams, validation.steps)
+        validationWorkspace.resetState()
+        var total = 0.0
+        for chunk in 0..<validation.chunksPerPass {
+            validation.fill(chunk: chunk, inputs: validationWorkspace.inputs, targets: validationWorkspace.targets)
+            model.forward(validationWorkspace, batch: b, steps: t)
+            total += model.loss(validationWorkspace, batch: b, steps: t)
+            validationWorkspace.carryState(batch: b, steps: t)
+        }
+        let bpc = total / Double(validation.chunksPerPass * b * t) / M_LN2
+        progress.lastValidationBPC = bpc
+        if progress.bestValidationBPC.map({ bpc < $0 }) ?? true { progress.bestValidationBPC = bpc }
+        return bpc
+    }
+
+    /// Adds wall-clock training time to the running total kept in checkpoints.
+    public func addTrainingTime(_ seconds: Double) { progress.trainingSeconds += seconds }
+
+    /// Everything needed to write a resumable checkpoint of the run as it is now.
+    public func snapshot() -> TrainingSnapshot {
+        let (h, c) = workspace.state()
+        return TrainingSnapshot(options: options, goal: goal, progress: progress, corpus: corpus,
+                                adamM: optimizer.m, adamV: optimizer.v, stateH: h, stateC: c)
+    }
+}

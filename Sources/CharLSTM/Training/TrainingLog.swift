@@ -1,0 +1,45 @@
+import Foundation
+
+/// One validation result, written as one JSON line of `log.jsonl`.
+public struct EvaluationRecord: Sendable, Codable, Equatable {
+    public var step: Int
+    /// Epochs completed, with the fraction of the current one.
+    public var epoch: Double
+    /// Mean training loss since the previous record, nats per character.
+    public var trainLoss: Double
+    /// Validation bits per character.
+    public var valBpc: Double
+    public var lr: Float
+    /// Training throughput since the previous record (validation time excluded).
+    public var charsPerS: Double
+    /// Training time so far, summed over resumed sessions.
+    public var elapsedS: Double
+}
+
+/// Appends ``EvaluationRecord``s to a JSON Lines file.
+struct TrainingLog {
+    let path: String
+
+    func append(_ record: EvaluationRecord) throws {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        var line = try encoder.encode(record)
+        line.append(0x0A)
+        guard let handle = FileHandle(forWritingAtPath: path) ?? createAndOpen() else {
+            throw CharLSTMError.fileAccess(path: path, reason: "cannot open the training log for writing")
+        }
+        defer { try? handle.close() }
+        do {
+            try handle.seekToEnd()
+            try handle.write(contentsOf: line)
+        } catch {
+            throw CharLSTMError.fileAccess(path: path, reason: "cannot append to the training log: \(error.localizedDescription)")
+        }
+    }
+
+    private func createAndOpen() -> FileHandle? {
+        guard FileManager.default.createFile(atPath: path, contents: nil) else { return nil }
+        return FileHandle(forWritingAtPath: path)
+    }
+}

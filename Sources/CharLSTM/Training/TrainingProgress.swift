@@ -1,0 +1,53 @@
+/// Where a training run is: everything besides weights, optimiser moments and carried state that a resumed run
+/// needs to continue exactly.
+public struct TrainingProgress: Sendable, Equatable, Codable {
+    /// Optimiser steps taken so far.
+    public var step = 0
+    /// Completed epochs (the current epoch, 0-based).
+    public var epoch = 0
+    /// The next chunk of the current epoch.
+    public var cursor = 0
+    /// The dropout generator, continued across resumes.
+    public var random: RandomSource
+    /// Lowest validation bits per character so far, and the latest.
+    public var bestValidationBPC: Double?
+    public var lastValidationBPC: Double?
+    /// Training time so far, summed over every resumed session.
+    public var trainingSeconds = 0.0
+
+    public init(random: RandomSource) { self.random = random }
+}
+
+/// Which text a run trains on, recorded so that resuming on a changed file is caught.
+public struct CorpusRecord: Sendable, Equatable, Codable {
+    public var path: String
+    public var byteCount: Int
+    /// FNV-1a of the file's bytes, in hexadecimal.
+    public var fingerprint: String
+
+    public init(_ file: TextFile) {
+        path = file.path
+        byteCount = file.byteCount
+        fingerprint = String(file.fingerprint, radix: 16)
+    }
+
+    /// Whether `file` has the same contents as the recorded corpus.
+    public func matches(_ file: TextFile) -> Bool {
+        byteCount == file.byteCount && fingerprint == String(file.fingerprint, radix: 16)
+    }
+}
+
+extension RandomSource: Codable {
+    public init(from decoder: Decoder) throws {
+        let words = try decoder.singleValueContainer().decode([String].self)
+        guard let restored = RandomSource(hexState: words) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad generator state"))
+        }
+        self = restored
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(hexState)
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+
+/// Receives a training session's progress; the CLI's progress display is one.
+public protocol TrainingObserver: AnyObject {
+    /// After every optimiser step.
+    func trainingDidStep(_ report: StepReport)
+    /// After every validation run.
+    func trainingDidEvaluate(_ record: EvaluationRecord, isBest: Bool)
+    /// After a checkpoint file was written.
+    func trainingDidSave(_ path: String)
+    /// Polled before every step; returning true ends the session cleanly (the latest checkpoint is saved).
+    func trainingShouldStop() -> Bool
+}
+
+/// Where a session stands after one step.
+public struct StepReport: Sendable {
+    public let step: Int
+    public let totalSteps: Int
+    /// Epochs completed, with the fraction of the current one.
+    public let epoch: Double
+    /// This step's mean loss, nats per character.
+    public let loss: Double
+    public let learningRate: Float
+    /// Training throughput of this session so far (validation and saving excluded).
+    public let charactersPerSecond: Double
+    /// Estimated seconds to the goal or the time limit, whichever is nearer.
+    public let secondsRemaining: Double
+    /// Latest validation result, if any.
+    public let validationBPC: Double?
+}
+
+/// Drives a ``Trainer`` to its goal, a time limit, or a stop request, and owns the output folder:
+/// `latest.safetensors` (after every validation, every `checkpointEvery` steps, and when the session ends),
+/// `best.safetensors` (whenever validation improves) and `log.jsonl` (one line per validation).
+public final class TrainingSession {
+    public let trainer: Trainer
+    public let directory: String
+
+    /// How a session ended.
+    public enum Outcome: Sendable, Equatable {
+        /// The goal was reached.
+        case finished
+        /// The time limit ran out first.
+        case timeLimitReached
+        /// The observer asked to stop.
+        case stopped
+    }
+
+    public var latestPath: String { directory + "/latest.safetensors" }
+    public var bestPath: String { directory + "/best.safetensors" }
+    public var logPath: String { directory + "/log.jsonl" }
+
+    /// Prepares `directory` (creating it if needed) and checks that it can be written, before any training.
+    public init(trainer: Trainer, directory: String) throws {
+        self.trainer = trainer
+        self.directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        try Self.prepare(self.directory)
+    }
+
+    /// Runs until the goal, `timeLimit` seconds, or the observer's stop request; saves `latest` on the way out.
+    public func run(timeLimit: Double? = nil, observer: TrainingObserver) throws -> Outcome {
+        let clock = ContinuousClock()
+        let sessionStart = clock.now
+        var trainingTime = 0.0          // this session, steps only
+        var sinceRecord = (loss: 0.0, steps: 0, seconds: 0.0)
+        var lastEvaluatedStep = -1
+        var lastSavedStep = -1
+        let firstStep = trainer.progress.step
+        let options = trainer.options
+
+        func save() throws {
+            try Checkpoint.write(model: trainer.model, training: trainer.snapshot(), to: latestPath)
+            lastSavedStep = trainer.progress.step
+            observer.trainingDidSave(latestPath)
+        }
+        func evaluate() throws {
+            let bpc = trainer.evaluate()
+            let isBest = trainer.progress.bestValidationBPC == bpc
+            let record = EvaluationRecord(
+                step: trainer.progress.step, epoch: epochProgress, trainLoss: sinceRecord.loss / Double(max(sinceRecord.steps, 1)),
+                valBpc: bpc, lr: trainer.learningRate,
+                charsPerS: Double(sinceRecord.steps * trainer.charactersPerStep) / max(sinceRecord.seconds, 1e-9),
+                elapsedS: trainer.progress.trainingSeconds)
+            try TrainingLog(path: logPath).append(record)
+            sinceRecord = (0, 0, 0)
+            lastEvaluatedStep = trainer.progress.step
+            observer.trainingDidEvaluate(record, isBest: isBest)
+            if isBest {
+                try Checkpoint.write(model: trainer.model, training: trainer.snapshot(), to: bestPath)
+                observer.trainingDidSave(bestPath)
+            }
+            try save()
+        }
+
+        var outcome = Outcome.finished
+        while !trainer.isFinished {
+            if observer.trainingShouldStop() { outcome = .stopped; break }
+            let elapsed = (clock.now - sessionStart).seconds
+            if let timeLimit, elapsed >= timeLimit { outcome = .timeLimitReached; break }
+
+            let stepStart = clock.now
+            let result = try trainer.step()
+            let seconds = (clock.now - stepStart).seconds
+            trainingTime += seconds
+            trainer.addTrainingTime(seconds)
+            sinceRecord.loss += result.loss
+            sinceRecord.steps += 1
+            sinceRecord.seconds += seconds
+
+            let progress = trainer.progress
+            let perStep = trainingTime / Double(max(1, progress.step - firstStep))
+            var remaining = Double(trainer.totalSteps - progress.step) * perStep
+            if let timeLimit { remaining = min(remaining, max(0, timeLimit - (clock.now - sessionStart).seconds)) }
+            observer.trainingDidStep(StepReport(
+                step: progress.step, totalSteps: trainer.totalSteps, epoch: epochProgress, loss: result.loss,
+                learningRate: trainer.learningRate,
+                charactersPerSecond: Double((progress.step - firstStep) * trainer.charactersPerStep) / max(trainingTime, 1e-9),
+                secondsRemaining: remaining, validationBPC: progress.lastValidationBPC))
+
+            if progress.step % options.evaluateEvery == 0 {
+                try evaluate()
+            } else if options.checkpointEvery > 0 && progress.step % options.checkpointEvery == 0 {
+                try save()
+            }
+        }
+        // A session that trained ends with a validation (unless stopped by the user, who wants out quickly).
+        if outcome != .stopped && lastEvaluatedStep != trainer.progress.step && trainer.progress.step > firstStep {
+            try evaluate()
+        }
+        if lastSavedStep != trainer.progress.step { try save() }
+        return outcome
+    }
+
+    private var epochProgress: Double {
+        let progress = trainer.progress
+        return Double(progress.epoch) + Double(progress.cursor) / Double(trainer.stepsPerEpoch)
+    }
+
+    /// Creates the folder if needed and proves it writable with a probe file.
+    static func prepare(_ directory: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw CharLSTMError.fileAccess(path: directory, reason: "cannot create the output folder (\(error.localizedDescription))")
+        }
+        var info = stat()
+        guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw CharLSTMError.fileAccess(path: directory, reason: "the output path exists and is not a folder")
+        }
+        let probe = directory + "/.write-test.\(getpid())"
+        let descriptor = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw CharLSTMError.fileAccess(path: directory, reason: "the output folder is not writable: \(FileBytes.systemMessage(errno))")
+        }
+        close(descriptor)
+        unlink(probe)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,35 @@
+@testable import CharLSTM
+
+/// Small models and texts shared by the engine tests.
+enum Fixtures {
+    /// A short text with repeated structure, written for these tests.
+    static let rhyme = """
+        The lamp was lit, the kettle sang,
+        the cat lay curled beside the door;
+        and every time the church bell rang
+        the clock replied a minute more.
+
+        """
+
+    /// A model with random weights of the given shape over `text`'s characters.
+    static func model(text: String, embedding: Int = 3, hidden: Int = 4, layers: Int = 2, seed: UInt64 = 7) -> CharLSTMModel {
+        var random = RandomSource(seed: seed)
+        return try! CharLSTMModel(vocabulary: Vocabulary(of: text.unicodeScalars), embedding: embedding,
+                                  hidden: hidden, layers: layers, random: &random)
+    }
+
+    /// A text file made from a string, as if read from `path`.
+    static func textFile(_ text: String, path: String = "fixture.txt") -> TextFile {
+        try! TextFile(path: path, bytes: Array(text.utf8))
+    }
+
+    /// Fresh temporary directory path (not created).
+    static func temporaryDirectory(_ name: String = #function) -> String {
+        let cleaned = name.filter { $0.isLetter || $0.isNumber }
+        return "/tmp/charlstm-tests-\(getpid())-\(cleaned)-\(UInt32.random(in: 0...UInt32.max))"
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
