@@ -146,16 +146,13 @@ public struct Checkpoint {
 
     private static func decodeJSON<T: Decodable>(_ text: String?, key: String, fail: (String) -> CharLSTMError) throws -> T {
         guard let text else { throw fail("metadata \"\(key)\" is missing") }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        do { return try decoder.decode(T.self, from: Data(text.utf8)) } catch {
+        do { return try JSONDecoder().decode(T.self, from: Data(text.utf8)) } catch {
             throw fail("metadata \"\(key)\" is not valid (\(text.prefix(80)))")
         }
     }
 
     private static func json<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding plain value types cannot fail.
         return String(decoding: try! encoder.encode(value), as: UTF8.self)

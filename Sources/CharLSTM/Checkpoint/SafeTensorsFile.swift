@@ -145,9 +145,8 @@ public struct SafeTensorsFile {
 
     /// A JSON number that is an exact integer, or nil (fractions, booleans, strings, out-of-range values).
     static func integer(_ value: Any) -> Int? {
-        if value is Bool { return nil }
-        if let int = value as? Int { return int }
-        if let double = value as? Double, double.rounded() == double, abs(double) < 9.0e15 { return Int(double) }
-        return nil
+        // Foundation hands JSON numbers and booleans back as NSNumber; booleans are the ones of type "c".
+        guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
+        return value as? Int
     }
 }

@@ -9,6 +9,10 @@ public struct ModelConfig: Sendable, Equatable, Codable {
     /// Number of stacked LSTM layers (L).
     public var layers: Int
 
+    enum CodingKeys: String, CodingKey {
+        case vocabularySize = "vocabulary_size", embedding, hidden, layers
+    }
+
     public init(vocabularySize: Int, embedding: Int = 64, hidden: Int = 128, layers: Int = 2) {
         self.vocabularySize = vocabularySize
         self.embedding = embedding

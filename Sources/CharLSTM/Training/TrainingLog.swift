@@ -2,6 +2,14 @@ import Foundation
 
 /// One validation result, written as one JSON line of `log.jsonl`.
 public struct EvaluationRecord: Sendable, Codable, Equatable {
+    enum CodingKeys: String, CodingKey {
+        case step, epoch, lr
+        case trainLoss = "train_loss"
+        case valBpc = "val_bpc"
+        case charsPerS = "chars_per_s"
+        case elapsedS = "elapsed_s"
+    }
+
     public var step: Int
     /// Epochs completed, with the fraction of the current one.
     public var epoch: Double
@@ -22,7 +30,6 @@ struct TrainingLog {
 
     func append(_ record: EvaluationRecord) throws {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys]
         var line = try encoder.encode(record)
         line.append(0x0A)

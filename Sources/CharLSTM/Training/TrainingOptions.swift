@@ -30,6 +30,16 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
 
     public init() {}
 
+    enum CodingKeys: String, CodingKey {
+        case batch, seq, clip, dropout, seed, beta1, beta2, epsilon
+        case learningRate = "learning_rate"
+        case learningRateDecay = "learning_rate_decay"
+        case learningRateDecayEvery = "learning_rate_decay_every"
+        case validationFraction = "validation_fraction"
+        case evaluateEvery = "evaluate_every"
+        case checkpointEvery = "checkpoint_every"
+    }
+
     /// Rejects settings that make no sense, naming the flag.
     public func validate() throws {
         func require(_ ok: Bool, _ message: String) throws {

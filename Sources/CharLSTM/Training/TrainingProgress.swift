@@ -16,6 +16,13 @@ public struct TrainingProgress: Sendable, Equatable, Codable {
     public var trainingSeconds = 0.0
 
     public init(random: RandomSource) { self.random = random }
+
+    enum CodingKeys: String, CodingKey {
+        case step, epoch, cursor, random
+        case bestValidationBPC = "best_validation_bpc"
+        case lastValidationBPC = "last_validation_bpc"
+        case trainingSeconds = "training_seconds"
+    }
 }
 
 /// Which text a run trains on, recorded so that resuming on a changed file is caught.
@@ -24,6 +31,11 @@ public struct CorpusRecord: Sendable, Equatable, Codable {
     public var byteCount: Int
     /// FNV-1a of the file's bytes, in hexadecimal.
     public var fingerprint: String
+
+    enum CodingKeys: String, CodingKey {
+        case path, fingerprint
+        case byteCount = "byte_count"
+    }
 
     public init(_ file: TextFile) {
         path = file.path

@@ -1,0 +1,45 @@
+import ArgumentParser
+import CharLSTM
+import Foundation
+
+/// `charlstm`: train character-level LSTMs on text, sample from them, and measure them.
+@main
+struct CharLSTMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "charlstm",
+        abstract: "Character-level LSTM language models: train on a text file, then sample from them.",
+        discussion: """
+            Train a model:     charlstm train corpora/lighthouse.txt --out runs/lighthouse
+            Sample from it:    charlstm sample runs/lighthouse/best.safetensors --prime "The "
+            Measure it:        charlstm eval runs/lighthouse/best.safetensors some.txt
+            """,
+        version: "0.1.0",
+        subcommands: [TrainCommand.self, SampleCommand.self, EvalCommand.self, InfoCommand.self]
+    )
+
+    /// Runs the command, turning every failure into one line on stderr and an exit status: 2 for a usage error,
+    /// 1 for anything else. Help and version requests print to stdout and exit 0.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as CharLSTMError {
+            if case .invalidSetting = error { fail(error.description, status: 2) }
+            fail(error.description, status: 1)
+        } catch let exitCode as ExitCode {
+            Foundation.exit(exitCode.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            fail("\(message(for: error)) (see 'charlstm help')", status: code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
+
+    private static func fail(_ message: String, status: Int32) -> Never {
+        Terminal.standardError.writeLine("charlstm: \(message)")
+        Foundation.exit(status)
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// Numbers and durations the way people read them in a terminal.
+enum HumanReadable {
+    /// 1234567 → "1,234,567".
+    static func count(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var out = ""
+        for (i, digit) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(digit)
+        }
+        return (value < 0 ? "-" : "") + out
+    }
+
+    /// 58213.4 → "58.2k".
+    static func rate(_ value: Double) -> String {
+        if value >= 1_000_000 { return String(format: "%.2fM", value / 1_000_000) }
+        if value >= 10_000 { return String(format: "%.1fk", value / 1_000) }
+        return String(format: "%.0f", value)
+    }
+
+    /// 3725 → "1h02m", 192 → "3m12s", 7 → "7s".
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "?" }
+        let s = Int(seconds.rounded())
+        if s >= 3600 { return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) }
+        if s >= 60 { return String(format: "%dm%02ds", s / 60, s % 60) }
+        return "\(s)s"
+    }
+
+    /// Fixed decimals: (1.23456, 3) → "1.235".
+    static func decimal(_ value: Double, _ places: Int) -> String { String(format: "%.\(places)f", value) }
+}

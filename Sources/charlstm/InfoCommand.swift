@@ -1,0 +1,63 @@
+import ArgumentParser
+import CharLSTM
+import Foundation
+
+/// `charlstm info`: what is in a checkpoint.
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Describe a checkpoint: architecture, vocabulary, training progress, and the BLAS in use.",
+        discussion: """
+            Example:
+              charlstm info runs/lighthouse/latest.safetensors
+            """
+    )
+
+    @Argument(help: "Checkpoint to describe (.safetensors).")
+    var checkpoint: String
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        let loaded = try Checkpoint.load(path: checkpoint)
+        let model = loaded.model
+        let c = model.config
+        let vocabulary = model.vocabulary.characters.map(Vocabulary.printable)
+        let training = loaded.training
+        if json {
+            var object: [String: Any] = [
+                "checkpoint": checkpoint, "layers": c.layers, "hidden": c.hidden, "embedding": c.embedding,
+                "vocabulary_size": c.vocabularySize, "parameters": model.parameterCount,
+                "vocabulary": model.vocabulary.characters.map { String($0) }, "blas": BLAS.backend.description,
+            ]
+            if let training {
+                let p = training.progress
+                object["step"] = p.step
+                object["epoch"] = p.epoch
+                object["best_val_bpc"] = p.bestValidationBPC ?? NSNull()
+                object["last_val_bpc"] = p.lastValidationBPC ?? NSNull()
+                object["training_seconds"] = p.trainingSeconds
+                object["corpus"] = training.corpus.path
+            }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        print("checkpoint  \(checkpoint)")
+        print("model       \(c.layers) layer\(c.layers == 1 ? "" : "s") × \(c.hidden) hidden, embedding \(c.embedding), vocabulary \(c.vocabularySize)")
+        print("parameters  \(HumanReadable.count(model.parameterCount))")
+        print("vocabulary  \(vocabulary.joined(separator: " "))")
+        if let training {
+            let p = training.progress
+            let o = training.options
+            let best = p.bestValidationBPC.map { "best val \(HumanReadable.decimal($0, 4)) bpc" } ?? "not validated yet"
+            print("training    step \(HumanReadable.count(p.step)), epoch \(p.epoch) of goal \(training.goal); \(best)")
+            print("            \(HumanReadable.duration(p.trainingSeconds)) of training on \(training.corpus.path) (\(HumanReadable.count(training.corpus.byteCount)) bytes)")
+            print("            batch \(o.batch), seq \(o.seq), lr \(o.learningRate) × \(o.learningRateDecay) every \(o.learningRateDecayEvery) epochs, clip \(o.clip), dropout \(o.dropout), seed \(o.seed)")
+        } else {
+            print("training    none recorded (weights only)")
+        }
+        print("BLAS        \(BLAS.backend)")
+    }
+}

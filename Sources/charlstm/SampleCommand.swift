@@ -1,0 +1,91 @@
+import ArgumentParser
+import CharLSTM
+import Foundation
+
+/// `charlstm sample`: prime a model with text and stream a continuation.
+struct SampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Generate text from a checkpoint, streamed as it is produced.",
+        discussion: """
+            The priming text is run through the network to set its memory (every layer's h and c), echoed, and \
+            then characters are drawn one at a time. The same --seed gives the same output.
+
+            Example:
+              charlstm sample runs/lighthouse/best.safetensors --prime "The keeper " --length 300 --temperature 0.8
+            """
+    )
+
+    @Argument(help: "Checkpoint to sample from (.safetensors).")
+    var checkpoint: String
+
+    @Option(help: "Text to prime the model's memory with before generating.")
+    var prime: String?
+
+    @Option(name: .customLong("prime-file"), help: ArgumentHelp("Prime with the contents of this UTF-8 file.", valueName: "path"))
+    var primeFile: String?
+
+    @Option(help: "Characters to generate (default: 500).")
+    var length = 500
+
+    @Option(help: "Softmax temperature, > 0: lower is more conservative, higher more surprising (default: 1.0).")
+    var temperature: Float = 1
+
+    @Option(name: .customLong("top-k"), help: "Sample only among the K most likely characters; 0 = all (default: 0).")
+    var topK = 0
+
+    @Flag(help: "Always take the most likely character (ignores --temperature and --top-k).")
+    var argmax = false
+
+    @Option(help: "Stop after generating this string (escapes \\n, \\t, \\\\ understood).")
+    var stop: String?
+
+    @Option(help: "Random seed; the same seed gives the same text (default: a fresh random seed).")
+    var seed: UInt64?
+
+    @Flag(name: .customLong("no-echo"), help: "Print only the generated text, not the priming text.")
+    var noEcho = false
+
+    @OptionGroup var threading: ThreadOptions
+
+    func validate() throws {
+        if prime != nil && primeFile != nil { throw ValidationError("give --prime or --prime-file, not both") }
+        if length < 0 { throw ValidationError("--length must be 0 or more (got \(length))") }
+        if let stop, EscapeSequences.decode(stop).isEmpty { throw ValidationError("--stop must not be empty") }
+    }
+
+    func run() throws {
+        let settings = SamplingSettings(temperature: temperature, topK: topK, argmax: argmax)
+        try settings.validate()
+        try threading.apply()
+        let model = try Checkpoint.load(path: checkpoint).model
+        let primeText: [Unicode.Scalar]
+        if let primeFile {
+            primeText = try TextFile(path: primeFile).scalars
+        } else {
+            primeText = Array((prime ?? "").unicodeScalars)
+        }
+        let sampler = Sampler(model: model)
+        let unknown = sampler.prime(primeText)
+        if !unknown.isEmpty {
+            let listed = unknown.keys.sorted { $0.value < $1.value }.map(Vocabulary.printable).joined(separator: " ")
+            Terminal.standardError.writeLine("charlstm: warning: skipped priming characters the model does not know: \(listed)")
+        }
+        let output = Terminal.standardOutput
+        if !noEcho { output.write(String(String.UnicodeScalarView(primeText))) }
+        var random = RandomSource(seed: seed ?? UInt64.random(in: 0...UInt64.max))
+        let stopScalars = stop.map { Array(EscapeSequences.decode($0).unicodeScalars) } ?? []
+        var recent: [Unicode.Scalar] = []
+        recent.reserveCapacity(stopScalars.count)
+        for _ in 0..<length {
+            let character = sampler.next(settings, random: &random)
+            output.write(String(character))
+            if !stopScalars.isEmpty {
+                if recent.count == stopScalars.count { recent.removeFirst() }
+                recent.append(character)
+                if recent == stopScalars { break }
+            }
+        }
+        output.write("\n")
+    }
+}

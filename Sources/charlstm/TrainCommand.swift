@@ -1,0 +1,139 @@
+import ArgumentParser
+import CharLSTM
+import Foundation
+
+/// `charlstm train`: learn a corpus, or continue a run.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a model on a UTF-8 text file, or resume a run.",
+        discussion: """
+            Writes OUT/latest.safetensors (after each validation, every --checkpoint-every steps and at the end), \
+            OUT/best.safetensors (lowest validation bits per character so far) and OUT/log.jsonl (one line per \
+            validation). Ctrl-C finishes the current step, saves latest and exits with status 130.
+
+            --epochs and --steps are totals for the whole run; resuming with a larger value extends it. \
+            --minutes limits this invocation only.
+
+            Examples:
+              charlstm train corpora/lighthouse.txt --out runs/lighthouse --hidden 256 --minutes 5
+              charlstm train --resume runs/lighthouse/latest.safetensors --epochs 20
+            """
+    )
+
+    @Argument(help: "UTF-8 text to train on (optional with --resume, which remembers it).")
+    var corpus: String?
+
+    @Option(help: "Folder for checkpoints and the log (required for a new run; default with --resume: the checkpoint's folder).")
+    var out: String?
+
+    @Option(help: ArgumentHelp("Continue the run saved in this checkpoint exactly where it stopped.", valueName: "checkpoint"))
+    var resume: String?
+
+    @Option(name: .customLong("init-from"), help: ArgumentHelp("Start a new run from this checkpoint's weights (fine-tuning).", valueName: "checkpoint"))
+    var initFrom: String?
+
+    @Option(help: "Stacked LSTM layers (default: 2).") var layers: Int?
+    @Option(help: "Units per LSTM layer (default: 128).") var hidden: Int?
+    @Option(help: "Width of the character embedding (default: 64).") var embedding: Int?
+    @Option(help: "Dropout after each LSTM layer while training, in [0, 1) (default: 0).") var dropout: Float?
+    @Option(help: "Parallel streams per step (default: 50).") var batch: Int?
+    @Option(help: "Characters per stream per step: the BPTT length (default: 50).") var seq: Int?
+    @Option(help: "Adam learning rate (default: 0.002).") var lr: Float?
+    @Option(name: .customLong("lr-decay"), help: "Learning-rate factor applied every --lr-decay-every epochs (default: 0.5).") var lrDecay: Float?
+    @Option(name: .customLong("lr-decay-every"), help: "Epochs between learning-rate decays; 0 = never (default: 5).") var lrDecayEvery: Int?
+    @Option(help: "Clip gradients to this global norm; 0 = off (default: 5).") var clip: Float?
+    @Option(help: "Train until this many epochs in total (default: 10).") var epochs: Int?
+    @Option(help: "Train until this many steps in total (instead of --epochs).") var steps: Int?
+    @Option(help: "Stop this invocation after this many minutes (saving first).") var minutes: Double?
+    @Option(name: .customLong("val-fraction"), help: "Share of the corpus, from its end, held out for validation (default: 0.1).") var valFraction: Double?
+    @Option(name: .customLong("eval-every"), help: "Steps between validations (default: 500).") var evalEvery: Int?
+    @Option(name: .customLong("checkpoint-every"), help: "Extra saves of latest every N steps; 0 = only at validations and the end (default: 0).") var checkpointEvery: Int?
+    @Option(help: "Seed for initialisation and dropout (default: 1).") var seed: UInt64?
+    @OptionGroup var threading: ThreadOptions
+
+    func validate() throws {
+        if resume != nil && initFrom != nil { throw ValidationError("--resume and --init-from cannot be combined") }
+        if epochs != nil && steps != nil { throw ValidationError("give --epochs or --steps, not both") }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1 (got \(epochs))") }
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1 (got \(steps))") }
+        if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be positive (got \(minutes))") }
+        if resume != nil {
+            let fixed: [(String, Bool)] = [
+                ("--layers", layers != nil), ("--hidden", hidden != nil), ("--embedding", embedding != nil),
+                ("--dropout", dropout != nil), ("--batch", batch != nil), ("--seq", seq != nil), ("--lr", lr != nil),
+                ("--lr-decay", lrDecay != nil), ("--lr-decay-every", lrDecayEvery != nil), ("--clip", clip != nil),
+                ("--val-fraction", valFraction != nil), ("--eval-every", evalEvery != nil),
+                ("--checkpoint-every", checkpointEvery != nil), ("--seed", seed != nil),
+            ]
+            if let flag = fixed.first(where: { $0.1 })?.0 {
+                throw ValidationError("\(flag) cannot change when resuming: a resumed run keeps its settings (use --init-from to start a new run from the weights)")
+            }
+        } else {
+            if corpus == nil { throw ValidationError("missing the corpus to train on (charlstm train CORPUS --out DIR)") }
+            if out == nil { throw ValidationError("missing --out DIR, the folder for checkpoints and the log") }
+            if initFrom != nil, layers != nil || hidden != nil || embedding != nil {
+                throw ValidationError("--layers, --hidden and --embedding come from the --init-from checkpoint and cannot be given")
+            }
+        }
+    }
+
+    func run() throws {
+        try threading.apply()
+        let (trainer, directory) = try makeTrainer()
+        let session = try TrainingSession(trainer: trainer, directory: directory)
+        let display = TrainingProgressDisplay(terminal: .standardOutput, timeLimited: minutes != nil)
+        display.announce(trainer: trainer, session: session, resumed: resume != nil)
+        InterruptSignal.install()
+        let outcome = try session.run(timeLimit: minutes.map { $0 * 60 }, observer: display)
+        display.finish(trainer: trainer, session: session, outcome: outcome)
+        if outcome == .stopped, let signalNumber = InterruptSignal.pending {
+            throw ExitCode(InterruptSignal.exitStatus(for: signalNumber))
+        }
+    }
+
+    private var goal: TrainingGoal? {
+        if let steps { return .steps(steps) }
+        if let epochs { return .epochs(epochs) }
+        return nil
+    }
+
+    private func makeTrainer() throws -> (Trainer, String) {
+        if let resume {
+            let checkpoint = try Checkpoint.load(path: resume)
+            guard let saved = checkpoint.training else {
+                throw CharLSTMError.invalidCheckpoint(path: resume, reason: "it holds weights only, no training state; use --init-from to start a new run from it")
+            }
+            let text = try TextFile(path: corpus ?? saved.corpus.path)
+            let trainer = try Trainer(resuming: checkpoint, corpus: text, goal: goal)
+            if trainer.isFinished {
+                throw CharLSTMError.invalidSetting("\(resume): the run already reached its goal (\(trainer.goal), step \(trainer.progress.step)); pass a larger --epochs or --steps to continue")
+            }
+            return (trainer, out ?? URL(fileURLWithPath: resume).deletingLastPathComponent().path)
+        }
+        var options = TrainingOptions()
+        if let batch { options.batch = batch }
+        if let seq { options.seq = seq }
+        if let lr { options.learningRate = lr }
+        if let lrDecay { options.learningRateDecay = lrDecay }
+        if let lrDecayEvery { options.learningRateDecayEvery = lrDecayEvery }
+        if let clip { options.clip = clip }
+        if let dropout { options.dropout = dropout }
+        if let valFraction { options.validationFraction = valFraction }
+        if let evalEvery { options.evaluateEvery = evalEvery }
+        if let checkpointEvery { options.checkpointEvery = checkpointEvery }
+        if let seed { options.seed = seed }
+        try options.validate()
+        // With only a time limit, the run has no step goal: it trains until the minutes are up.
+        let goal = self.goal ?? (minutes != nil ? .steps(Int.max / 2) : .epochs(10))
+        let text = try TextFile(path: corpus!)
+        if let initFrom {
+            let start = try Checkpoint.load(path: initFrom)
+            return (try Trainer(corpus: text, startingFrom: start.model, options: options, goal: goal), out!)
+        }
+        let config = ModelConfig(vocabularySize: 1, embedding: embedding ?? 64, hidden: hidden ?? 128, layers: layers ?? 2)
+        try config.validate()
+        return (try Trainer(corpus: text, embedding: config.embedding, hidden: config.hidden, layers: config.layers,
+                            options: options, goal: goal), out!)
+    }
+}

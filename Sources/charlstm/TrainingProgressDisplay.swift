@@ -1,0 +1,89 @@
+import CharLSTM
+import Foundation
+
+/// Shows a training session to a person: on a terminal, one status line rewritten in place (at most ten times a
+/// second) with a permanent line per validation; elsewhere (a pipe, a log file) a plain line per validation and
+/// one every 30 seconds.
+final class TrainingProgressDisplay: TrainingObserver {
+    private let terminal: Terminal
+    private let interactive: Bool
+    private let timeLimited: Bool
+    private var lastDraw = ContinuousClock.now - .seconds(60)
+    private var statusShown = false
+
+    init(terminal: Terminal, timeLimited: Bool) {
+        self.terminal = terminal
+        interactive = terminal.isInteractive
+        self.timeLimited = timeLimited
+    }
+
+    func announce(trainer: Trainer, session: TrainingSession, resumed: Bool) {
+        let model = trainer.model
+        let c = model.config
+        let o = trainer.options
+        if resumed {
+            terminal.writeLine("Resuming \(trainer.corpus.path) at step \(HumanReadable.count(trainer.progress.step)) (epoch \(trainer.progress.epoch)), goal \(trainer.goal)")
+        }
+        terminal.writeLine("Model: \(c.layers)×\(c.hidden) LSTM, embedding \(c.embedding), vocabulary \(c.vocabularySize), \(HumanReadable.count(model.parameterCount)) parameters")
+        terminal.writeLine("Data: \(trainer.corpus.path), \(HumanReadable.count(trainer.stepsPerEpoch)) steps per epoch of \(o.batch)×\(o.seq) characters; \(goalText(trainer))")
+        terminal.writeLine("Output: \(session.directory)/ · BLAS: \(BLAS.backend), \(BLAS.threads) thread\(BLAS.threads == 1 ? "" : "s")")
+    }
+
+    private func goalText(_ trainer: Trainer) -> String {
+        trainer.totalSteps >= Int.max / 4 ? "training until the time limit" : "training to \(trainer.goal) (\(HumanReadable.count(trainer.totalSteps)) steps)"
+    }
+
+    func trainingDidStep(_ report: StepReport) {
+        let now = ContinuousClock.now
+        guard now - lastDraw >= (interactive ? .milliseconds(100) : .seconds(30)) else { return }
+        lastDraw = now
+        let total = report.totalSteps >= Int.max / 4 ? "" : "/\(HumanReadable.count(report.totalSteps))"
+        var parts = [
+            "step \(HumanReadable.count(report.step))\(total)",
+            "epoch \(HumanReadable.decimal(report.epoch, 2))",
+            "loss \(HumanReadable.decimal(report.loss, 3))",
+        ]
+        if let bpc = report.validationBPC { parts.append("val \(HumanReadable.decimal(bpc, 3)) bpc") }
+        parts.append("\(HumanReadable.rate(report.charactersPerSecond)) chars/s")
+        parts.append("\(timeLimited ? "left" : "ETA") \(HumanReadable.duration(report.secondsRemaining))")
+        let line = parts.joined(separator: " · ")
+        if interactive {
+            terminal.write("\r\u{1B}[K" + line)
+            statusShown = true
+        } else {
+            terminal.writeLine(line)
+        }
+    }
+
+    func trainingDidEvaluate(_ record: EvaluationRecord, isBest: Bool) {
+        clearStatus()
+        terminal.writeLine("step \(HumanReadable.count(record.step)) · epoch \(HumanReadable.decimal(record.epoch, 2)) · train loss \(HumanReadable.decimal(record.trainLoss, 3)) · val \(HumanReadable.decimal(record.valBpc, 3)) bpc\(isBest ? " (best)" : "") · lr \(record.lr) · \(HumanReadable.rate(record.charsPerS)) chars/s")
+    }
+
+    func trainingDidSave(_ path: String) {}
+
+    func trainingShouldStop() -> Bool { InterruptSignal.pending != nil }
+
+    func finish(trainer: Trainer, session: TrainingSession, outcome: TrainingSession.Outcome) {
+        clearStatus()
+        let progress = trainer.progress
+        let best = progress.bestValidationBPC.map { ", best val \(HumanReadable.decimal($0, 3)) bpc" } ?? ""
+        switch outcome {
+        case .finished:
+            terminal.writeLine("Done: step \(HumanReadable.count(progress.step)), epoch \(progress.epoch)\(best). Saved \(session.latestPath) and \(session.bestPath).")
+        case .timeLimitReached:
+            terminal.writeLine("Time limit reached at step \(HumanReadable.count(progress.step))\(best). Saved \(session.latestPath).")
+            terminal.writeLine("Continue with: charlstm train --resume \(session.latestPath)")
+        case .stopped:
+            terminal.writeLine("Interrupted at step \(HumanReadable.count(progress.step)). Saved \(session.latestPath).")
+            terminal.writeLine("Resume with: charlstm train --resume \(session.latestPath)")
+        }
+    }
+
+    private func clearStatus() {
+        if statusShown {
+            terminal.write("\r\u{1B}[K")
+            statusShown = false
+        }
+    }
+}
