@@ -10,7 +10,7 @@ public enum BLAS {
     /// The implementation in use, decided once per process.
     public static var backend: BLASBackend { implementation.backend }
 
-    /// Sets how many threads matrix products may use (OpenBLAS's pool, or the built-in kernel's).
+    /// Sets how many threads matrix products may use (OpenBLAS's pool, or the built-in kernel's); 1 until set.
     /// Results are deterministic for a fixed thread count.
     public static func setThreads(_ count: Int) {
         let count = max(1, count)
@@ -40,7 +40,10 @@ public enum BLAS {
         if choice != "builtin" {
             let candidates = choice.map { [$0] } ?? ["libopenblas.so.0", "libblas.so.3"]
             for name in candidates {
-                if let library = CBLASLibrary(path: name) { return library }
+                if let library = CBLASLibrary(path: name) {
+                    library.setThreads(threadCount.load(ordering: .relaxed))
+                    return library
+                }
             }
         }
         return BuiltInGEMM()

@@ -18,14 +18,13 @@ final class BuiltInGEMM: GEMMProvider, @unchecked Sendable {
     static let parallelThreshold = 1 << 18
 
     let backend = BLASBackend.builtIn
-    private let scratch = Mutex<[PackingScratch]>([PackingScratch()])
+    private let pool = PackingPool()
+    /// A thread count of this instance's own (for tests); nil follows ``BLAS/threads``.
+    private let fixedThreads: Int?
 
-    func setThreads(_ count: Int) {
-        // Packing space for every thread is allocated here, never inside a product.
-        scratch.withLock { pool in
-            while pool.count < count { pool.append(PackingScratch()) }
-        }
-    }
+    init(threads: Int? = nil) { fixedThreads = threads }
+
+    func setThreads(_ count: Int) {}
 
     func gemm(
         _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
@@ -33,12 +32,11 @@ final class BuiltInGEMM: GEMMProvider, @unchecked Sendable {
         _ b: UnsafePointer<Float>, _ ldb: Int,
         _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
     ) {
-        let pool = scratch.withLock { $0 }
-        let threads = min(BLAS.threads, pool.count)
         let operands = Operands(transposeA: transposeA, transposeB: transposeB, k: k, alpha: alpha,
                                 a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        let threads = fixedThreads ?? BLAS.threads
         if threads == 1 || m * n * k < Self.parallelThreshold {
-            operands.multiply(rows: 0..<m, columns: 0..<n, scratch: pool[0])
+            pool.withScratch { operands.multiply(rows: 0..<m, columns: 0..<n, scratch: $0) }
             return
         }
         let splitColumns = n >= m
@@ -46,15 +44,31 @@ final class BuiltInGEMM: GEMMProvider, @unchecked Sendable {
         let quantum = splitColumns ? Self.nr : Self.mr
         let parts = min(threads, (length + quantum - 1) / quantum)
         let perPart = ((length + parts - 1) / parts + quantum - 1) / quantum * quantum
+        let pool = self.pool
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let range = min(length, part * perPart)..<min(length, (part + 1) * perPart)
             if range.isEmpty { return }
-            if splitColumns {
-                operands.multiply(rows: 0..<m, columns: range, scratch: pool[part])
-            } else {
-                operands.multiply(rows: range, columns: 0..<n, scratch: pool[part])
+            pool.withScratch { scratch in
+                if splitColumns {
+                    operands.multiply(rows: 0..<m, columns: range, scratch: scratch)
+                } else {
+                    operands.multiply(rows: range, columns: 0..<n, scratch: scratch)
+                }
             }
         }
+    }
+}
+
+/// Packing buffers lent to one product (or one thread of it) at a time, so products running concurrently on
+/// different threads never share them. A new set is allocated only when every existing one is in use, which after
+/// the first steps of a run no longer happens.
+final class PackingPool: Sendable {
+    private let free = Mutex<[PackingScratch]>([])
+
+    func withScratch(_ body: (PackingScratch) -> Void) {
+        let scratch = free.withLock { $0.popLast() } ?? PackingScratch()
+        body(scratch)
+        free.withLock { $0.append(scratch) }
     }
 }
 

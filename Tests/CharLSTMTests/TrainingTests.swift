@@ -1,0 +1,119 @@
+import Testing
+@testable import CharLSTM
+
+@Suite struct TrainingTests {
+    /// A small model must be able to learn a short text by heart: the training loss falls below 0.1 nats/char.
+    @Test func smallModelMemorisesShortText() throws {
+        var options = TrainingOptions()
+        options.batch = 2
+        options.seq = 16
+        options.learningRate = 1e-2
+        options.learningRateDecayEvery = 0
+        options.validationFraction = 0.2
+        let trainer = try Trainer(corpus: Fixtures.textFile(Fixtures.rhyme), embedding: 16, hidden: 64, layers: 1,
+                                  options: options, goal: .steps(400))
+        var recent: [Double] = []
+        while !trainer.isFinished {
+            recent.append(try trainer.step().loss)
+            if recent.count > trainer.stepsPerEpoch * 5 { recent.removeFirst() }
+        }
+        let final = recent.reduce(0, +) / Double(recent.count)
+        #expect(final < 0.1, "mean loss over the last five epochs: \(final)")
+    }
+
+    /// 100 steps, a checkpoint written to disk and read back, then 100 more steps, give exactly the losses and
+    /// weights of 200 uninterrupted steps — with dropout (generator state) and learning-rate decay (schedule)
+    /// in play and several epoch boundaries (state resets) crossed.
+    @Test func resumingFromCheckpointReproducesAnUninterruptedRun() throws {
+        let corpus = Fixtures.textFile(String(repeating: Fixtures.rhyme, count: 3))
+        var options = TrainingOptions()
+        options.batch = 4
+        options.seq = 8
+        options.dropout = 0.2
+        options.learningRateDecayEvery = 2
+        options.seed = 42
+        func fresh() throws -> Trainer {
+            try Trainer(corpus: corpus, embedding: 8, hidden: 16, layers: 2, options: options, goal: .steps(200))
+        }
+        let straight = try fresh()
+        var straightLosses: [Double] = []
+        for _ in 0..<200 { straightLosses.append(try straight.step().loss) }
+
+        let first = try fresh()
+        var resumedLosses: [Double] = []
+        for _ in 0..<100 { resumedLosses.append(try first.step().loss) }
+        #expect(first.progress.epoch >= 2, "the test should cross epoch boundaries")
+        let directory = Fixtures.temporaryDirectory()
+        try TrainingSession.prepare(directory)
+        let path = directory + "/latest.safetensors"
+        try Checkpoint.write(model: first.model, training: first.snapshot(), to: path)
+        let second = try Trainer(resuming: Checkpoint.load(path: path), corpus: corpus)
+        #expect(second.progress == first.progress)
+        for _ in 0..<100 { resumedLosses.append(try second.step().loss) }
+
+        let firstDifference = zip(resumedLosses, straightLosses).firstIndex { $0 != $1 }
+        #expect(firstDifference == nil, "losses differ from step \((firstDifference ?? 0) + 1)")
+        let sameWeights = second.model.parameters.array == straight.model.parameters.array
+        #expect(sameWeights, "weights after 100 + 100 steps differ from 200 straight steps")
+    }
+
+    @Test func checkpointRoundTripKeepsEverything() throws {
+        var options = TrainingOptions()
+        options.batch = 3
+        options.seq = 5
+        options.learningRate = 3e-3
+        options.dropout = 0.1
+        let trainer = try Trainer(corpus: Fixtures.textFile(Fixtures.rhyme), embedding: 5, hidden: 6, layers: 3,
+                                  options: options, goal: .epochs(4))
+        for _ in 0..<7 { try trainer.step() }
+        trainer.evaluate()
+        let bytes = Checkpoint.encode(model: trainer.model, training: trainer.snapshot())
+        let loaded = try Checkpoint.load(path: "memory", bytes: bytes)
+        #expect(loaded.model.config == trainer.model.config)
+        #expect(loaded.model.vocabulary == trainer.model.vocabulary)
+        #expect(loaded.model.parameters.array == trainer.model.parameters.array)
+        let saved = try #require(loaded.training)
+        let original = trainer.snapshot()
+        #expect(saved.options == original.options)
+        #expect(saved.goal == original.goal)
+        #expect(saved.progress == original.progress)
+        #expect(saved.corpus == original.corpus)
+        #expect(saved.adamM.array == original.adamM.array)
+        #expect(saved.adamV.array == original.adamV.array)
+        #expect(saved.stateH == original.stateH)
+        #expect(saved.stateC == original.stateC)
+        // Writing is deterministic: the same state gives the same bytes.
+        #expect(Checkpoint.encode(model: loaded.model, training: saved) == bytes)
+    }
+
+    @Test func weightsOnlyCheckpointLoadsWithoutTrainingState() throws {
+        let model = Fixtures.model(text: Fixtures.rhyme)
+        let loaded = try Checkpoint.load(path: "memory", bytes: Checkpoint.encode(model: model, training: nil))
+        #expect(loaded.training == nil)
+        #expect(loaded.model.parameters.array == model.parameters.array)
+    }
+
+    @Test func divergenceStopsBeforeTheWeightsChange() throws {
+        var options = TrainingOptions()
+        options.batch = 2
+        options.seq = 8
+        let trainer = try Trainer(corpus: Fixtures.textFile(Fixtures.rhyme), embedding: 4, hidden: 8, layers: 1,
+                                  options: options, goal: .steps(10))
+        trainer.model.parameters.pointer[trainer.model.layout.headBias] = .nan
+        let before = trainer.model.parameters.array
+        #expect(throws: CharLSTMError.self) { try trainer.step() }
+        #expect(trainer.progress.step == 0)
+        #expect(trainer.model.parameters.array.elementsEqual(before) { $0 == $1 || ($0.isNaN && $1.isNaN) })
+    }
+
+    @Test func learningRateDecaysEveryNEpochs() {
+        var options = TrainingOptions()
+        options.learningRate = 0.008
+        options.learningRateDecay = 0.5
+        options.learningRateDecayEvery = 3
+        #expect(options.learningRate(atEpoch: 0) == 0.008)
+        #expect(options.learningRate(atEpoch: 2) == 0.008)
+        #expect(options.learningRate(atEpoch: 3) == 0.004)
+        #expect(options.learningRate(atEpoch: 7) == 0.002)
+    }
+}
