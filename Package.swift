@@ -14,11 +14,18 @@ let package = Package(
     targets: [
         // The engine: text, math, model, training, sampling, checkpoints. No terminal code.
         .target(name: "CharLSTM"),
+        // GNU readline, for the REPL's line editing and history.
+        .systemLibrary(
+            name: "CReadline",
+            path: "Sources/CReadline",
+            providers: [.apt(["libreadline-dev"])]
+        ),
         // The command-line tool: one swift-argument-parser command per file, on top of the engine.
         .executableTarget(
             name: "charlstm",
             dependencies: [
                 "CharLSTM",
+                "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

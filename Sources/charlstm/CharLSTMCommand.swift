@@ -9,12 +9,15 @@ struct CharLSTMCommand: ParsableCommand {
         commandName: "charlstm",
         abstract: "Character-level LSTM language models: train on a text file, then sample from them.",
         discussion: """
-            Train a model:     charlstm train corpora/lighthouse.txt --out runs/lighthouse
-            Sample from it:    charlstm sample runs/lighthouse/best.safetensors --prime "The "
-            Measure it:        charlstm eval runs/lighthouse/best.safetensors some.txt
+            Talk to the bundled model:   charlstm
+            Train your own:              charlstm train corpora/lighthouse.txt --out runs/lighthouse
+            Sample from it:              charlstm sample runs/lighthouse/best.safetensors --prime "The "
+            Measure it:                  charlstm eval runs/lighthouse/best.safetensors some.txt
             """,
         version: "0.1.0",
-        subcommands: [TrainCommand.self, SampleCommand.self, EvalCommand.self, InfoCommand.self]
+        subcommands: [ReplCommand.self, TrainCommand.self, SampleCommand.self, EvalCommand.self, InfoCommand.self,
+                      ExportCommand.self],
+        defaultSubcommand: ReplCommand.self
     )
 
     /// Runs the command, turning every failure into one line on stderr and an exit status: 2 for a usage error,
@@ -34,8 +37,16 @@ struct CharLSTMCommand: ParsableCommand {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            fail("\(message(for: error)) (see 'charlstm help')", status: code == .validationFailure ? 2 : code.rawValue)
+            fail("\(message(for: error)) (see '\(helpCommand)')", status: code == .validationFailure ? 2 : code.rawValue)
         }
+    }
+
+    /// The help to point at after a usage error: the subcommand's own when one was named.
+    private static var helpCommand: String {
+        let arguments = CommandLine.arguments.dropFirst()
+        let names = configuration.subcommands.map { $0.configuration.commandName ?? "" }
+        if let first = arguments.first, names.contains(first) { return "charlstm \(first) --help" }
+        return "charlstm --help"
     }
 
     private static func fail(_ message: String, status: Int32) -> Never {

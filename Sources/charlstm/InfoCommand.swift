@@ -23,7 +23,6 @@ struct InfoCommand: ParsableCommand {
         let loaded = try Checkpoint.load(path: checkpoint)
         let model = loaded.model
         let c = model.config
-        let vocabulary = model.vocabulary.characters.map(Vocabulary.printable)
         let training = loaded.training
         if json {
             var object: [String: Any] = [
@@ -40,24 +39,11 @@ struct InfoCommand: ParsableCommand {
                 object["training_seconds"] = p.trainingSeconds
                 object["corpus"] = training.corpus.path
             }
+            object["resumable"] = training?.resumeState != nil
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        print("checkpoint  \(checkpoint)")
-        print("model       \(c.layers) layer\(c.layers == 1 ? "" : "s") × \(c.hidden) hidden, embedding \(c.embedding), vocabulary \(c.vocabularySize)")
-        print("parameters  \(HumanReadable.count(model.parameterCount))")
-        print("vocabulary  \(vocabulary.joined(separator: " "))")
-        if let training {
-            let p = training.progress
-            let o = training.options
-            let best = p.bestValidationBPC.map { "best val \(HumanReadable.decimal($0, 4)) bpc" } ?? "not validated yet"
-            print("training    step \(HumanReadable.count(p.step)), epoch \(p.epoch) of goal \(training.goal); \(best)")
-            print("            \(HumanReadable.duration(p.trainingSeconds)) of training on \(training.corpus.path) (\(HumanReadable.count(training.corpus.byteCount)) bytes)")
-            print("            batch \(o.batch), seq \(o.seq), lr \(o.learningRate) × \(o.learningRateDecay) every \(o.learningRateDecayEvery) epochs, clip \(o.clip), dropout \(o.dropout), seed \(o.seed)")
-        } else {
-            print("training    none recorded (weights only)")
-        }
-        print("BLAS        \(BLAS.backend)")
+        for line in CheckpointDescription.lines(loaded) { print(line) }
     }
 }

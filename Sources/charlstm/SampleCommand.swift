@@ -75,16 +75,9 @@ struct SampleCommand: ParsableCommand {
         if !noEcho { output.write(String(String.UnicodeScalarView(primeText))) }
         var random = RandomSource(seed: seed ?? UInt64.random(in: 0...UInt64.max))
         let stopScalars = stop.map { Array(EscapeSequences.decode($0).unicodeScalars) } ?? []
-        var recent: [Unicode.Scalar] = []
-        recent.reserveCapacity(stopScalars.count)
-        for _ in 0..<length {
-            let character = sampler.next(settings, random: &random)
+        sampler.generate(count: length, stop: stopScalars, settings: settings, random: &random) { character in
             output.write(String(character))
-            if !stopScalars.isEmpty {
-                if recent.count == stopScalars.count { recent.removeFirst() }
-                recent.append(character)
-                if recent == stopScalars { break }
-            }
+            return true
         }
         output.write("\n")
     }

@@ -101,10 +101,15 @@ struct TrainCommand: ParsableCommand {
     private func makeTrainer() throws -> (Trainer, String) {
         if let resume {
             let checkpoint = try Checkpoint.load(path: resume)
-            guard let saved = checkpoint.training else {
-                throw CharLSTMError.invalidCheckpoint(path: resume, reason: "it holds weights only, no training state; use --init-from to start a new run from it")
+            guard let saved = checkpoint.training, saved.resumeState != nil else {
+                throw CharLSTMError.invalidCheckpoint(path: resume, reason: "it holds weights only, no training state to resume; use --init-from to start a new run from it")
             }
-            let text = try TextFile(path: corpus ?? saved.corpus.path)
+            let text: TextFile
+            do {
+                text = try TextFile(path: corpus ?? saved.corpus.path)
+            } catch CharLSTMError.fileNotFound(let path) where corpus == nil {
+                throw CharLSTMError.trainingFailed("\(path): the run's corpus is gone; if it moved, name it: charlstm train NEW/PATH --resume \(resume)")
+            }
             let trainer = try Trainer(resuming: checkpoint, corpus: text, goal: goal)
             if trainer.isFinished {
                 throw CharLSTMError.invalidSetting("\(resume): the run already reached its goal (\(trainer.goal), step \(trainer.progress.step)); pass a larger --epochs or --steps to continue")

@@ -51,8 +51,8 @@ import Testing
         #expect(second.progress == first.progress)
         for _ in 0..<100 { resumedLosses.append(try second.step().loss) }
 
-        let firstDifference = zip(resumedLosses, straightLosses).firstIndex { $0 != $1 }
-        #expect(firstDifference == nil, "losses differ from step \((firstDifference ?? 0) + 1)")
+        let firstDifference = resumedLosses.indices.first { resumedLosses[$0] != straightLosses[$0] }
+        #expect(resumedLosses.count == straightLosses.count && firstDifference == nil, "losses differ from step \((firstDifference ?? 0) + 1)")
         let sameWeights = second.model.parameters.array == straight.model.parameters.array
         #expect(sameWeights, "weights after 100 + 100 steps differ from 200 straight steps")
     }
@@ -78,12 +78,31 @@ import Testing
         #expect(saved.goal == original.goal)
         #expect(saved.progress == original.progress)
         #expect(saved.corpus == original.corpus)
-        #expect(saved.adamM.array == original.adamM.array)
-        #expect(saved.adamV.array == original.adamV.array)
-        #expect(saved.stateH == original.stateH)
-        #expect(saved.stateC == original.stateC)
+        let state = try #require(saved.resumeState), originalState = try #require(original.resumeState)
+        #expect(state.adamM.array == originalState.adamM.array)
+        #expect(state.adamV.array == originalState.adamV.array)
+        #expect(state.stateH == originalState.stateH)
+        #expect(state.stateC == originalState.stateC)
         // Writing is deterministic: the same state gives the same bytes.
         #expect(Checkpoint.encode(model: loaded.model, training: saved) == bytes)
+    }
+
+    @Test func exportKeepsTheRecordButNotTheResumeState() throws {
+        var options = TrainingOptions()
+        options.batch = 3
+        options.seq = 5
+        let trainer = try Trainer(corpus: Fixtures.textFile(Fixtures.rhyme), embedding: 5, hidden: 6, layers: 1,
+                                  options: options, goal: .steps(4))
+        for _ in 0..<4 { try trainer.step() }
+        trainer.evaluate()
+        let full = Checkpoint.encode(model: trainer.model, training: trainer.snapshot())
+        let exported = Checkpoint.encode(model: trainer.model, training: trainer.snapshot().withoutResumeState)
+        #expect(exported.count * 2 < full.count)
+        let loaded = try Checkpoint.load(path: "exported", bytes: exported)
+        #expect(loaded.training?.progress == trainer.progress)
+        #expect(loaded.training?.resumeState == nil)
+        #expect(loaded.model.parameters.array == trainer.model.parameters.array)
+        #expect(throws: CharLSTMError.self) { try Trainer(resuming: loaded, corpus: Fixtures.textFile(Fixtures.rhyme)) }
     }
 
     @Test func weightsOnlyCheckpointLoadsWithoutTrainingState() throws {

@@ -4,9 +4,10 @@ import Foundation
 ///
 /// Model tensors carry PyTorch's names and shapes, so `safetensors.torch.load_file` gives a state dict for
 /// `embed = nn.Embedding(V, E)`, `lstm = nn.LSTM(E, H, L, batch_first=True)`, `head = nn.Linear(H, V)` (after
-/// dropping the `train.` entries). Training state is kept in `train.`-prefixed tensors (Adam moments under
+/// dropping the `train.` entries). The state needed to resume is kept in `train.`-prefixed tensors (Adam moments under
 /// `train.adam_m.`/`train.adam_v.` + the model tensor's name, carried state as `train.h`/`train.c`, each
-/// `L × B × H`) and in the `__metadata__` strings listed in ``MetadataKey``.
+/// `L × B × H`); the training record (settings, progress, corpus) in the `__metadata__` strings listed in
+/// ``MetadataKey``.
 public struct Checkpoint {
     /// The version this code writes and the only one it reads.
     public static let formatVersion = "1"
@@ -26,7 +27,8 @@ public struct Checkpoint {
     /// The file the checkpoint was read from.
     public let path: String
     public let model: CharLSTMModel
-    /// Present when the checkpoint can resume training.
+    /// The record of the run that trained the model, when the file has one; it can resume training when its
+    /// ``TrainingSnapshot/resumeState`` is present too.
     public let training: TrainingSnapshot?
 
     /// Reads and validates a checkpoint; any problem is a ``CharLSTMError/invalidCheckpoint(path:reason:)``.
@@ -37,6 +39,13 @@ public struct Checkpoint {
     /// Decodes a checkpoint from bytes in memory (for example a fuzzer's); `path` is used in messages.
     public static func load(path: String, bytes: [UInt8]) throws -> Checkpoint {
         try decode(SafeTensorsFile(path: path, bytes: bytes))
+    }
+
+    /// Writes a copy of `checkpoint` without the tensors that only resuming needs (Adam's moments, the carried
+    /// state): a third of the size, for sharing and for bundling. It keeps the training record, and can start a
+    /// new run with `--init-from`.
+    public static func export(_ checkpoint: Checkpoint, to path: String) throws {
+        try write(model: checkpoint.model, training: checkpoint.training?.withoutResumeState, to: path)
     }
 
     /// Writes `model` (and `training`, if given) to `path` atomically.
@@ -62,11 +71,13 @@ public struct Checkpoint {
             MetadataKey.model: json(model.config),
         ]
         if let training {
-            addAll(prefix: "train.adam_m.", from: training.adamM)
-            addAll(prefix: "train.adam_v.", from: training.adamV)
-            let stateShape = [model.config.layers, training.options.batch, model.config.hidden]
-            writer.add("train.h", shape: stateShape, values: training.stateH)
-            writer.add("train.c", shape: stateShape, values: training.stateC)
+            if let state = training.resumeState {
+                addAll(prefix: "train.adam_m.", from: state.adamM)
+                addAll(prefix: "train.adam_v.", from: state.adamV)
+                let stateShape = [model.config.layers, training.options.batch, model.config.hidden]
+                writer.add("train.h", shape: stateShape, values: state.stateH)
+                writer.add("train.c", shape: stateShape, values: state.stateC)
+            }
             metadata[MetadataKey.options] = json(training.options)
             metadata[MetadataKey.goal] = json(training.goal)
             metadata[MetadataKey.progress] = json(training.progress)
@@ -119,13 +130,17 @@ public struct Checkpoint {
         let progress: TrainingProgress = try decodeJSON(meta[MetadataKey.progress], key: MetadataKey.progress, fail: fail)
         guard progress.step >= 0, progress.epoch >= 0, progress.cursor >= 0 else { throw fail("training progress has negative counters") }
         let corpus: CorpusRecord = try decodeJSON(meta[MetadataKey.corpus], key: MetadataKey.corpus, fail: fail)
-        let stateShape = [config.layers, options.batch, config.hidden]
-        try check("train.h", stateShape)
-        try check("train.c", stateShape)
+        var resumeState: ResumeState?
+        // An exported checkpoint keeps the record but none of the train. tensors; a resumable one has them all.
+        if file.tensors.keys.contains(where: { $0.hasPrefix("train.") }) {
+            let stateShape = [config.layers, options.batch, config.hidden]
+            try check("train.h", stateShape)
+            try check("train.c", stateShape)
+            resumeState = ResumeState(adamM: try readAll(prefix: "train.adam_m."), adamV: try readAll(prefix: "train.adam_v."),
+                                      stateH: file.floats("train.h"), stateC: file.floats("train.c"))
+        }
         let snapshot = TrainingSnapshot(options: options, goal: goal, progress: progress, corpus: corpus,
-                                        adamM: try readAll(prefix: "train.adam_m."),
-                                        adamV: try readAll(prefix: "train.adam_v."),
-                                        stateH: file.floats("train.h"), stateC: file.floats("train.c"))
+                                        resumeState: resumeState)
         return Checkpoint(path: path, model: model, training: snapshot)
     }
 
@@ -165,10 +180,37 @@ public struct TrainingSnapshot {
     public let goal: TrainingGoal
     public let progress: TrainingProgress
     public let corpus: CorpusRecord
+    /// What resuming needs beyond the record above; nil in an exported, weights-only checkpoint.
+    public let resumeState: ResumeState?
+
+    public init(options: TrainingOptions, goal: TrainingGoal, progress: TrainingProgress, corpus: CorpusRecord,
+                resumeState: ResumeState?) {
+        self.options = options
+        self.goal = goal
+        self.progress = progress
+        self.corpus = corpus
+        self.resumeState = resumeState
+    }
+
+    /// The same record without the tensors needed to resume: what ``Checkpoint/export(_:to:)`` keeps.
+    public var withoutResumeState: TrainingSnapshot {
+        TrainingSnapshot(options: options, goal: goal, progress: progress, corpus: corpus, resumeState: nil)
+    }
+}
+
+/// The tensors a resumed run needs besides the weights.
+public struct ResumeState {
     /// Adam's moments, in the model's ``ParameterLayout``.
     public let adamM: FloatBuffer
     public let adamV: FloatBuffer
     /// Carried `h` and `c`, `layers × batch × hidden`.
     public let stateH: [Float]
     public let stateC: [Float]
+
+    public init(adamM: FloatBuffer, adamV: FloatBuffer, stateH: [Float], stateC: [Float]) {
+        self.adamM = adamM
+        self.adamV = adamV
+        self.stateH = stateH
+        self.stateC = stateC
+    }
 }

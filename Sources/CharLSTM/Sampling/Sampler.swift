@@ -86,6 +86,40 @@ public final class Sampler {
         return model.vocabulary.character(id)
     }
 
+    /// Why ``generate(count:stop:settings:random:onCharacter:)`` ended.
+    public enum GenerationEnd: Sendable, Equatable {
+        /// `count` characters were produced.
+        case length
+        /// The generated text ended with the stop string.
+        case stop
+        /// `onCharacter` returned false.
+        case cancelled
+    }
+
+    /// Draws up to `count` characters, handing each to `onCharacter` as soon as it exists (return false to stop),
+    /// and stops early once the generated text ends with `stop` (ignored when empty). Every generated character
+    /// is fed back, so the memory reflects the text up to the last one delivered.
+    @discardableResult
+    public func generate(count: Int, stop: [Unicode.Scalar] = [], settings: SamplingSettings,
+                         random: inout RandomSource, onCharacter: (Unicode.Scalar) -> Bool) -> GenerationEnd {
+        // The last stop.count characters, as a ring buffer.
+        var recent = [Unicode.Scalar](repeating: "\u{0}", count: stop.count)
+        var produced = 0
+        while produced < count {
+            let character = next(settings, random: &random)
+            produced += 1
+            if !onCharacter(character) { return .cancelled }
+            if !stop.isEmpty {
+                recent[(produced - 1) % stop.count] = character
+                if produced >= stop.count
+                    && stop.indices.allSatisfy({ recent[(produced - stop.count + $0) % stop.count] == stop[$0] }) {
+                    return .stop
+                }
+            }
+        }
+        return .length
+    }
+
     /// The `count` most likely next characters with their probabilities (temperature 1), most likely first.
     public func mostLikely(_ count: Int) -> [(character: Unicode.Scalar, probability: Float)] {
         ensureDistribution()

@@ -48,7 +48,7 @@ public final class Trainer {
 
     /// Continues the run saved in `checkpoint`, which must hold training state, on the same corpus.
     public convenience init(resuming checkpoint: Checkpoint, corpus: TextFile, goal: TrainingGoal? = nil) throws {
-        guard let saved = checkpoint.training else {
+        guard let saved = checkpoint.training, let state = saved.resumeState else {
             throw CharLSTMError.invalidCheckpoint(path: checkpoint.path, reason: "it holds weights only, no training state to resume; use --init-from to start a new run from it")
         }
         guard saved.corpus.matches(corpus) else {
@@ -59,9 +59,9 @@ public final class Trainer {
         guard progress.cursor < batcher.chunksPerPass else {
             throw CharLSTMError.invalidCheckpoint(path: checkpoint.path, reason: "data cursor \(progress.cursor) is past the end of an epoch (\(batcher.chunksPerPass) chunks)")
         }
-        optimizer.m.pointer.update(from: saved.adamM.pointer, count: optimizer.m.count)
-        optimizer.v.pointer.update(from: saved.adamV.pointer, count: optimizer.v.count)
-        workspace.setState(h: saved.stateH, c: saved.stateC)
+        optimizer.m.pointer.update(from: state.adamM.pointer, count: optimizer.m.count)
+        optimizer.v.pointer.update(from: state.adamV.pointer, count: optimizer.v.count)
+        workspace.setState(h: state.stateH, c: state.stateC)
     }
 
     private init(model: CharLSTMModel, corpus file: TextFile, options: TrainingOptions, goal: TrainingGoal,
@@ -167,6 +167,6 @@ public final class Trainer {
     public func snapshot() -> TrainingSnapshot {
         let (h, c) = workspace.state()
         return TrainingSnapshot(options: options, goal: goal, progress: progress, corpus: corpus,
-                                adamM: optimizer.m, adamV: optimizer.v, stateH: h, stateC: c)
+                                resumeState: ResumeState(adamM: optimizer.m, adamV: optimizer.v, stateH: h, stateC: c))
     }
 }

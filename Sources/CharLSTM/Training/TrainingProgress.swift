@@ -25,6 +25,8 @@ public struct TrainingProgress: Sendable, Equatable, Codable {
     }
 }
 
+import Foundation
+
 /// Which text a run trains on, recorded so that resuming on a changed file is caught.
 public struct CorpusRecord: Sendable, Equatable, Codable {
     public var path: String
@@ -37,8 +39,9 @@ public struct CorpusRecord: Sendable, Equatable, Codable {
         case byteCount = "byte_count"
     }
 
+    /// Records `file`, by absolute path so that a run can be resumed from any working directory.
     public init(_ file: TextFile) {
-        path = file.path
+        path = file.path.hasPrefix("/") ? file.path : FileManager.default.currentDirectoryPath + "/" + file.path
         byteCount = file.byteCount
         fingerprint = String(file.fingerprint, radix: 16)
     }

@@ -1,0 +1,101 @@
+import ArgumentParser
+import CharLSTM
+import Foundation
+
+/// `charlstm repl` (and plain `charlstm`): talk to a model.
+struct ReplCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "repl",
+        abstract: "Prime a model's memory with your words and watch it continue them (the default command).",
+        discussion: """
+            Each line you type is fed through the network, updating every layer's h (short-term) and c (long-term) \
+            memory, and the model continues from there, streaming characters as it makes them. Its own words stay \
+            in the memory too, so a conversation builds on itself. With no checkpoint named, the model bundled with \
+            charlstm is used. Type :help inside for the commands.
+
+            When standard input is not a terminal, lines are read from it and each continuation is written to \
+            standard output on a line of its own (no prompt, colour or banner), which makes transcripts scriptable.
+
+            Examples:
+              charlstm
+              charlstm repl runs/lighthouse/best.safetensors --temperature 0.6
+              printf 'The keeper\\n:probs\\n' | charlstm repl --seed 1
+            """
+    )
+
+    @Argument(help: "Checkpoint to load (default: the bundled model).")
+    var checkpoint: String?
+
+    @Option(help: "Sampling temperature, > 0 (default: 0.8).")
+    var temperature: Float = 0.8
+
+    @Option(help: "Characters to generate per line (default: 300).")
+    var length = 300
+
+    @Option(name: .customLong("top-k"), help: "Sample among the K likeliest characters; 0 = all (default: 0).")
+    var topK = 0
+
+    @Option(help: "Stop a continuation after this string (\\n understood; default: \"\\n%\\n\" for the bundled fortunes model, none otherwise).")
+    var stop: String?
+
+    @Option(help: "Random seed, for reproducible transcripts (default: a fresh random seed).")
+    var seed: UInt64?
+
+    @Option(help: "Whether Enter adds a newline to the text you type: on or off (default: on).")
+    var newline: String = "on"
+
+    @Option(help: ArgumentHelp("History file (default: ~/.charlstm_history).", valueName: "path"))
+    var history: String?
+
+    @OptionGroup var threading: ThreadOptions
+
+    func validate() throws {
+        if length < 1 { throw ValidationError("--length must be at least 1 (got \(length))") }
+        if newline != "on" && newline != "off" { throw ValidationError("--newline takes on or off (got \(newline))") }
+    }
+
+    func run() throws {
+        let settings = SamplingSettings(temperature: temperature, topK: topK)
+        try settings.validate()
+        try threading.apply()
+        let path: String
+        if let checkpoint {
+            path = checkpoint
+        } else if let bundled = BundledModel.locate() {
+            path = bundled
+        } else {
+            throw CharLSTMError.fileAccess(path: BundledModel.fileName, reason: "the bundled model was not found (looked in \(BundledModel.candidates.joined(separator: ", "))); name a checkpoint: charlstm repl CHECKPOINT")
+        }
+        let loaded = try Checkpoint.load(path: path)
+        let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
+        let environment = ProcessInfo.processInfo.environment
+        let colour = interactive && environment["NO_COLOR"].map(\.isEmpty) ?? true && environment["TERM"] != "dumb"
+        let defaultStop = checkpoint == nil ? "\n%\n" : ""
+        let session = ReplSession(
+            checkpoint: loaded, sampling: settings, length: length,
+            stop: stop.map(EscapeSequences.decode) ?? defaultStop, newline: newline == "on",
+            seed: seed ?? UInt64.random(in: 0...UInt64.max),
+            presentation: .init(interactive: interactive, colour: colour))
+        InterruptSignal.install(secondSignalEnds: false)
+        if interactive {
+            try runInteractive(session)
+        } else {
+            Terminal.standardError.writeLine(session.banner)
+            while let line = readLine(strippingNewline: true) {
+                if !session.handle(line) { break }
+            }
+        }
+    }
+
+    private func runInteractive(_ session: ReplSession) throws {
+        Terminal.standardOutput.writeLine(session.banner)
+        let home = FileManager.default.homeDirectoryForCurrentUser.path
+        let editor = LineEditor(historyPath: history ?? home + "/.charlstm_history",
+                                commands: ReplInstruction.commands.map(\.name),
+                                pathCommands: ReplInstruction.pathCommands)
+        if let warning = editor.loadWarning { Terminal.standardOutput.writeLine("charlstm: \(warning)") }
+        editor.run(prompt: "» ") { session.handle($0) }
+        Terminal.standardOutput.write("\n")
+        if let warning = editor.saveHistory() { Terminal.standardError.writeLine("charlstm: \(warning)") }
+    }
+}

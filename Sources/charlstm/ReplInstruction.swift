@@ -1,0 +1,114 @@
+import CharLSTM
+
+/// One line typed at the REPL: text to feed the model, or a `:command`.
+enum ReplInstruction: Equatable {
+    /// Text to prime with, then continue. An empty line continues from where the model is.
+    case text(String)
+    case help, show, info, reset, probabilities, quit
+    case temperature(Float)
+    case length(Int)
+    case topK(Int)
+    case stop(String)
+    case seed(UInt64)
+    case newline(Bool)
+    case load(String)
+    case primeFile(String)
+
+    /// Every command with its argument and what it does, for `:help` and tab completion.
+    static let commands: [(name: String, argument: String, summary: String)] = [
+        (":help", "", "this list"),
+        (":temp", "X", "sampling temperature, X > 0 (lower: safer, higher: wilder)"),
+        (":len", "N", "characters to generate per line"),
+        (":topk", "K", "sample only among the K likeliest characters; 0 = off"),
+        (":stop", "STRING", "stop after generating STRING (\\n, \\t understood); empty = off"),
+        (":seed", "N", "restart the random generator from seed N"),
+        (":newline", "on|off", "whether Enter adds a newline to the text you type"),
+        (":reset", "", "forget everything: h and c back to zero"),
+        (":probs", "", "the ten likeliest next characters, given the memory now"),
+        (":load", "PATH", "switch to another checkpoint"),
+        (":prime-file", "PATH", "feed a file's text into the memory without generating"),
+        (":show", "", "the current settings"),
+        (":info", "", "the model's architecture, vocabulary and training record"),
+        (":quit", "", "leave (so does Ctrl-D)"),
+    ]
+
+    /// Commands whose argument is a file path (completed with file names).
+    static let pathCommands = [":load", ":prime-file"]
+
+    /// A wrong command or argument, as a one-line hint.
+    struct Hint: Error, Equatable {
+        let message: String
+    }
+
+    /// Reads a line. `::text` is the text `:text`, for lines that really start with a colon.
+    static func parse(_ line: String) -> Result<ReplInstruction, Hint> {
+        guard line.hasPrefix(":") else { return .success(.text(line)) }
+        if line.hasPrefix("::") { return .success(.text(String(line.dropFirst()))) }
+        let name = String(line.prefix { $0 != " " })
+        let argument = String(line.dropFirst(name.count).drop { $0 == " " })
+        func number<T: LosslessStringConvertible>(_ type: T.Type, _ what: String) -> Result<T, Hint> {
+            guard let value = T(argument.trimmingSpaces) else {
+                return .failure(Hint(message: "\(name) needs \(what), as in \(name) \(example(name))"))
+            }
+            return .success(value)
+        }
+        func noArgument(_ instruction: ReplInstruction) -> Result<ReplInstruction, Hint> {
+            argument.trimmingSpaces.isEmpty ? .success(instruction) : .failure(Hint(message: "\(name) takes no argument"))
+        }
+        switch name {
+        case ":help", ":h", ":?": return noArgument(.help)
+        case ":show": return noArgument(.show)
+        case ":info": return noArgument(.info)
+        case ":reset": return noArgument(.reset)
+        case ":probs": return noArgument(.probabilities)
+        case ":quit", ":q", ":exit": return noArgument(.quit)
+        case ":temp":
+            return number(Float.self, "a number above 0").flatMap { value in
+                value.isFinite && value > 0 ? .success(.temperature(value)) : .failure(Hint(message: ":temp must be above 0 (got \(argument))"))
+            }
+        case ":len":
+            return number(Int.self, "a whole number").flatMap { value in
+                value >= 1 ? .success(.length(value)) : .failure(Hint(message: ":len must be at least 1 (got \(argument))"))
+            }
+        case ":topk":
+            return number(Int.self, "a whole number").flatMap { value in
+                value >= 0 ? .success(.topK(value)) : .failure(Hint(message: ":topk must be 0 (off) or more (got \(argument))"))
+            }
+        case ":seed":
+            return number(UInt64.self, "a whole number from 0 to 2^64−1").map { .seed($0) }
+        case ":stop":
+            return .success(.stop(EscapeSequences.decode(argument)))
+        case ":newline":
+            switch argument.trimmingSpaces {
+            case "on": return .success(.newline(true))
+            case "off": return .success(.newline(false))
+            default: return .failure(Hint(message: ":newline takes on or off"))
+            }
+        case ":load", ":prime-file":
+            let path = argument.trimmingSpaces
+            guard !path.isEmpty else { return .failure(Hint(message: "\(name) needs a file path, as in \(name) \(example(name))")) }
+            return .success(name == ":load" ? .load(path) : .primeFile(path))
+        default:
+            let known = commands.map(\.name).filter { $0.hasPrefix(name) }
+            let suggestion = known.isEmpty ? "" : " (did you mean \(known.joined(separator: " or "))?)"
+            return .failure(Hint(message: "unknown command \(name)\(suggestion); :help lists them"))
+        }
+    }
+
+    private static func example(_ name: String) -> String {
+        switch name {
+        case ":temp": return "0.8"
+        case ":len": return "300"
+        case ":topk": return "5"
+        case ":seed": return "42"
+        case ":load": return "runs/lighthouse/best.safetensors"
+        default: return "notes.txt"
+        }
+    }
+}
+
+private extension String {
+    var trimmingSpaces: String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+}

@@ -1,0 +1,153 @@
+import CharLSTM
+import Foundation
+
+/// The REPL's state and what each instruction does to it: a model whose memory (every layer's `h` and `c`)
+/// carries from one exchange to the next, and the settings that shape its continuations.
+final class ReplSession {
+    /// How text appears: on a terminal, your words are echoed plain and the continuation follows in colour (unless
+    /// NO_COLOR is set); otherwise each continuation is written on its own line and nothing else goes to stdout.
+    struct Presentation {
+        var interactive: Bool
+        var colour: Bool
+    }
+
+    private(set) var checkpoint: Checkpoint
+    private var sampler: Sampler
+    var sampling: SamplingSettings
+    var length: Int
+    var stop: String
+    var newline: Bool
+    private var seed: UInt64
+    private var random: RandomSource
+    private var warned: Set<Unicode.Scalar> = []
+    private let presentation: Presentation
+    private let output = Terminal.standardOutput
+    private let notices = Terminal.standardError
+
+    init(checkpoint: Checkpoint, sampling: SamplingSettings, length: Int, stop: String, newline: Bool, seed: UInt64,
+         presentation: Presentation) {
+        self.checkpoint = checkpoint
+        sampler = Sampler(model: checkpoint.model)
+        self.sampling = sampling
+        self.length = length
+        self.stop = stop
+        self.newline = newline
+        self.seed = seed
+        random = RandomSource(seed: seed)
+        self.presentation = presentation
+    }
+
+    /// One line about the model and how to get help.
+    var banner: String {
+        let c = checkpoint.model.config
+        let bpc = checkpoint.training?.progress.bestValidationBPC.map { ", val \(HumanReadable.decimal($0, 2)) bpc" } ?? ""
+        return "charlstm · \(CheckpointDescription.name(checkpoint)) model: \(c.layers)×\(c.hidden) LSTM, \(c.vocabularySize) characters\(bpc) · type text to continue it, :help for commands, Ctrl-D to quit"
+    }
+
+    /// Carries out one line; returns false when the session should end.
+    func handle(_ line: String) -> Bool {
+        switch ReplInstruction.parse(line) {
+        case .failure(let hint):
+            notice(hint.message)
+            return true
+        case .success(let instruction):
+            return perform(instruction)
+        }
+    }
+
+    private func perform(_ instruction: ReplInstruction) -> Bool {
+        switch instruction {
+        case .text(let text): continueText(text)
+        case .quit: return false
+        case .help:
+            let width = ReplInstruction.commands.map { $0.name.count + $0.argument.count }.max() ?? 0
+            say("Type text and press Enter: it goes into the model's memory and the model continues it.")
+            say("An empty line continues from where it stopped. Ctrl-C stops a continuation; Ctrl-D quits.")
+            for command in ReplInstruction.commands {
+                let head = command.argument.isEmpty ? command.name : "\(command.name) \(command.argument)"
+                say("  " + head.padding(toLength: width + 2, withPad: " ", startingAt: 0) + command.summary)
+            }
+        case .show:
+            say("temperature \(sampling.temperature) · length \(length) · top-k \(sampling.topK == 0 ? "off" : String(sampling.topK)) · stop \(stop.isEmpty ? "off" : quoted(stop)) · seed \(seed) · newline \(newline ? "on" : "off")")
+        case .info:
+            CheckpointDescription.lines(checkpoint).forEach(say)
+        case .reset:
+            sampler.reset()
+            say("memory cleared")
+        case .probabilities:
+            for (character, probability) in sampler.mostLikely(10) {
+                say("  \(Vocabulary.printable(character).padding(toLength: 8, withPad: " ", startingAt: 0)) \(HumanReadable.decimal(Double(probability), 4))")
+            }
+        case .temperature(let value): sampling.temperature = value
+        case .length(let value): length = value
+        case .topK(let value): sampling.topK = value
+        case .stop(let value): stop = value
+        case .newline(let value): newline = value
+        case .seed(let value):
+            seed = value
+            random = RandomSource(seed: value)
+        case .load(let path):
+            do {
+                let loaded = try Checkpoint.load(path: path)
+                checkpoint = loaded
+                sampler = Sampler(model: loaded.model)
+                warned = []
+                say(banner)
+            } catch {
+                notice("\(error) — keeping \(checkpoint.path)")
+            }
+        case .primeFile(let path):
+            do {
+                let file = try TextFile(path: path)
+                warnAbout(sampler.prime(file.scalars))
+                say("read \(HumanReadable.count(file.scalars.count)) characters into the memory")
+            } catch {
+                notice("\(error)")
+            }
+        }
+        return true
+    }
+
+    /// Feeds the line (and a newline, if on) into the memory, then streams a continuation until the length, the
+    /// stop string or Ctrl-C — keeping the memory as it is at the last character shown.
+    private func continueText(_ text: String) {
+        var primed = text
+        if newline && !text.isEmpty { primed += "\n" }
+        warnAbout(sampler.prime(primed.unicodeScalars))
+        if presentation.interactive {
+            output.write(primed)
+            if presentation.colour { output.write("\u{1B}[36m") }
+        }
+        InterruptSignal.clear()
+        let end = sampler.generate(count: length, stop: Array(stop.unicodeScalars), settings: sampling, random: &random) { character in
+            output.write(String(character))
+            return InterruptSignal.pending == nil
+        }
+        if presentation.interactive && presentation.colour { output.write("\u{1B}[0m") }
+        output.write("\n")
+        if end == .cancelled {
+            InterruptSignal.clear()
+            notice("stopped; the memory keeps everything up to the last character shown")
+        }
+    }
+
+    /// Names characters the model does not know, once each per session.
+    private func warnAbout(_ unknown: [Unicode.Scalar: Int]) {
+        let fresh = unknown.keys.filter { !warned.contains($0) }.sorted { $0.value < $1.value }
+        guard !fresh.isEmpty else { return }
+        warned.formUnion(fresh)
+        notice("skipped character\(fresh.count == 1 ? "" : "s") the model does not know: \(fresh.map(Vocabulary.printable).joined(separator: " "))")
+    }
+
+    private func quoted(_ text: String) -> String {
+        "\"" + text.unicodeScalars.map { $0 == "\n" ? "\\n" : $0 == "\t" ? "\\t" : String($0) }.joined() + "\""
+    }
+
+    /// Output the user asked for (help, settings, probabilities).
+    private func say(_ line: String) { output.writeLine(line) }
+
+    /// Hints and warnings: beside the conversation on a terminal, on stderr otherwise.
+    private func notice(_ line: String) {
+        (presentation.interactive ? output : notices).writeLine("charlstm: \(line)")
+    }
+}

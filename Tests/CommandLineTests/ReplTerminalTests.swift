@@ -1,0 +1,124 @@
+import CharLSTM
+import Foundation
+import Testing
+
+/// The REPL on a real pseudo-terminal: line editing, history, completion, Ctrl-C and Ctrl-D.
+@Suite struct ReplTerminalTests {
+    /// A small trained-looking model to talk to (random weights are enough to exercise the terminal).
+    static let checkpoint: String = {
+        let folder = try! CLI.temporaryFolder()
+        var random = RandomSource(seed: 1)
+        let text = "The lamp was lit, the kettle sang.\n"
+        let model = try! CharLSTMModel(vocabulary: Vocabulary(of: text.unicodeScalars), embedding: 8, hidden: 16, layers: 2, random: &random)
+        try! Checkpoint.write(model: model, to: folder + "/model.safetensors")
+        return folder + "/model.safetensors"
+    }()
+
+    func start(_ extra: [String] = [], history: String? = nil) throws -> (PseudoTerminal, String) {
+        let historyFile = try history ?? (CLI.temporaryFolder() + "/history")
+        let terminal = try PseudoTerminal(["repl", Self.checkpoint, "--seed", "3", "--length", "40", "--history", historyFile] + extra)
+        #expect(terminal.waitFor("» "), "no prompt: \(terminal.screen)")
+        return (terminal, historyFile)
+    }
+
+    /// Types a line of text and waits until its continuation has ended (the colour is reset) and the next prompt
+    /// is up; returns what appeared on screen meanwhile.
+    @discardableResult
+    func converse(_ terminal: PseudoTerminal, _ line: String) -> String {
+        let mark = terminal.screen.count
+        terminal.type(line + "\r")
+        #expect(terminal.waitFor("\u{1B}[0m", after: mark), "no end of continuation: \(terminal.screen.dropFirst(mark).debugDescription)")
+        let end = terminal.screen.count
+        #expect(terminal.waitFor("» ", after: end - 8))
+        return String(terminal.screen.dropFirst(mark))
+    }
+
+    @Test func bannerPromptAndColouredContinuation() throws {
+        let (terminal, _) = try start()
+        #expect(terminal.screen.contains("charlstm · model model: 2×16 LSTM"))
+        let shown = converse(terminal, "The lamp")
+        #expect(shown.contains("The lamp\r\n\u{1B}[36m"), "\(shown.debugDescription)")
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+    }
+
+    @Test func emacsKeysEditTheLine() throws {
+        let (terminal, _) = try start(["--newline", "off"])
+        // Type "lamp", jump to the start with Ctrl-A, insert "The ", submit.
+        let shown = converse(terminal, "lamp\u{1}The ")
+        #expect(shown.contains("The lamp\u{1B}[36m"), "\(shown.debugDescription)")
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+    }
+
+    @Test func ctrlCDuringGenerationStopsItAndKeepsTheSession() throws {
+        let (terminal, _) = try start(["--length", "100000000"])
+        let mark = terminal.screen.count
+        terminal.type("The\r")
+        #expect(terminal.waitFor("\u{1B}[36m", after: mark))
+        Thread.sleep(forTimeInterval: 0.3)
+        terminal.type("\u{3}")
+        #expect(terminal.waitFor("stopped", after: mark), "\(terminal.screen.suffix(300).debugDescription)")
+        #expect(terminal.waitFor("» ", after: mark))
+        terminal.type(":show\r")
+        #expect(terminal.waitFor("temperature 0.8", after: mark))
+        #expect(terminal.waitFor("» ", after: terminal.screen.count - 2))
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+    }
+
+    @Test func ctrlCAtThePromptClearsTheLine() throws {
+        let (terminal, _) = try start()
+        let mark = terminal.screen.count
+        terminal.type("half a thought")
+        #expect(terminal.waitFor("half a thought", after: mark))
+        terminal.type("\u{3}")
+        #expect(terminal.waitFor("^C", after: mark))
+        let afterInterrupt = terminal.screen.count
+        terminal.type(":show\r")
+        #expect(terminal.waitFor("temperature 0.8", after: afterInterrupt), "\(terminal.screen.dropFirst(afterInterrupt).debugDescription)")
+        #expect(!terminal.screen.dropFirst(afterInterrupt).contains("unknown command"))
+        #expect(terminal.waitFor("» ", after: terminal.screen.count - 2))
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+    }
+
+    @Test func tabCompletesCommands() throws {
+        let (terminal, _) = try start()
+        let mark = terminal.screen.count
+        terminal.type(":sh\t\r")
+        #expect(terminal.waitFor("temperature 0.8", after: mark), "\(terminal.screen.dropFirst(mark).debugDescription)")
+        #expect(terminal.waitFor("» ", after: terminal.screen.count - 2))
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+    }
+
+    @Test func historyIsSavedOnCtrlDAndRecalledNextTime() throws {
+        let (first, history) = try start()
+        let mark0 = first.screen.count
+        first.type(":temp 0.7\r")
+        #expect(first.waitFor("» ", after: mark0 + 5))
+        first.type("\u{4}")
+        #expect(first.waitForExit() == 0)
+        #expect(try String(contentsOfFile: history, encoding: .utf8).contains(":temp 0.7"))
+
+        let (second, _) = try start(history: history)
+        var mark = second.screen.count
+        second.type("\u{1B}[A\r")   // Up arrow recalls ":temp 0.7"
+        #expect(second.waitFor(":temp 0.7", after: mark))
+        #expect(second.waitFor("» ", after: second.screen.count - 2))
+        mark = second.screen.count
+        second.type(":show\r")
+        #expect(second.waitFor("temperature 0.7", after: mark), "\(second.screen.dropFirst(mark).debugDescription)")
+        #expect(second.waitFor("» ", after: second.screen.count - 2))
+        second.type("\u{4}")
+        #expect(second.waitForExit() == 0)
+    }
+
+    @Test func noHistoryFileIsWrittenForAnEmptySession() throws {
+        let (terminal, history) = try start()
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+        #expect(!FileManager.default.fileExists(atPath: history))
+    }
+}

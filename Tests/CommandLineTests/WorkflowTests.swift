@@ -1,0 +1,90 @@
+import CharLSTM
+import Foundation
+import Testing
+
+/// train → sample → eval → info, resume, and Ctrl-C, through the real binary.
+@Suite struct WorkflowTests {
+    let corpus = CLI.repository + "/corpora/lighthouse.txt"
+    let small = ["--hidden", "24", "--embedding", "8", "--layers", "2", "--batch", "8", "--seq", "32", "--threads", "1"]
+
+    @Test func trainSampleEvalInfo() throws {
+        let out = try CLI.temporaryFolder()
+        let train = try CLI.run(["train", corpus, "--out", out, "--steps", "30", "--eval-every", "10"] + small)
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stdout.contains("Done: step 30"))
+        for name in ["latest.safetensors", "best.safetensors", "log.jsonl"] {
+            #expect(FileManager.default.fileExists(atPath: out + "/" + name), "\(name) missing")
+        }
+        let log = try String(contentsOfFile: out + "/log.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(log.count == 3)
+        let record = try JSONSerialization.jsonObject(with: Data(log[2].utf8)) as? [String: Any]
+        for key in ["step", "epoch", "train_loss", "val_bpc", "lr", "chars_per_s", "elapsed_s"] {
+            #expect(record?[key] != nil, "log lacks \(key)")
+        }
+
+        let sample = try CLI.run(["sample", out + "/best.safetensors", "--prime", "The keeper", "--length", "80", "--seed", "7"])
+        #expect(sample.status == 0)
+        #expect(sample.stdout.hasPrefix("The keeper"))
+        #expect(sample.stdout.unicodeScalars.count == "The keeper".unicodeScalars.count + 80 + 1)
+        let again = try CLI.run(["sample", out + "/best.safetensors", "--prime", "The keeper", "--length", "80", "--seed", "7"])
+        #expect(again.stdout == sample.stdout)
+        let stopped = try CLI.run(["sample", out + "/best.safetensors", "--argmax", "--length", "400", "--stop", "e", "--no-echo"])
+        #expect(stopped.stdout == String(stopped.stdout.prefix { $0 != "e" }) + "e\n")
+
+        let eval = try CLI.run(["eval", out + "/best.safetensors", corpus, "--json"])
+        #expect(eval.status == 0)
+        let result = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any]
+        let bpc = try #require(result?["bits_per_character"] as? Double)
+        #expect(bpc > 0 && bpc < 8)
+
+        let info = try CLI.run(["info", out + "/latest.safetensors"])
+        #expect(info.status == 0)
+        #expect(info.stdout.contains("2 layers × 24 hidden"))
+        #expect(info.stdout.contains("step 30"))
+    }
+
+    /// 20 steps, then --resume to 40, ends with the same weights as 40 steps in one go.
+    @Test func resumeThroughTheCommandLineMatchesAStraightRun() throws {
+        let straight = try CLI.temporaryFolder(), split = try CLI.temporaryFolder()
+        let common = ["--eval-every", "15", "--dropout", "0.1", "--lr-decay-every", "1"] + small
+        #expect(try CLI.run(["train", corpus, "--out", straight, "--steps", "40"] + common).status == 0)
+        #expect(try CLI.run(["train", corpus, "--out", split, "--steps", "20"] + common).status == 0)
+        let resumed = try CLI.run(["train", "--resume", split + "/latest.safetensors", "--steps", "40", "--threads", "1"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("Resuming"))
+        let a = try Checkpoint.load(path: straight + "/latest.safetensors")
+        let b = try Checkpoint.load(path: split + "/latest.safetensors")
+        #expect(a.model.parameters.array == b.model.parameters.array)
+        #expect(a.training?.progress == b.training?.progress.withTime(of: a.training?.progress))
+    }
+
+    /// Ctrl-C finishes the step, saves, says how to resume and exits 130; the saved checkpoint resumes.
+    @Test func interruptSavesAndExplainsHowToResume() throws {
+        let out = try CLI.temporaryFolder()
+        let running = try CLI.start(["train", corpus, "--out", out, "--epochs", "100000", "--checkpoint-every", "3"] + small)
+        // Training is under way once the first periodic checkpoint exists.
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && !FileManager.default.fileExists(atPath: out + "/latest.safetensors") { usleep(20_000) }
+        running.process.interrupt()
+        // A run that ignored the signal would go on for ever: end it after a generous wait, and fail.
+        let guardTimer = DispatchWorkItem { if running.process.isRunning { kill(running.process.processIdentifier, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: guardTimer)
+        let result = try CLI.finish(running)
+        guardTimer.cancel()
+        #expect(result.status == 130, "\(result.stderr)")
+        #expect(result.stdout.contains("Resume with: charlstm train --resume \(out)/latest.safetensors"))
+        let checkpoint = try Checkpoint.load(path: out + "/latest.safetensors")
+        #expect((checkpoint.training?.progress.step ?? 0) > 0)
+        let resumed = try CLI.run(["train", "--resume", out + "/latest.safetensors", "--steps", "\((checkpoint.training?.progress.step ?? 0) + 2)", "--threads", "1"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+    }
+}
+
+extension TrainingProgress {
+    /// The same progress with the wall-clock total of `other`, which no two runs share.
+    func withTime(of other: TrainingProgress?) -> TrainingProgress {
+        var copy = self
+        copy.trainingSeconds = other?.trainingSeconds ?? copy.trainingSeconds
+        return copy
+    }
+}
