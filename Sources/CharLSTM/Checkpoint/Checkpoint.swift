@@ -136,8 +136,12 @@ public struct Checkpoint {
             let stateShape = [config.layers, options.batch, config.hidden]
             try check("train.h", stateShape)
             try check("train.c", stateShape)
+            let (stateH, stateC) = (file.floats("train.h"), file.floats("train.c"))
+            guard stateH.allSatisfy(\.isFinite), stateC.allSatisfy(\.isFinite) else {
+                throw fail("the carried state (train.h, train.c) contains NaN or infinite values")
+            }
             resumeState = ResumeState(adamM: try readAll(prefix: "train.adam_m."), adamV: try readAll(prefix: "train.adam_v."),
-                                      stateH: file.floats("train.h"), stateC: file.floats("train.c"))
+                                      stateH: stateH, stateC: stateC)
         }
         let snapshot = TrainingSnapshot(options: options, goal: goal, progress: progress, corpus: corpus,
                                         resumeState: resumeState)

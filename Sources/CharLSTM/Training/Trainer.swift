@@ -127,7 +127,8 @@ public final class Trainer {
         model.backward(workspace, batch: b, steps: t, scale: 1 / Float(b * t), gradients: gradients)
         let norm = GradientClipping.clip(gradients, maxNorm: options.clip)
         guard loss.isFinite, norm.isFinite else {
-            throw CharLSTMError.trainingFailed("training diverged at step \(progress.step + 1): the \(loss.isFinite ? "gradient norm" : "loss") is not finite; the weights were not updated. Try a lower --lr (now \(learningRate)) or a smaller --clip (now \(options.clip)).")
+            let clipAdvice = options.clip > 0 ? "a smaller --clip (now \(options.clip))" : "gradient clipping (--clip 5; it is off)"
+            throw CharLSTMError.trainingFailed("training diverged at step \(progress.step + 1): the \(loss.isFinite ? "gradient norm" : "loss") is not finite, so the weights were not updated. Try a lower --lr (now \(learningRate)) or \(clipAdvice).")
         }
         optimizer.update(parameters: model.parameters, gradients: gradients, learningRate: learningRate,
                          step: progress.step + 1)

@@ -35,6 +35,8 @@ public struct StepReport: Sendable {
 public final class TrainingSession {
     public let trainer: Trainer
     public let directory: String
+    /// Held for the session's lifetime, so a second run cannot write into the same folder.
+    private let lock: FolderLock
 
     /// How a session ended.
     public enum Outcome: Sendable, Equatable {
@@ -50,11 +52,13 @@ public final class TrainingSession {
     public var bestPath: String { directory + "/best.safetensors" }
     public var logPath: String { directory + "/log.jsonl" }
 
-    /// Prepares `directory` (creating it if needed) and checks that it can be written, before any training.
+    /// Prepares `directory` (creating it if needed), checks that it can be written and claims it, all before any
+    /// training; fails if another run holds it.
     public init(trainer: Trainer, directory: String) throws {
         self.trainer = trainer
         self.directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         try Self.prepare(self.directory)
+        lock = try FolderLock(folder: self.directory)
     }
 
     /// Runs until the goal, `timeLimit` seconds, or the observer's stop request; saves `latest` on the way out.
@@ -92,6 +96,12 @@ public final class TrainingSession {
             try save()
         }
 
+        // Before the first step: clear away what a killed run may have left, and prove that a full checkpoint can be
+        // written — so a run that cannot save refuses to start, and the folder always holds a resumable `latest`.
+        removeStaleTemporaryFiles()
+        try save()
+        try checkFreeSpace()
+
         var outcome = Outcome.finished
         while !trainer.isFinished {
             if observer.trainingShouldStop() { outcome = .stopped; break }
@@ -99,7 +109,12 @@ public final class TrainingSession {
             if let timeLimit, elapsed >= timeLimit { outcome = .timeLimitReached; break }
 
             let stepStart = clock.now
-            let result = try trainer.step()
+            let result: Trainer.StepResult
+            do {
+                result = try trainer.step()
+            } catch CharLSTMError.trainingFailed(let detail) {
+                throw CharLSTMError.trainingFailed(detail + " The last good checkpoint, \(latestPath) (step \(lastSavedStep)), is unchanged.")
+            }
             let seconds = (clock.now - stepStart).seconds
             trainingTime += seconds
             trainer.addTrainingTime(seconds)
@@ -129,6 +144,26 @@ public final class TrainingSession {
         }
         if lastSavedStep != trainer.progress.step { try save() }
         return outcome
+    }
+
+    /// Temporary files in the folder can only be debris of a killed save: this session holds the folder's lock.
+    private func removeStaleTemporaryFiles() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            try? FileManager.default.removeItem(atPath: directory + "/" + name)
+        }
+    }
+
+    /// Refuses to train when the disk cannot take `best` and the temporary copy a save writes beside `latest`.
+    private func checkFreeSpace() throws {
+        var info = statvfs()
+        guard statvfs(directory, &info) == 0,
+              let size = (try? FileManager.default.attributesOfItem(atPath: latestPath))?[.size] as? Int else { return }
+        let available = Int(info.f_bavail) * Int(info.f_frsize)
+        let megabytes = { (bytes: Int) in String(format: "%.1f MB", Double(bytes) / 1e6) }
+        guard available >= 2 * size else {
+            throw CharLSTMError.fileAccess(path: directory, reason: "only \(megabytes(available)) free; checkpoints are \(megabytes(size)) and saving needs room for best.safetensors and a temporary copy (\(megabytes(2 * size)))")
+        }
     }
 
     private var epochProgress: Double {
