@@ -99,8 +99,8 @@ final class ReplSession {
         case .primeFile(let path):
             do {
                 let file = try TextFile(path: path)
-                warnAbout(sampler.prime(file.scalars))
-                say("read \(HumanReadable.count(file.scalars.count)) characters into the memory")
+                warnAbout(sampler.prime(file))
+                say("read \(HumanReadable.count(file.characterCount)) characters into the memory")
             } catch {
                 notice("\(error)")
             }

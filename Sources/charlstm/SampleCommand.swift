@@ -61,7 +61,7 @@ struct SampleCommand: ParsableCommand {
         let model = try Checkpoint.load(path: checkpoint).model
         let primeText: [Unicode.Scalar]
         if let primeFile {
-            primeText = try TextFile(path: primeFile).scalars
+            primeText = Array(try TextFile(path: primeFile))
         } else {
             primeText = Array((prime ?? "").unicodeScalars)
         }

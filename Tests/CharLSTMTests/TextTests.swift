@@ -16,7 +16,7 @@ import Testing
 
     @Test func byteOrderMarkIsDropped() throws {
         let file = try TextFile(path: "b.txt", bytes: [0xEF, 0xBB, 0xBF] + Array("ab".utf8))
-        #expect(file.scalars == ["a", "b"])
+        #expect(Array(file) == ["a", "b"])
         #expect(file.byteCount == 5)
     }
 
@@ -41,7 +41,7 @@ import Testing
     /// Streams are contiguous slices; chunk j continues exactly where chunk j − 1 stopped; targets are the next token.
     @Test func batcherLaysOutContiguousStreamsTimeMajor() throws {
         let tokens = (0..<20).map { Int32($0) }
-        let batcher = try StreamBatcher(tokens: tokens, streams: 2, steps: 3, path: "t", describe: "text")
+        let batcher = try StreamBatcher(source: tokens, streams: 2, steps: 3, path: "t", describe: "text")
         #expect(batcher.streamLength == 10)
         #expect(batcher.chunksPerPass == 3)
         var inputs = [Int32](repeating: -1, count: 6), targets = inputs
@@ -53,10 +53,52 @@ import Testing
 
     @Test func tooShortTextSaysWhatToChange() {
         #expect {
-            try StreamBatcher(tokens: Array(repeating: 0, count: 100), streams: 50, steps: 50, path: "s.txt", describe: "the training text")
+            try StreamBatcher(source: [Int32](repeating: 0, count: 100), streams: 50, steps: 50, path: "s.txt", describe: "the training text")
         } throws: { error in
             let message = "\(error)"
             return message.contains("s.txt") && message.contains("100 characters") && message.contains("2550") && message.contains("--batch")
         }
+    }
+}
+
+@Suite struct TextFileDecodingTests {
+    @Test func randomAccessAgreesWithIteration() throws {
+        // Mixed widths (1 to 4 bytes) across several index strides.
+        var random = RandomSource(seed: 8)
+        let alphabet: [Unicode.Scalar] = ["a", " ", "\n", "é", "€", "中", "😀", "ß"]
+        let text = (0..<5000).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }
+        let file = try TextFile(path: "m.txt", bytes: Array(String(String.UnicodeScalarView(text)).utf8))
+        #expect(file.characterCount == 5000)
+        #expect(Array(file) == text)
+        #expect(file.distinctCharacters == alphabet.sorted { $0.value < $1.value })
+        for (start, count) in [(0, 10), (1023, 3), (1024, 1), (2047, 1500), (4990, 10), (0, 5000)] {
+            var read: [Unicode.Scalar] = []
+            file.forEachCharacter(from: start, count: count) { read.append($0) }
+            #expect(read == Array(text[start..<(start + count)]), "from \(start)")
+        }
+    }
+
+    @Test(arguments: [
+        ([0xC0, 0x80], 0),              // overlong NUL
+        ([0xE0, 0x80, 0x80], 0),        // overlong
+        ([0xED, 0xA0, 0x80], 0),        // UTF-16 surrogate
+        ([0xF4, 0x90, 0x80, 0x80], 0),  // past U+10FFFF
+        ([0xE2, 0x82], 0),              // truncated at the end of the file
+        ([0x80], 0),                    // lone continuation byte
+        ([0xF8, 0x88, 0x80, 0x80, 0x80], 0),
+    ] as [([UInt8], Int)])
+    func malformedSequencesAreRefused(_ bytes: [UInt8], _ offset: Int) {
+        #expect(throws: CharLSTMError.invalidUTF8(path: "x", byteOffset: 3 + offset)) {
+            try TextFile(path: "x", bytes: Array("ok ".utf8) + bytes + Array(" fine".utf8).prefix(bytes == [0xE2, 0x82] ? 0 : 5))
+        }
+    }
+
+    @Test func encodedTextReadsIdsOfAStretch() throws {
+        let file = try TextFile(path: "t", bytes: Array("abcabcé".utf8))
+        let vocabulary = Vocabulary(of: file.distinctCharacters)
+        let text = EncodedText(file: file, vocabulary: vocabulary, characters: 2..<7)
+        var ids = [Int32](repeating: -1, count: 4)
+        text.read(from: 1, count: 4, into: &ids)
+        #expect(ids == [0, 1, 2, 3])  // "abcé"
     }
 }

@@ -38,11 +38,25 @@ public final class Sampler {
     /// Whether anything has been fed since the last reset, so that a next-character distribution exists.
     public var isPrimed: Bool { hasDistribution }
 
-    /// Feeds `text` through the network. Characters outside the vocabulary are skipped and returned with counts.
+    /// Feeds `text` through the network, streaming it in chunks. Characters outside the vocabulary are skipped and
+    /// returned with counts.
     @discardableResult
     public func prime<S: Sequence>(_ text: S) -> [Unicode.Scalar: Int] where S.Element == Unicode.Scalar {
-        let (ids, unknown) = model.vocabulary.encode(text)
-        prime(ids: ids)
+        var unknown: [Unicode.Scalar: Int] = [:]
+        var filled = 0
+        for character in text {
+            guard let id = model.vocabulary.id(of: character) else {
+                unknown[character, default: 0] += 1
+                continue
+            }
+            workspace.inputs[filled] = id
+            filled += 1
+            if filled == workspace.steps {
+                run(steps: filled)
+                filled = 0
+            }
+        }
+        if filled > 0 { run(steps: filled) }
         return unknown
     }
 

@@ -13,29 +13,38 @@ public struct TextEvaluation: Sendable {
     /// Characters of the text that are not in the vocabulary, with counts; they are skipped.
     public let unknown: [Unicode.Scalar: Int]
 
-    /// Evaluates `text`, running it in chunks of `chunk` characters.
-    public init(model: CharLSTMModel, text: [Unicode.Scalar], chunk: Int = 256) {
-        let (ids, unknown) = model.vocabulary.encode(text)
-        self.unknown = unknown
-        predicted = max(0, ids.count - 1)
-        guard predicted > 0 else {
-            bitsPerCharacter = .nan
-            return
-        }
+    /// Evaluates `text`, streaming it through the network in chunks of `chunk` characters (a file is never
+    /// held as an array of ids).
+    public init<S: Sequence>(model: CharLSTMModel, text: S, chunk: Int = 256) where S.Element == Unicode.Scalar {
         let workspace = ChunkWorkspace(config: model.config, batch: 1, steps: chunk)
+        var unknown: [Unicode.Scalar: Int] = [:]
+        var previous: Int32?
+        var filled = 0
+        var predicted = 0
         var total = 0.0
-        var start = 0
-        while start < predicted {
-            let steps = min(chunk, predicted - start)
-            for t in 0..<steps {
-                workspace.inputs[t] = ids[start + t]
-                workspace.targets[t] = ids[start + t + 1]
-            }
-            model.forward(workspace, batch: 1, steps: steps)
-            total += model.loss(workspace, batch: 1, steps: steps)
-            workspace.carryState(batch: 1, steps: steps)
-            start += steps
+        func run() {
+            model.forward(workspace, batch: 1, steps: filled)
+            total += model.loss(workspace, batch: 1, steps: filled)
+            workspace.carryState(batch: 1, steps: filled)
+            predicted += filled
+            filled = 0
         }
-        bitsPerCharacter = total / Double(predicted) / M_LN2
+        for character in text {
+            guard let id = model.vocabulary.id(of: character) else {
+                unknown[character, default: 0] += 1
+                continue
+            }
+            if let previous {
+                workspace.inputs[filled] = previous
+                workspace.targets[filled] = id
+                filled += 1
+                if filled == chunk { run() }
+            }
+            previous = id
+        }
+        if filled > 0 { run() }
+        self.unknown = unknown
+        self.predicted = predicted
+        bitsPerCharacter = predicted > 0 ? total / Double(predicted) / M_LN2 : .nan
     }
 }

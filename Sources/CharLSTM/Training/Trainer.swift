@@ -29,7 +29,7 @@ public final class Trainer {
                             options: TrainingOptions, goal: TrainingGoal) throws {
         try options.validate()
         var random = RandomSource(seed: options.seed)
-        let model = try CharLSTMModel(vocabulary: Vocabulary(of: corpus.scalars), embedding: embedding,
+        let model = try CharLSTMModel(vocabulary: Vocabulary(of: corpus.distinctCharacters), embedding: embedding,
                                       hidden: hidden, layers: layers, random: &random)
         try self.init(model: model, corpus: corpus, options: options, goal: goal, progress: TrainingProgress(random: random))
     }
@@ -67,20 +67,22 @@ public final class Trainer {
     private init(model: CharLSTMModel, corpus file: TextFile, options: TrainingOptions, goal: TrainingGoal,
                  progress: TrainingProgress) throws {
         try options.validate()
-        let (ids, unknown) = model.vocabulary.encode(file.scalars)
-        guard unknown.isEmpty else {
-            throw CharLSTMError.unknownCharacters(path: file.path, characters: unknown.keys.sorted { $0.value < $1.value })
-        }
-        let trainCount = Int((Double(ids.count) * (1 - options.validationFraction)).rounded(.down))
+        let unknown = file.distinctCharacters.filter { model.vocabulary.id(of: $0) == nil }
+        guard unknown.isEmpty else { throw CharLSTMError.unknownCharacters(path: file.path, characters: unknown) }
+        let total = file.characterCount
+        let trainCount = Int((Double(total) * (1 - options.validationFraction)).rounded(.down))
         let percent = Int((options.validationFraction * 100).rounded())
-        batcher = try StreamBatcher(tokens: Array(ids[..<trainCount]), streams: options.batch, steps: options.seq,
-                                    path: file.path, describe: "the training text (first \(100 - percent)%)")
-        let validationIds = Array(ids[trainCount...])
-        let validationStreams = min(options.batch, validationIds.count / (options.seq + 1))
-        guard validationStreams >= 1 else {
-            throw CharLSTMError.textTooShort(path: file.path, detail: "the validation text (last \(percent)%) has \(validationIds.count) characters, but one stream of --seq \(options.seq) needs at least \(options.seq + 1); raise --val-fraction, lower --seq, or use a longer text")
+        func text(_ characters: Range<Int>) -> EncodedText {
+            EncodedText(file: file, vocabulary: model.vocabulary, characters: characters)
         }
-        validation = try StreamBatcher(tokens: validationIds, streams: validationStreams, steps: options.seq,
+        batcher = try StreamBatcher(source: text(0..<trainCount), streams: options.batch, steps: options.seq,
+                                    path: file.path, describe: "the training text (first \(100 - percent)%)")
+        let validationCount = total - trainCount
+        let validationStreams = min(options.batch, validationCount / (options.seq + 1))
+        guard validationStreams >= 1 else {
+            throw CharLSTMError.textTooShort(path: file.path, detail: "the validation text (last \(percent)%) has \(validationCount) characters, but one stream of --seq \(options.seq) needs at least \(options.seq + 1); raise --val-fraction, lower --seq, or use a longer text")
+        }
+        validation = try StreamBatcher(source: text(trainCount..<total), streams: validationStreams, steps: options.seq,
                                        path: file.path, describe: "the validation text")
         self.model = model
         self.options = options
