@@ -122,3 +122,27 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: history))
     }
 }
+
+@Suite struct ReplHistoryProblemTests {
+    func session(history: String) throws -> PseudoTerminal {
+        let terminal = try PseudoTerminal(["repl", ReplTerminalTests.checkpoint, "--seed", "3", "--history", history])
+        #expect(terminal.waitFor("» "))
+        let mark = terminal.screen.count
+        terminal.type(":len 5\r")
+        #expect(terminal.waitFor("» ", after: mark + 6))
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+        return terminal
+    }
+
+    @Test func aHistoryFileInAMissingFolderOnlyWarns() throws {
+        let terminal = try session(history: try CLI.temporaryFolder() + "/no/such/folder/history")
+        #expect(terminal.screen.contains("cannot save history"), "\(terminal.screen.debugDescription)")
+    }
+
+    @Test func aHistoryPathThatIsAFolderOnlyWarns() throws {
+        let terminal = try session(history: try CLI.temporaryFolder())
+        #expect(terminal.screen.contains("cannot read history") || terminal.screen.contains("cannot save history"),
+                "\(terminal.screen.debugDescription)")
+    }
+}
