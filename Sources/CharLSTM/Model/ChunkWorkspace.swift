@@ -60,9 +60,6 @@ public final class ChunkWorkspace {
         targets.deallocate()
     }
 
-    /// Whether the workspace can run backward passes.
-    public var isForTraining: Bool { backwardScratch != nil }
-
     /// Zeroes `h` and `c` of every layer: the start of a text, or an epoch.
     public func resetState() {
         for layer in layers {

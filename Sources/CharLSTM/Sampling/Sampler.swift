@@ -60,17 +60,6 @@ public final class Sampler {
         return unknown
     }
 
-    /// Feeds character ids through the network in chunks of up to the workspace's length.
-    public func prime(ids: [Int32]) {
-        var start = 0
-        while start < ids.count {
-            let steps = min(workspace.steps, ids.count - start)
-            for t in 0..<steps { workspace.inputs[t] = ids[start + t] }
-            run(steps: steps)
-            start += steps
-        }
-    }
-
     /// Feeds one character id (the generation path: a one-step forward pass).
     public func feed(_ id: Int32) {
         workspace.inputs[0] = id

@@ -38,18 +38,6 @@ public struct Vocabulary: Sendable, Equatable {
     /// The character with a given id.
     public func character(_ id: Int32) -> Unicode.Scalar { characters[Int(id)] }
 
-    /// Maps a text to ids. Characters missing from the vocabulary are skipped and counted in `unknown`.
-    public func encode<S: Sequence>(_ text: S) -> (ids: [Int32], unknown: [Unicode.Scalar: Int])
-    where S.Element == Unicode.Scalar {
-        var encoded: [Int32] = []
-        encoded.reserveCapacity(text.underestimatedCount)
-        var unknown: [Unicode.Scalar: Int] = [:]
-        for character in text {
-            if let id = ids[character] { encoded.append(id) } else { unknown[character, default: 0] += 1 }
-        }
-        return (encoded, unknown)
-    }
-
     /// A visible rendering of a character for messages and listings: `\n`, `\t`, `␠` for space, `U+0007` for
     /// other invisible characters, the character itself otherwise.
     public static func printable(_ character: Unicode.Scalar) -> String {
