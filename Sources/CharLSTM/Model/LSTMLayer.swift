@@ -39,26 +39,34 @@ enum LSTMLayer {
     }
 
     /// The fused pass for one stream at one step: adds both biases to the pre-activations, applies the gate
-    /// nonlinearities in place, and computes `c_t`, `tanh(c_t)` and `h_t`.
+    /// nonlinearities in place, and computes `c_t`, `tanh(c_t)` and `h_t` — eight units at a time.
     @inline(__always)
     static func cellForward(gates: UnsafeMutablePointer<Float>, biasIH: UnsafePointer<Float>, biasHH: UnsafePointer<Float>,
                             cPrevious: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
                             tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, hidden: Int) {
         let (fOffset, gOffset, oOffset) = (hidden, 2 * hidden, 3 * hidden)
-        for j in 0..<hidden {
-            let i = sigmoid(gates[j] + biasIH[j] + biasHH[j])
-            let f = sigmoid(gates[fOffset + j] + biasIH[fOffset + j] + biasHH[fOffset + j])
-            let g = hyperbolicTangent(gates[gOffset + j] + biasIH[gOffset + j] + biasHH[gOffset + j])
-            let o = sigmoid(gates[oOffset + j] + biasIH[oOffset + j] + biasHH[oOffset + j])
-            gates[j] = i
-            gates[fOffset + j] = f
-            gates[gOffset + j] = g
-            gates[oOffset + j] = o
-            let cell = f * cPrevious[j] + i * g
+        var j = 0
+        while j < hidden {
+            let lanes = min(8, hidden - j)
+            func preactivation(_ offset: Int) -> FloatVector {
+                let k = offset + j
+                return (gates + k).loadVector(count: lanes) + (biasIH + k).loadVector(count: lanes)
+                    + (biasHH + k).loadVector(count: lanes)
+            }
+            let i = sigmoid(preactivation(0))
+            let f = sigmoid(preactivation(fOffset))
+            let g = hyperbolicTangent(preactivation(gOffset))
+            let o = sigmoid(preactivation(oOffset))
+            (gates + j).storeVector(i, count: lanes)
+            (gates + fOffset + j).storeVector(f, count: lanes)
+            (gates + gOffset + j).storeVector(g, count: lanes)
+            (gates + oOffset + j).storeVector(o, count: lanes)
+            let cell = f * (cPrevious + j).loadVector(count: lanes) + i * g
             let squashed = hyperbolicTangent(cell)
-            c[j] = cell
-            tanhC[j] = squashed
-            h[j] = o * squashed
+            (c + j).storeVector(cell, count: lanes)
+            (tanhC + j).storeVector(squashed, count: lanes)
+            (h + j).storeVector(o * squashed, count: lanes)
+            j += 8
         }
     }
 
@@ -117,23 +125,27 @@ enum LSTMLayer {
         }
     }
 
-    /// One stream at one step of the backward sweep (see ``backward``); updates δc in place and writes the
-    /// pre-activation gradients. δh is added here and recomputed by the caller's GEMM.
+    /// One stream at one step of the backward sweep (see ``backward``), eight units at a time; updates δc in place
+    /// and writes the pre-activation gradients. δh is added here and recomputed by the caller's GEMM.
     @inline(__always)
     static func cellBackward(gates: UnsafePointer<Float>, cPrevious: UnsafePointer<Float>, tanhC: UnsafePointer<Float>,
                              dH: UnsafePointer<Float>, dhNext: UnsafePointer<Float>, dcNext: UnsafeMutablePointer<Float>,
                              dGates: UnsafeMutablePointer<Float>, hidden: Int) {
         let (fOffset, gOffset, oOffset) = (hidden, 2 * hidden, 3 * hidden)
-        for j in 0..<hidden {
-            let i = gates[j], f = gates[fOffset + j], g = gates[gOffset + j], o = gates[oOffset + j]
-            let squashed = tanhC[j]
-            let dh = dH[j] + dhNext[j]
-            let dc = dcNext[j] + dh * o * (1 - squashed * squashed)
-            dGates[j] = dc * g * i * (1 - i)
-            dGates[fOffset + j] = dc * cPrevious[j] * f * (1 - f)
-            dGates[gOffset + j] = dc * i * (1 - g * g)
-            dGates[oOffset + j] = dh * squashed * o * (1 - o)
-            dcNext[j] = dc * f
+        var j = 0
+        while j < hidden {
+            let lanes = min(8, hidden - j)
+            let i = (gates + j).loadVector(count: lanes), f = (gates + fOffset + j).loadVector(count: lanes)
+            let g = (gates + gOffset + j).loadVector(count: lanes), o = (gates + oOffset + j).loadVector(count: lanes)
+            let squashed = (tanhC + j).loadVector(count: lanes)
+            let dh = (dH + j).loadVector(count: lanes) + (dhNext + j).loadVector(count: lanes)
+            let dc = (dcNext + j).loadVector(count: lanes) + dh * o * (1 - squashed * squashed)
+            (dGates + j).storeVector(dc * g * i * (1 - i), count: lanes)
+            (dGates + fOffset + j).storeVector(dc * (cPrevious + j).loadVector(count: lanes) * f * (1 - f), count: lanes)
+            (dGates + gOffset + j).storeVector(dc * i * (1 - g * g), count: lanes)
+            (dGates + oOffset + j).storeVector(dh * squashed * o * (1 - o), count: lanes)
+            (dcNext + j).storeVector(dc * f, count: lanes)
+            j += 8
         }
     }
 }

@@ -1,0 +1,93 @@
+import ArgumentParser
+import CharLSTM
+import Foundation
+
+/// `charlstm bench`: how fast this machine trains and samples, on synthetic data.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure training, sampling and priming speed, peak memory and GFLOP/s on synthetic data.",
+        discussion: """
+            Random text over --vocab characters is generated in memory (no disk I/O). Training is timed over \
+            --steps optimiser steps after two warm-up steps; sampling generates characters one at a time at \
+            batch 1, as the REPL does; priming runs a 10,000-character text through the batched forward pass. \
+            GFLOP/s counts 2 FLOPs per multiply-add of the forward pass and twice that again for the backward pass.
+
+            Example:
+              charlstm bench --hidden 512 --threads 2 --json
+            """
+    )
+
+    @Option(help: "Stacked LSTM layers (default: 2).") var layers = 2
+    @Option(help: "Units per layer (default: 128).") var hidden = 128
+    @Option(help: "Embedding width (default: 64).") var embedding = 64
+    @Option(help: "Vocabulary size of the synthetic text (default: 65, as tinyshakespeare).") var vocab = 65
+    @Option(help: "Parallel streams per training step (default: 50).") var batch = 50
+    @Option(help: "Characters per stream per step (default: 50).") var seq = 50
+    @Option(help: "Timed training steps (default: 20).") var steps = 20
+    @Option(name: .customLong("sample-chars"), help: "Characters generated for the sampling figure (default: 5000).") var sampleCharacters = 5000
+    @Flag(help: "Print one JSON object.") var json = false
+    @OptionGroup var threading: ThreadOptions
+
+    func validate() throws {
+        if steps < 1 { throw ValidationError("--steps must be at least 1") }
+        if vocab < 2 || vocab > 94 { throw ValidationError("--vocab must be between 2 and 94 (printable ASCII)") }
+        if sampleCharacters < 1 { throw ValidationError("--sample-chars must be at least 1") }
+    }
+
+    func run() throws {
+        try threading.apply()
+        let clock = ContinuousClock()
+        var options = TrainingOptions()
+        options.batch = batch
+        options.seq = seq
+        options.validationFraction = 0.01
+        let warmUp = 2
+        var random = RandomSource(seed: 1)
+        let characters = (warmUp + steps + 1) * batch * (seq + 1) * 101 / 100 + 2 * (seq + 1)
+        let text = (0..<characters).map { _ in UInt8(33 + random.next() % UInt64(vocab)) }
+        let corpus = try TextFile(path: "synthetic", bytes: text)
+        let trainer = try Trainer(corpus: corpus, embedding: embedding, hidden: hidden, layers: layers,
+                                  options: options, goal: .steps(warmUp + steps))
+        for _ in 0..<warmUp { try trainer.step() }
+        let trainStart = clock.now
+        for _ in 0..<steps { try trainer.step() }
+        let trainSeconds = (clock.now - trainStart).seconds
+        let trainRate = Double(steps * batch * seq) / trainSeconds
+        let flopsPerCharacter = 3 * 2 * Double(trainer.model.config.forwardMultiplyAdds)
+
+        let sampler = Sampler(model: trainer.model)
+        let prime = (0..<10_000).map { _ in Unicode.Scalar(UInt8(33 + random.next() % UInt64(vocab))) }
+        sampler.prime(prime)  // warm-up
+        sampler.reset()
+        let primeStart = clock.now
+        sampler.prime(prime)
+        let primeRate = Double(prime.count) / (clock.now - primeStart).seconds
+        var sampleRandom = RandomSource(seed: 2)
+        sampler.generate(count: 200, settings: SamplingSettings(), random: &sampleRandom) { _ in true }
+        let sampleStart = clock.now
+        sampler.generate(count: sampleCharacters, settings: SamplingSettings(), random: &sampleRandom) { _ in true }
+        let sampleRate = Double(sampleCharacters) / (clock.now - sampleStart).seconds
+
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        let peakMegabytes = Double(usage.ru_maxrss) / 1024  // Linux reports kilobytes
+        let gflops = trainRate * flopsPerCharacter / 1e9
+        if json {
+            let object: [String: Any] = [
+                "layers": layers, "hidden": hidden, "embedding": embedding, "vocab": vocab, "batch": batch, "seq": seq,
+                "threads": BLAS.threads, "train_chars_per_s": trainRate.rounded(), "sample_chars_per_s": sampleRate.rounded(),
+                "prime_chars_per_s": primeRate.rounded(), "peak_rss_mb": (peakMegabytes * 10).rounded() / 10,
+                "gflops": (gflops * 10).rounded() / 10, "blas": BLAS.backend.description,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        print("model     \(layers)×\(hidden) LSTM, embedding \(embedding), vocabulary \(vocab); batch \(batch) × seq \(seq); \(BLAS.threads) thread\(BLAS.threads == 1 ? "" : "s"), \(BLAS.backend)")
+        print("train     \(HumanReadable.count(Int(trainRate))) chars/s  (\(HumanReadable.decimal(gflops, 1)) GFLOP/s, \(HumanReadable.decimal(flopsPerCharacter / 1e6, 1)) MFLOP per character)")
+        print("sample    \(HumanReadable.count(Int(sampleRate))) chars/s at batch 1")
+        print("prime     \(HumanReadable.count(Int(primeRate))) chars/s (10,000-character text)")
+        print("peak RSS  \(HumanReadable.decimal(peakMegabytes, 1)) MB")
+    }
+}
