@@ -30,9 +30,9 @@ def main(checkpoint: str, text_path: str) -> None:
             self.lstm = torch.nn.LSTM(E, H, L, batch_first=True)
             self.head = torch.nn.Linear(H, V)
 
-        def forward(self, ids):
-            out, _ = self.lstm(self.embed(ids))
-            return self.head(out)
+        def forward(self, ids, state=None):
+            out, state = self.lstm(self.embed(ids), state)
+            return self.head(out), state
 
     model = CharLSTM()
     state = {k: v for k, v in load_file(checkpoint).items() if not k.startswith("train.")}
@@ -41,12 +41,16 @@ def main(checkpoint: str, text_path: str) -> None:
     index = {c: i for i, c in enumerate(vocab)}
     text = open(text_path, encoding="utf-8").read()
     ids = [index[c] for c in text if c in index]
-    x = torch.tensor(ids[:-1]).unsqueeze(0)
-    y = torch.tensor(ids[1:])
+    # One stream, fed in chunks with (h, c) carried across them, as `charlstm eval` does.
+    total, state, chunk = 0.0, None, 10_000
     with torch.no_grad():
-        logits = model(x).squeeze(0)
-        nats = torch.nn.functional.cross_entropy(logits, y, reduction="mean").item()
-    print(f"{text_path}: {nats / math.log(2):.4f} bits per character over {len(ids) - 1} characters (PyTorch)")
+        for start in range(0, len(ids) - 1, chunk):
+            x = torch.tensor(ids[start:start + chunk]).unsqueeze(0)
+            y = torch.tensor(ids[start + 1:start + chunk + 1])
+            logits, state = model(x[:, :len(y)], state)
+            total += torch.nn.functional.cross_entropy(logits.squeeze(0), y, reduction="sum").item()
+    bits = total / (len(ids) - 1) / math.log(2)
+    print(f"{text_path}: {bits:.4f} bits per character over {len(ids) - 1} characters (PyTorch)")
 
 
 if __name__ == "__main__":
