@@ -8,21 +8,38 @@ import Testing
 
     @Test(arguments: [false, true], [false, true])
     func builtInMatchesNaive(transposeA: Bool, transposeB: Bool) {
+        let gemm = BuiltInGEMM()
         for threads in [1, 2, 3] {
-            let gemm = BuiltInGEMM(threads: threads)
             for (m, n, k) in Self.shapes {
                 check(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB) { a, lda, b, ldb, c, ldc in
-                    gemm.gemm(transposeA, transposeB, m, n, k, 0.5, a, lda, b, ldb, 0.25, c, ldc)
+                    SplitGEMM.multiply(gemm, threads: threads, transposeA, transposeB, m, n, k, 0.5, a, lda, b, ldb, 0.25, c, ldc)
                 }
             }
         }
     }
 
+    @Test(arguments: [1, 2, 3])
+    func builtInMatrixVectorMatchesNaive(threads: Int) {
+        let gemm = BuiltInGEMM()
+        for (m, n) in [(1, 1), (3, 7), (4, 8), (13, 29), (2048, 512), (517, 1030)] {
+            // As a GEMM: C[1×m] = 0.5·x[1×n]·Aᵀ + 0.25·C, i.e. y = 0.5·A·x + 0.25·y.
+            check(m: 1, n: m, k: n, transposeA: false, transposeB: true) { x, _, a, lda, y, _ in
+                gemm.gemv(m, n, 0.5, a, lda, x, 0.25, y, threads: threads)
+            }
+        }
+    }
+
     @Test func activeBackendMatchesNaive() {
-        for (m, n, k) in Self.shapes {
-            check(m: m, n: n, k: k, transposeA: true, transposeB: false) { a, lda, b, ldb, c, ldc in
-                BLAS.gemm(transposeA: true, transposeB: false, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda,
-                          b: b, ldb: ldb, beta: 0.25, c: c, ldc: ldc)
+        for (m, n, k) in Self.shapes + [(1, 2048, 512), (1, 65, 512)] {
+            for transposeB in [false, true] {
+                check(m: m, n: n, k: k, transposeA: true, transposeB: transposeB) { a, lda, b, ldb, c, ldc in
+                    BLAS.gemm(transposeA: true, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda,
+                              b: b, ldb: ldb, beta: 0.25, c: c, ldc: ldc)
+                }
+                check(m: m, n: n, k: k, transposeA: false, transposeB: transposeB) { a, lda, b, ldb, c, ldc in
+                    BLAS.gemm(transposeA: false, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda,
+                              b: b, ldb: ldb, beta: 0.25, c: c, ldc: ldc)
+                }
             }
         }
     }

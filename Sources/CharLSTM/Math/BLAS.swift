@@ -10,29 +10,52 @@ public enum BLAS {
     /// The implementation in use, decided once per process.
     public static var backend: BLASBackend { implementation.backend }
 
-    /// Sets how many threads matrix products may use (OpenBLAS's pool, or the built-in kernel's); 1 until set.
-    /// Results are deterministic for a fixed thread count.
+    /// Sets how many threads the engine uses (1 until set). charlstm splits the work itself (see ``Parallel``);
+    /// a loaded OpenBLAS always runs single-threaded, so the two never compete for cores. Results are
+    /// deterministic for a fixed thread count.
     public static func setThreads(_ count: Int) {
-        let count = max(1, count)
-        threadCount.store(count, ordering: .relaxed)
-        implementation.setThreads(count)
+        threadCount.store(max(1, count), ordering: .relaxed)
+        _ = implementation  // load the library now, not inside the first step
     }
 
-    /// The number of threads matrix products use.
+    /// The number of threads the engine uses.
     public static var threads: Int { threadCount.load(ordering: .relaxed) }
 
     /// `C ← α·op(A)·op(B) + β·C`, where `op(A)` is `m×k`, `op(B)` is `k×n` and `C` is `m×n`, all row-major.
-    /// `lda`, `ldb`, `ldc` are the row strides of the matrices as stored (before any transpose).
+    /// `lda`, `ldb`, `ldc` are the row strides of the matrices as stored (before any transpose). With
+    /// `parallel`, a large product is split into column (or row) blocks of `C` across the engine's threads;
+    /// callers already running on one of several threads pass false.
     @inline(__always)
     public static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Float, a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool = true
     ) {
         if m == 0 || n == 0 { return }
-        implementation.gemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        if m == 1 && transposeB && !transposeA && n * k >= gemvThreshold {
+            // One row times Bᵀ is B times that row: a matrix-vector product over B's contiguous rows, which
+            // reads each weight once. (Small products are left to the GEMM, whose small-matrix kernels win there.)
+            gemv(m: n, n: k, alpha: alpha, a: b, lda: ldb, x: a, beta: beta, y: c, parallel: parallel)
+            return
+        }
+        SplitGEMM.multiply(implementation, threads: parallel ? threads : 1, transposeA, transposeB, m, n, k,
+                           alpha, a, lda, b, ldb, beta, c, ldc)
     }
+
+    /// `y ← α·A·x + β·y` for a row-major `m×n` matrix `A` with row stride `lda`: the batch-1 case, where a
+    /// matrix-vector product reads each weight once instead of packing the matrix as a GEMM would. Large
+    /// products use the engine's threads, each output row still summed by one thread.
+    @inline(__always)
+    public static func gemv(m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                            x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>, parallel: Bool = true) {
+        if m == 0 { return }
+        implementation.gemv(m, n, alpha, a, lda, x, beta, y, threads: parallel && m * n >= gemvThreshold ? threads : 1)
+    }
+
+    /// Size (multiply-adds) from which single-row products go to gemv; measured with `charlstm bench`: below it
+    /// OpenBLAS's small-GEMM kernels are faster, above it gemv is up to 4× faster.
+    static let gemvThreshold = 1 << 17
 
     private static let threadCount = Atomic<Int>(1)
     private static let implementation: GEMMProvider = {
@@ -41,7 +64,7 @@ public enum BLAS {
             let candidates = choice.map { [$0] } ?? ["libopenblas.so.0", "libblas.so.3"]
             for name in candidates {
                 if let library = CBLASLibrary(path: name) {
-                    library.setThreads(threadCount.load(ordering: .relaxed))
+                    library.setThreads(1)
                     return library
                 }
             }
@@ -68,13 +91,15 @@ public enum BLASBackend: Sendable, Equatable, CustomStringConvertible {
     public var isFallback: Bool { self == .builtIn }
 }
 
-/// Something that multiplies matrices; one instance per process.
+/// Something that multiplies matrices on the calling thread; one instance per process.
 protocol GEMMProvider: Sendable {
     var backend: BLASBackend { get }
-    func setThreads(_ count: Int)
     func gemm(
         _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
         _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
         _ b: UnsafePointer<Float>, _ ldb: Int,
         _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int)
+    /// `y ← α·A·x + β·y` on up to `threads` threads.
+    func gemv(_ m: Int, _ n: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+              _ x: UnsafePointer<Float>, _ beta: Float, _ y: UnsafeMutablePointer<Float>, threads: Int)
 }

@@ -1,30 +1,20 @@
-import Dispatch
 import Synchronization
 
 /// The engine's own SGEMM, used when no CBLAS library can be loaded.
 ///
 /// GotoBLAS-style blocking: `op(B)` is packed `kc×nc` at a time into column panels `nr` wide, `op(A)` `mc×kc` at a
 /// time into row panels `mr` tall (with α folded in), and a register-tiled micro-kernel accumulates an `mr×nr` tile
-/// of `C` over a `kc` slice. Packing also absorbs the transposes, so one kernel serves all four cases. With several
-/// threads the larger of `m` and `n` is split into contiguous ranges, one per thread; each element of `C` is still
-/// summed by one thread in one fixed order, so results do not depend on the thread count.
+/// of `C` over a `kc` slice. Packing also absorbs the transposes, so one kernel serves all four cases. It runs on
+/// the calling thread; ``SplitGEMM`` spreads large products over several.
 final class BuiltInGEMM: GEMMProvider, @unchecked Sendable {
     static let mr = 4
     static let nr = 16
     static let kc = 256
     static let mc = 128
     static let nc = 1024
-    /// Below this many multiply-adds a product runs on one thread: waking others costs more than it saves.
-    static let parallelThreshold = 1 << 18
 
     let backend = BLASBackend.builtIn
     private let pool = PackingPool()
-    /// A thread count of this instance's own (for tests); nil follows ``BLAS/threads``.
-    private let fixedThreads: Int?
-
-    init(threads: Int? = nil) { fixedThreads = threads }
-
-    func setThreads(_ count: Int) {}
 
     func gemm(
         _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
@@ -34,28 +24,7 @@ final class BuiltInGEMM: GEMMProvider, @unchecked Sendable {
     ) {
         let operands = Operands(transposeA: transposeA, transposeB: transposeB, k: k, alpha: alpha,
                                 a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-        let threads = fixedThreads ?? BLAS.threads
-        if threads == 1 || m * n * k < Self.parallelThreshold {
-            pool.withScratch { operands.multiply(rows: 0..<m, columns: 0..<n, scratch: $0) }
-            return
-        }
-        let splitColumns = n >= m
-        let length = splitColumns ? n : m
-        let quantum = splitColumns ? Self.nr : Self.mr
-        let parts = min(threads, (length + quantum - 1) / quantum)
-        let perPart = ((length + parts - 1) / parts + quantum - 1) / quantum * quantum
-        let pool = self.pool
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let range = min(length, part * perPart)..<min(length, (part + 1) * perPart)
-            if range.isEmpty { return }
-            pool.withScratch { scratch in
-                if splitColumns {
-                    operands.multiply(rows: 0..<m, columns: range, scratch: scratch)
-                } else {
-                    operands.multiply(rows: range, columns: 0..<n, scratch: scratch)
-                }
-            }
-        }
+        pool.withScratch { operands.multiply(rows: 0..<m, columns: 0..<n, scratch: $0) }
     }
 }
 

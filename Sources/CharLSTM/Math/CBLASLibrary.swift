@@ -14,6 +14,10 @@ final class CBLASLibrary: GEMMProvider, @unchecked Sendable {
         Int32, Int32, Int32, Int32, Int32, Int32,
         Float, UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32,
         Float, UnsafeMutablePointer<Float>?, Int32) -> Void
+    // cblas_sgemv(order, trans, M, N, alpha, A, lda, X, incX, beta, Y, incY)
+    private typealias SGEMV = @convention(c) (
+        Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32,
+        Float, UnsafeMutablePointer<Float>?, Int32) -> Void
     private typealias SetThreads = @convention(c) (Int32) -> Void
 
     // CBLAS enumeration values.
@@ -23,6 +27,9 @@ final class CBLASLibrary: GEMMProvider, @unchecked Sendable {
 
     let backend: BLASBackend
     private let sgemm: SGEMM
+    private let sgemv: SGEMV?
+    /// Used for matrix-vector products when the library has no `cblas_sgemv`.
+    private let fallbackGEMV = BuiltInGEMM()
     private let setThreadCount: SetThreads?
 
     /// Opens `path`, or returns nil when it cannot be opened or has no `cblas_sgemm`.
@@ -33,11 +40,13 @@ final class CBLASLibrary: GEMMProvider, @unchecked Sendable {
             return nil
         }
         sgemm = unsafeBitCast(symbol, to: SGEMM.self)
+        sgemv = dlsym(handle, "cblas_sgemv").map { unsafeBitCast($0, to: SGEMV.self) }
         setThreadCount = dlsym(handle, "openblas_set_num_threads").map { unsafeBitCast($0, to: SetThreads.self) }
         backend = .cblas(library: path)
         // The library stays open for the life of the process.
     }
 
+    /// OpenBLAS's own thread pool size; charlstm keeps it at 1 and parallelises around it.
     func setThreads(_ count: Int) { setThreadCount?(Int32(count)) }
 
     @inline(__always)
@@ -51,5 +60,17 @@ final class CBLASLibrary: GEMMProvider, @unchecked Sendable {
               transposeA ? Self.transpose : Self.noTranspose,
               transposeB ? Self.transpose : Self.noTranspose,
               Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// Batch-1 products come one after another, each too small for charlstm to hand out to threads profitably;
+    /// OpenBLAS's pool, which spins between calls, does it better. Its gemv gives each output row to one thread,
+    /// so the result does not depend on the thread count, and the pool goes back to one thread afterwards.
+    @inline(__always)
+    func gemv(_ m: Int, _ n: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+              _ x: UnsafePointer<Float>, _ beta: Float, _ y: UnsafeMutablePointer<Float>, threads: Int) {
+        guard let sgemv else { return fallbackGEMV.gemv(m, n, alpha, a, lda, x, beta, y, threads: threads) }
+        if threads > 1 { setThreadCount?(Int32(threads)) }
+        sgemv(Self.rowMajor, Self.noTranspose, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+        if threads > 1 { setThreadCount?(1) }
     }
 }

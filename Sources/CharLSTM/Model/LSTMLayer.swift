@@ -21,22 +21,31 @@ enum LSTMLayer {
         // Pre-activations from the input, all steps at once: gates = X·W_ihᵀ.
         BLAS.gemm(transposeA: false, transposeB: true, m: steps * batch, n: g4, k: d,
                   alpha: 1, a: x, lda: d, b: w.weightIH, ldb: d, beta: 0, c: a.gates.pointer, ldc: g4)
-        for t in 0..<steps {
-            let gates = a.gates.pointer + t * batch * g4
-            let hPrevious = a.h.pointer + t * batch * h
-            // gates_t += h_{t−1}·W_hhᵀ
-            BLAS.gemm(transposeA: false, transposeB: true, m: batch, n: g4, k: h,
-                      alpha: 1, a: hPrevious, lda: h, b: w.weightHH, ldb: h, beta: 1, c: gates, ldc: g4)
-            for b in 0..<batch {
-                cellForward(gates: gates + b * g4, biasIH: w.biasIH, biasHH: w.biasHH,
-                            cPrevious: a.c.pointer + (t * batch + b) * h,
-                            c: a.c.pointer + ((t + 1) * batch + b) * h,
-                            tanhC: a.tanhC.pointer + (t * batch + b) * h,
-                            h: a.h.pointer + ((t + 1) * batch + b) * h,
-                            hidden: h)
+        // The recurrence is sequential in time but independent across streams: each thread takes a group of
+        // streams through all the steps, with no synchronisation between steps.
+        let groups = streamGroups(batch)
+        Parallel.forEachRange(of: batch, parts: groups) { streams in
+            let first = streams.lowerBound
+            for t in 0..<steps {
+                let gates = a.gates.pointer + (t * batch + first) * g4
+                // gates_t += h_{t−1}·W_hhᵀ for this group's streams
+                BLAS.gemm(transposeA: false, transposeB: true, m: streams.count, n: g4, k: h,
+                          alpha: 1, a: a.h.pointer + (t * batch + first) * h, lda: h, b: w.weightHH, ldb: h,
+                          beta: 1, c: gates, ldc: g4, parallel: groups == 1)
+                for b in streams {
+                    cellForward(gates: a.gates.pointer + (t * batch + b) * g4, biasIH: w.biasIH, biasHH: w.biasHH,
+                                cPrevious: a.c.pointer + (t * batch + b) * h,
+                                c: a.c.pointer + ((t + 1) * batch + b) * h,
+                                tanhC: a.tanhC.pointer + (t * batch + b) * h,
+                                h: a.h.pointer + ((t + 1) * batch + b) * h,
+                                hidden: h)
+                }
             }
         }
     }
+
+    /// How many groups to split `batch` streams into for a sweep: one per thread, but at least two streams each.
+    static func streamGroups(_ batch: Int) -> Int { max(1, min(BLAS.threads, batch / 2)) }
 
     /// The fused pass for one stream at one step: adds both biases to the pre-activations, applies the gate
     /// nonlinearities in place, and computes `c_t`, `tanh(c_t)` and `h_t` — eight units at a time.
@@ -93,19 +102,23 @@ enum LSTMLayer {
         let dhNext = s.dhNext.pointer, dcNext = s.dcNext.pointer
         dhNext.update(repeating: 0, count: batch * h)
         dcNext.update(repeating: 0, count: batch * h)
-        for t in stride(from: steps - 1, through: 0, by: -1) {
-            let dGates = s.dGates.pointer + t * batch * g4
-            for b in 0..<batch {
-                let row = t * batch + b
-                cellBackward(gates: a.gates.pointer + row * g4,
-                             cPrevious: a.c.pointer + row * h,
-                             tanhC: a.tanhC.pointer + row * h,
-                             dH: dH + row * h, dhNext: dhNext + b * h, dcNext: dcNext + b * h,
-                             dGates: dGates + b * g4, hidden: h)
-            }
-            if t > 0 {
-                BLAS.gemm(transposeA: false, transposeB: false, m: batch, n: h, k: g4,
-                          alpha: 1, a: dGates, lda: g4, b: w.weightHH, ldb: h, beta: 0, c: dhNext, ldc: h)
+        let groups = streamGroups(batch)
+        Parallel.forEachRange(of: batch, parts: groups) { streams in
+            let first = streams.lowerBound
+            for t in stride(from: steps - 1, through: 0, by: -1) {
+                for b in streams {
+                    let row = t * batch + b
+                    cellBackward(gates: a.gates.pointer + row * g4,
+                                 cPrevious: a.c.pointer + row * h,
+                                 tanhC: a.tanhC.pointer + row * h,
+                                 dH: dH + row * h, dhNext: dhNext + b * h, dcNext: dcNext + b * h,
+                                 dGates: s.dGates.pointer + row * g4, hidden: h)
+                }
+                if t > 0 {
+                    BLAS.gemm(transposeA: false, transposeB: false, m: streams.count, n: h, k: g4,
+                              alpha: 1, a: s.dGates.pointer + (t * batch + first) * g4, lda: g4, b: w.weightHH, ldb: h,
+                              beta: 0, c: dhNext + first * h, ldc: h, parallel: groups == 1)
+                }
             }
         }
         let rows = steps * batch
@@ -114,9 +127,12 @@ enum LSTMLayer {
                   alpha: 1, a: dGates, lda: g4, b: x, ldb: d, beta: 1, c: dw.weightIH, ldc: d)
         BLAS.gemm(transposeA: true, transposeB: false, m: g4, n: h, k: rows,
                   alpha: 1, a: dGates, lda: g4, b: a.h.pointer, ldb: h, beta: 1, c: dw.weightHH, ldc: h)
-        for r in 0..<rows {
-            let row = dGates + r * g4
-            for j in 0..<g4 { dw.biasIH[j] += row[j] }
+        // ∂loss/∂b_ih = ∂loss/∂b_hh = column sums of dGates (both biases enter the same sum), by column blocks.
+        Parallel.forEachRange(of: g4, parts: BLAS.threads, quantum: 64) { columns in
+            for r in 0..<rows {
+                let row = dGates + r * g4
+                for j in columns { dw.biasIH[j] += row[j] }
+            }
         }
         dw.biasHH.update(from: dw.biasIH, count: g4)
         if let dInput {

@@ -9,21 +9,38 @@ import Darwin
 /// For a row z with target y: p = softmax(z), loss = −log p_y = logΣexp(z) − z_y, computed with the maximum
 /// subtracted so exp never overflows; ∂loss/∂z = p − onehot(y).
 enum SoftmaxCrossEntropy {
-    /// Replaces each row of `logits` by its probabilities and returns the summed loss in nats.
+    /// Replaces each row of `logits` by its probabilities and returns the summed loss in nats. Rows are split
+    /// across threads; their partial sums are added in a fixed order.
     static func forward(logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>, rows: Int,
                         classes v: Int) -> Double {
+        let parts = rows * v < 1 << 16 ? 1 : BLAS.threads
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: parts) { partial in
+            partial.initialize(repeating: 0)
+            let perPart = (rows + parts - 1) / parts
+            Parallel.forEachRange(of: rows, parts: parts) { range in
+                partial[range.lowerBound / perPart] = rowsForward(logits: logits, targets: targets, rows: range, classes: v)
+            }
+            return partial.reduce(0, +)
+        }
+    }
+
+    private static func rowsForward(logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>,
+                                    rows: Range<Int>, classes v: Int) -> Double {
         var total = 0.0
-        for r in 0..<rows {
+        for r in rows {
             let row = logits + r * v
             let target = Int(targets[r])
             let targetLogit = row[target]
             var maximum = row[0]
             for j in 1..<max(v, 1) where row[j] > maximum { maximum = row[j] }
             var sum: Float = 0
-            for j in 0..<v {
-                let e = expf(row[j] - maximum)
-                row[j] = e
-                sum += e
+            var j = 0
+            while j < v {
+                let lanes = min(8, v - j)
+                let e = exponential((row + j).loadVector(count: lanes) - maximum)
+                (row + j).storeVector(e, count: lanes)
+                for k in 0..<lanes { sum += e[k] }
+                j += 8
             }
             let inverse = 1 / sum
             for j in 0..<v { row[j] *= inverse }

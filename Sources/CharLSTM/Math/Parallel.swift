@@ -1,0 +1,33 @@
+import Dispatch
+
+/// Runs independent pieces of work on the engine's threads (``BLAS/threads``).
+///
+/// charlstm owns all of its parallelism: a loaded OpenBLAS runs single-threaded, and the work is split here into
+/// pieces with disjoint outputs — column or row blocks of a matrix product, groups of streams in a recurrent
+/// sweep — so no two threads ever sum into the same number, and a fixed thread count gives fixed results.
+enum Parallel {
+    /// Splits `0..<count` into at most `parts` contiguous ranges whose lengths are multiples of `quantum` (but the
+    /// last), and calls `body` on each, concurrently when there is more than one.
+    @inline(__always)
+    static func forEachRange(of count: Int, parts: Int, quantum: Int = 1, _ body: (Range<Int>) -> Void) {
+        let parts = max(1, min(parts, (count + quantum - 1) / quantum))
+        if parts == 1 {
+            body(0..<count)
+            return
+        }
+        let perPart = ((count + parts - 1) / parts + quantum - 1) / quantum * quantum
+        withoutActuallyEscaping(body) { body in
+            let work = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let range = min(count, part * perPart)..<min(count, (part + 1) * perPart)
+                if !range.isEmpty { work.value(range) }
+            }
+        }
+    }
+}
+
+/// A value handed to worker threads that the caller guarantees is safe to use there (disjoint outputs).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
