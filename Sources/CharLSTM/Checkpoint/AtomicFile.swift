@@ -12,6 +12,11 @@ import Darwin
 public enum AtomicFile {
     /// Replaces `path` with `bytes`.
     public static func write(_ bytes: [UInt8], to path: String) throws {
+        try write(to: path) { sink in try bytes.withUnsafeBytes { try sink($0) } }
+    }
+
+    /// Replaces `path` with what `produce` hands, piece by piece, to the sink it is given.
+    public static func write(to path: String, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         let folder = directory(of: path)
         let temporary = "\(folder)/.\(baseName(of: path)).\(getpid()).tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -19,17 +24,20 @@ public enum AtomicFile {
             throw CharLSTMError.fileAccess(path: path, reason: "cannot write: \(FileBytes.systemMessage(errno))")
         }
         var failure: Int32 = 0
-        bytes.withUnsafeBytes { buffer in
-            var written = 0
-            while written < buffer.count {
-                let n = Glibc.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
+        do {
+            try produce { piece in
+                var written = 0
+                while written < piece.count {
+                    let n = Glibc.write(descriptor, piece.baseAddress! + written, piece.count - written)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw SystemError(code: errno)
+                    }
+                    written += n
                 }
-                written += n
             }
+        } catch let error as SystemError {
+            failure = error.code
         }
         if failure == 0 && fsync(descriptor) != 0 { failure = errno }
         if close(descriptor) != 0 && failure == 0 { failure = errno }
@@ -43,6 +51,11 @@ public enum AtomicFile {
             fsync(folderDescriptor)
             close(folderDescriptor)
         }
+    }
+
+    /// An operating-system error number, carried out of the writing closure.
+    private struct SystemError: Error {
+        let code: Int32
     }
 
     static func directory(of path: String) -> String {

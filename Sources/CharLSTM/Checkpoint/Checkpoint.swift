@@ -48,19 +48,23 @@ public struct Checkpoint {
         try write(model: checkpoint.model, training: checkpoint.training?.withoutResumeState, to: path)
     }
 
-    /// Writes `model` (and `training`, if given) to `path` atomically.
+    /// Writes `model` (and `training`, if given) to `path` atomically, streaming the tensors from their buffers.
     public static func write(model: CharLSTMModel, training: TrainingSnapshot? = nil, to path: String) throws {
-        try AtomicFile.write(encode(model: model, training: training), to: path)
+        let (writer, metadata) = prepare(model: model, training: training)
+        try AtomicFile.write(to: path) { sink in try writer.write(metadata: metadata, to: sink) }
     }
 
-    /// The file's bytes.
+    /// The file's bytes, in memory.
     public static func encode(model: CharLSTMModel, training: TrainingSnapshot?) -> [UInt8] {
+        let (writer, metadata) = prepare(model: model, training: training)
+        return writer.bytes(metadata: metadata)
+    }
+
+    private static func prepare(model: CharLSTMModel, training: TrainingSnapshot?) -> (SafeTensorsWriter, [String: String]) {
         var writer = SafeTensorsWriter()
-        let layout = model.layout
         func addAll(prefix: String, from buffer: FloatBuffer) {
-            for entry in layout.entries {
-                writer.add(prefix + entry.name, shape: entry.shape,
-                           values: UnsafeBufferPointer(start: buffer.pointer + entry.offset, count: entry.count))
+            for entry in model.layout.entries {
+                writer.add(prefix + entry.name, shape: entry.shape, from: buffer, offset: entry.offset)
             }
         }
         addAll(prefix: "", from: model.parameters)
@@ -83,7 +87,7 @@ public struct Checkpoint {
             metadata[MetadataKey.progress] = json(training.progress)
             metadata[MetadataKey.corpus] = json(training.corpus)
         }
-        return writer.bytes(metadata: metadata)
+        return (writer, metadata)
     }
 
     private static func decode(_ file: SafeTensorsFile) throws -> Checkpoint {

@@ -1,41 +1,71 @@
-/// Builds a safetensors file: an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
+/// Writes a safetensors file: an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
 /// shape and byte range, then the raw little-endian tensor data. Only `F32` tensors are written.
+///
+/// Tensors are recorded by reference and their bytes are streamed straight from the model's buffers to the
+/// output when the file is written, so saving a checkpoint needs no copy of it in memory.
 public struct SafeTensorsWriter {
-    private var header: [String] = []
-    private var data: [UInt8] = []
+    /// Where a tensor's values are.
+    private enum Source {
+        case buffer(FloatBuffer, offset: Int)
+        case array([Float])
+    }
+
+    private var entries: [(name: String, shape: [Int], count: Int, source: Source)] = []
 
     public init() {}
 
-    /// Appends a tensor; `values.count` must equal the product of `shape`.
-    public mutating func add(_ name: String, shape: [Int], values: UnsafeBufferPointer<Float>) {
-        precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not match \(values.count) values")
-        let start = data.count
-        #if _endian(little)
-        data.append(contentsOf: UnsafeRawBufferPointer(values))
-        #else
-        for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-        #endif
-        let dims = shape.map(String.init).joined(separator: ",")
-        header.append("\(JSONText.quote(name)):{\"dtype\":\"F32\",\"shape\":[\(dims)],\"data_offsets\":[\(start),\(data.count)]}")
+    /// Adds `shape.product` values of `buffer` starting at `offset`.
+    public mutating func add(_ name: String, shape: [Int], from buffer: FloatBuffer, offset: Int = 0) {
+        let count = shape.reduce(1, *)
+        precondition(offset + count <= buffer.count, "tensor \(name) runs past its buffer")
+        entries.append((name, shape, count, .buffer(buffer, offset: offset)))
     }
 
-    /// Appends a tensor from an array.
+    /// Adds a tensor from an array; `values.count` must equal the product of `shape`.
     public mutating func add(_ name: String, shape: [Int], values: [Float]) {
-        values.withUnsafeBufferPointer { add(name, shape: shape, values: $0) }
+        precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not match \(values.count) values")
+        entries.append((name, shape, values.count, .array(values)))
     }
 
-    /// The complete file, with `metadata` as the header's `__metadata__` object.
-    public func bytes(metadata: [String: String]) -> [UInt8] {
+    /// Streams the file, with `metadata` as the header's `__metadata__` object, to `sink` in pieces.
+    public func write(metadata: [String: String], to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        var offset = 0
+        var described: [String] = []
+        for entry in entries {
+            let end = offset + entry.count * 4
+            let dims = entry.shape.map(String.init).joined(separator: ",")
+            described.append("\(JSONText.quote(entry.name)):{\"dtype\":\"F32\",\"shape\":[\(dims)],\"data_offsets\":[\(offset),\(end)]}")
+            offset = end
+        }
         let meta = metadata.keys.sorted().map { "\(JSONText.quote($0)):\(JSONText.quote(metadata[$0]!))" }
-        var json = Array("{\"__metadata__\":{\(meta.joined(separator: ","))}\(header.isEmpty ? "" : ",")\(header.joined(separator: ","))}".utf8)
+        var json = Array("{\"__metadata__\":{\(meta.joined(separator: ","))}\(described.isEmpty ? "" : ",")\(described.joined(separator: ","))}".utf8)
         // Pad with spaces so the data starts 8-byte aligned, as the format recommends.
         while json.count % 8 != 0 { json.append(0x20) }
+        try withUnsafeBytes(of: UInt64(json.count).littleEndian) { try sink($0) }
+        try json.withUnsafeBytes { try sink($0) }
+        for entry in entries {
+            switch entry.source {
+            case .buffer(let buffer, let start):
+                try writeLittleEndian(UnsafeBufferPointer(start: buffer.pointer + start, count: entry.count), to: sink)
+            case .array(let values):
+                try values.withUnsafeBufferPointer { try writeLittleEndian($0, to: sink) }
+            }
+        }
+    }
+
+    /// The complete file in memory (for tests and small files).
+    public func bytes(metadata: [String: String]) -> [UInt8] {
         var file: [UInt8] = []
-        file.reserveCapacity(8 + json.count + data.count)
-        withUnsafeBytes(of: UInt64(json.count).littleEndian) { file.append(contentsOf: $0) }
-        file.append(contentsOf: json)
-        file.append(contentsOf: data)
+        write(metadata: metadata) { file.append(contentsOf: $0) }
         return file
+    }
+
+    private func writeLittleEndian(_ values: UnsafeBufferPointer<Float>, to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        #if _endian(little)
+        try sink(UnsafeRawBufferPointer(values))
+        #else
+        for value in values { try withUnsafeBytes(of: value.bitPattern.littleEndian) { try sink($0) } }
+        #endif
     }
 }
 

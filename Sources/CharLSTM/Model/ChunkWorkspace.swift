@@ -40,7 +40,14 @@ public final class ChunkWorkspace {
         targets.initialize(repeating: 0, count: rows)
         logits = FloatBuffer(count: rows * config.vocabularySize)
         embedded = FloatBuffer(count: rows * config.embedding)
-        layers = (0..<config.layers).map { _ in LSTMActivations(batch: batch, steps: steps, hidden: config.hidden) }
+        if forTraining {
+            layers = (0..<config.layers).map { _ in LSTMActivations(batch: batch, steps: steps, hidden: config.hidden) }
+        } else {
+            let gates = FloatBuffer(count: rows * 4 * config.hidden), tanhC = FloatBuffer(count: rows * config.hidden)
+            layers = (0..<config.layers).map { _ in
+                LSTMActivations(batch: batch, steps: steps, hidden: config.hidden, gates: gates, tanhC: tanhC)
+            }
+        }
         let masked = forTraining && dropout > 0 ? config.layers : 0
         dropoutMasks = (0..<masked).map { _ in FloatBuffer(count: rows * config.hidden) }
         dropoutOutputs = (0..<masked).map { _ in FloatBuffer(count: rows * config.hidden) }

@@ -186,6 +186,10 @@ struct LSTMWeights {
 }
 
 /// What one layer's forward pass keeps for the backward pass, sized for `batch × steps`.
+///
+/// Only `h` and `c` must belong to the layer (the next layer reads `h`; the carried state lives in both). For
+/// inference the layers of a stack share one `gates` and one `tanhC` buffer, which nothing reads once a layer's
+/// `h` is computed; for training each layer keeps its own, for the backward pass.
 final class LSTMActivations {
     /// Activated gates i, f, g, o: `steps·batch × 4H`.
     let gates: FloatBuffer
@@ -196,11 +200,12 @@ final class LSTMActivations {
     /// tanh(c_1)…tanh(c_T): `steps·batch × H`.
     let tanhC: FloatBuffer
 
-    init(batch: Int, steps: Int, hidden: Int) {
-        gates = FloatBuffer(count: steps * batch * 4 * hidden)
+    /// A layer's buffers; `gates` and `tanhC` may be shared with other layers when nothing will run backward.
+    init(batch: Int, steps: Int, hidden: Int, gates: FloatBuffer? = nil, tanhC: FloatBuffer? = nil) {
+        self.gates = gates ?? FloatBuffer(count: steps * batch * 4 * hidden)
         h = FloatBuffer(count: (steps + 1) * batch * hidden)
         c = FloatBuffer(count: (steps + 1) * batch * hidden)
-        tanhC = FloatBuffer(count: steps * batch * hidden)
+        self.tanhC = tanhC ?? FloatBuffer(count: steps * batch * hidden)
     }
 
     /// Moves the final state `h_T`, `c_T` into block 0, so the next chunk starts where this one ended.
