@@ -35,7 +35,7 @@ struct ReplCommand: ParsableCommand {
     @Option(name: .customLong("top-k"), help: "Sample among the K likeliest characters; 0 = all (default: 0).")
     var topK = 0
 
-    @Option(help: "Stop a continuation after this string (\\n understood; default: \"\\n%\\n\" for the bundled fortunes model, none otherwise).")
+    @Option(help: "Stop a continuation after this string (\\n understood; default: \"\\n%\\n\" for models trained on fortunes, none otherwise).")
     var stop: String?
 
     @Option(help: "Random seed, for reproducible transcripts (default: a fresh random seed).")
@@ -70,7 +70,8 @@ struct ReplCommand: ParsableCommand {
         let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
         let environment = ProcessInfo.processInfo.environment
         let colour = interactive && environment["NO_COLOR"].map(\.isEmpty) ?? true && environment["TERM"] != "dumb"
-        let defaultStop = checkpoint == nil ? "\n%\n" : ""
+        // Fortunes end with a "%" line: stopping there makes each continuation one complete fortune.
+        let defaultStop = CheckpointDescription.name(loaded) == "fortunes" ? "\n%\n" : ""
         let session = ReplSession(
             checkpoint: loaded, sampling: settings, length: length,
             stop: stop.map(EscapeSequences.decode) ?? defaultStop, newline: newline == "on",

@@ -120,7 +120,7 @@ final class ReplSession {
         }
         InterruptSignal.clear()
         let end = sampler.generate(count: length, stop: Array(stop.unicodeScalars), settings: sampling, random: &random) { character in
-            output.write(String(character))
+            output.write(display(character))
             return InterruptSignal.pending == nil
         }
         if presentation.interactive && presentation.colour { output.write("\u{1B}[0m") }
@@ -129,6 +129,15 @@ final class ReplSession {
             InterruptSignal.clear()
             notice("stopped; the memory keeps everything up to the last character shown")
         }
+    }
+
+    /// A generated character as it should reach the screen. On a terminal, control characters other than newline
+    /// and tab are shown in visible form (`U+0007`): a bell would ring, a backspace or escape would rewrite the
+    /// screen. The model's memory still receives the character itself; piped output is left exactly as generated.
+    private func display(_ character: Unicode.Scalar) -> String {
+        guard presentation.interactive, character.properties.generalCategory == .control,
+              character != "\n", character != "\t" else { return String(character) }
+        return Vocabulary.printable(character)
     }
 
     /// Names characters the model does not know, once each per session.

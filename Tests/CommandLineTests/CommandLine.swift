@@ -27,18 +27,21 @@ enum CLI {
 
     /// Runs `charlstm arguments…` to completion.
     @discardableResult
-    static func run(_ arguments: [String], input: String? = nil, directory: String? = nil) throws -> Result {
-        let process = try start(arguments, input: input, directory: directory)
+    static func run(_ arguments: [String], input: String? = nil, directory: String? = nil,
+                    environment: [String: String] = [:]) throws -> Result {
+        let process = try start(arguments, input: input, directory: directory, environment: environment)
         return try finish(process)
     }
 
-    static func start(_ arguments: [String], input: String? = nil, directory: String? = nil) throws -> RunningProcess {
+    static func start(_ arguments: [String], input: String? = nil, directory: String? = nil,
+                      environment extra: [String: String] = [:]) throws -> RunningProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
+        for (key, value) in extra { environment[key] = value }
         process.environment = environment
         let out = Pipe(), err = Pipe(), inPipe = Pipe()
         process.standardOutput = out

@@ -42,6 +42,19 @@ import Testing
         #expect(terminal.waitForExit() == 0)
     }
 
+    @Test func noColorTurnsColourOff() throws {
+        let terminal = try PseudoTerminal(["repl", Self.checkpoint, "--seed", "3", "--length", "40",
+                                           "--history", try CLI.temporaryFolder() + "/history"],
+                                          environment: ["NO_COLOR": "1"])
+        #expect(terminal.waitFor("» "))
+        let mark = terminal.screen.count
+        terminal.type("The lamp\r")
+        #expect(terminal.waitFor("» ", after: mark + 10))
+        #expect(!terminal.screen.contains("\u{1B}[36m"))
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+    }
+
     @Test func emacsKeysEditTheLine() throws {
         let (terminal, _) = try start(["--newline", "off"])
         // Type "lamp", jump to the start with Ctrl-A, insert "The ", submit.

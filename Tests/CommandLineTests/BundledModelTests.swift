@@ -1,0 +1,29 @@
+import CharLSTM
+import Foundation
+import Testing
+
+/// Plain `charlstm` opens the REPL on the model that ships in `checkpoints/`, wherever it is started from.
+@Suite struct BundledModelTests {
+    @Test func theBundledModelIsSmallEnoughAndLoads() throws {
+        let path = CLI.repository + "/checkpoints/default.safetensors"
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        #expect(size <= 8_000_000)
+        let checkpoint = try Checkpoint.load(path: path)
+        #expect(checkpoint.training?.progress.bestValidationBPC != nil, "the bundled model records its validation bpc")
+    }
+
+    @Test func plainCharlstmFromAnotherFolderTalksWithTheBundledModel() throws {
+        let result = try CLI.run(["--seed", "1", "--length", "40"], input: "Q: What is the meaning of life?\n",
+                                 directory: try CLI.temporaryFolder())
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("charlstm · fortunes model"), "\(result.stderr)")
+        #expect(!result.stdout.isEmpty)
+    }
+
+    @Test func charlstmModelNamesAnotherDefault() throws {
+        let result = try CLI.run(["repl", "--seed", "1", "--length", "10"], input: "The\n",
+                                 environment: ["CHARLSTM_MODEL": ReplTerminalTests.checkpoint])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("charlstm · model model"), "\(result.stderr)")
+    }
+}
