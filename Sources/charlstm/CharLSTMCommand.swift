@@ -23,21 +23,28 @@ struct CharLSTMCommand: ParsableCommand {
     /// Runs the command, turning every failure into one line on stderr and an exit status: 2 for a usage error,
     /// 1 for anything else. Help and version requests print to stdout and exit 0.
     static func main() {
+        // Everything the run allocated is released before the process exits.
+        let status = runReportingFailures()
+        Foundation.exit(status)
+    }
+
+    private static func runReportingFailures() -> Int32 {
         do {
             var command = try parseAsRoot()
             try command.run()
+            return 0
         } catch let error as CharLSTMError {
-            if case .invalidSetting = error { fail(error.description, status: 2) }
-            fail(error.description, status: 1)
+            if case .invalidSetting = error { return report(error.description, status: 2) }
+            return report(error.description, status: 1)
         } catch let exitCode as ExitCode {
-            Foundation.exit(exitCode.rawValue)
+            return exitCode.rawValue
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 print(fullMessage(for: error))
-                Foundation.exit(0)
+                return 0
             }
-            fail("\(message(for: error)) (see '\(helpCommand)')", status: code == .validationFailure ? 2 : code.rawValue)
+            return report("\(message(for: error)) (see '\(helpCommand)')", status: code == .validationFailure ? 2 : code.rawValue)
         }
     }
 
@@ -49,8 +56,8 @@ struct CharLSTMCommand: ParsableCommand {
         return "charlstm --help"
     }
 
-    private static func fail(_ message: String, status: Int32) -> Never {
+    private static func report(_ message: String, status: Int32) -> Int32 {
         Terminal.standardError.writeLine("charlstm: \(message)")
-        Foundation.exit(status)
+        return status
     }
 }

@@ -9,7 +9,7 @@ typealias FloatVector = SIMD8<Float>
 
 @inline(__always)
 func exponential(_ x: FloatVector) -> FloatVector {
-    let clamped = minimum(maximum(x, -87), 88)
+    let clamped = clamp(x, -87, 88)
     // Adding 1.5·2²³ rounds x/ln2 to the nearest integer n with plain float arithmetic, and leaves n in the low
     // mantissa bits of the sum, so n as an integer is a bit-cast and a subtraction away (no float→int conversion).
     let shifter = FloatVector(repeating: 12_582_912)
@@ -30,19 +30,14 @@ func exponential(_ x: FloatVector) -> FloatVector {
     return p * unsafeBitCast(exponentBits, to: FloatVector.self)
 }
 
-/// |v|, by clearing the sign bits.
+/// `v` with every lane outside [low, high] replaced by the nearer bound. Exact: lanes are selected, not computed.
 @inline(__always)
-func magnitude(_ v: FloatVector) -> FloatVector {
-    unsafeBitCast(unsafeBitCast(v, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF, to: FloatVector.self)
+func clamp(_ v: FloatVector, _ low: Float, _ high: Float) -> FloatVector {
+    var result = v
+    result.replace(with: low, where: v .< low)
+    result.replace(with: high, where: v .> high)
+    return result
 }
-
-/// max(v, bound) = (v + bound + |v − bound|) / 2 and min likewise: lane-wise arithmetic the compiler keeps in
-/// vector registers, where the standard library's generic `pointwiseMax`/`pointwiseMin` end up as calls.
-@inline(__always)
-func maximum(_ v: FloatVector, _ bound: Float) -> FloatVector { 0.5 * (v + bound + magnitude(v - bound)) }
-
-@inline(__always)
-func minimum(_ v: FloatVector, _ bound: Float) -> FloatVector { 0.5 * (v + bound - magnitude(v - bound)) }
 
 /// σ(x) = 1 / (1 + e⁻ˣ); its derivative is σ(x)·(1 − σ(x)).
 @inline(__always)
