@@ -43,8 +43,9 @@ final class PackingPool: Sendable {
 
 /// Per-thread packing buffers, sized for one block of each operand.
 final class PackingScratch: @unchecked Sendable {
-    let packedA = FloatBuffer(count: BuiltInGEMM.mc * BuiltInGEMM.kc)
-    let packedB = FloatBuffer(count: BuiltInGEMM.kc * BuiltInGEMM.nc)
+    // Packing pads the last panel of a block with zeros, so the buffers hold whole panels.
+    let packedA = FloatBuffer(count: (BuiltInGEMM.mc + BuiltInGEMM.mr - 1) / BuiltInGEMM.mr * BuiltInGEMM.mr * BuiltInGEMM.kc)
+    let packedB = FloatBuffer(count: BuiltInGEMM.kc * ((BuiltInGEMM.nc + BuiltInGEMM.nr - 1) / BuiltInGEMM.nr * BuiltInGEMM.nr))
 }
 
 /// The arguments of one product, and the blocked loop over a rectangle of `C`.
