@@ -15,6 +15,8 @@ import time
 
 import torch
 
+from torch_charlstm import CharLSTM
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -32,18 +34,7 @@ def main() -> None:
     torch.manual_seed(1)
     V, E, H, L, B, T = args.vocab, args.embedding, args.hidden, args.layers, args.batch, args.seq
 
-    class CharLSTM(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.embed = torch.nn.Embedding(V, E)
-            self.lstm = torch.nn.LSTM(E, H, L, batch_first=True)
-            self.head = torch.nn.Linear(H, V)
-
-        def forward(self, ids, state):
-            out, state = self.lstm(self.embed(ids), state)
-            return self.head(out), state
-
-    model = CharLSTM()
+    model = CharLSTM(V, E, H, L)
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
     data = torch.randint(0, V, (args.steps + 3, B, T + 1))
     state = None

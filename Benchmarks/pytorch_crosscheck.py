@@ -15,6 +15,8 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file
 
+from torch_charlstm import CharLSTM
+
 
 def main(checkpoint: str, text_path: str) -> None:
     with safe_open(checkpoint, "pt") as f:
@@ -23,18 +25,7 @@ def main(checkpoint: str, text_path: str) -> None:
     config = json.loads(meta["model"])
     V, E, H, L = config["vocabulary_size"], config["embedding"], config["hidden"], config["layers"]
 
-    class CharLSTM(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.embed = torch.nn.Embedding(V, E)
-            self.lstm = torch.nn.LSTM(E, H, L, batch_first=True)
-            self.head = torch.nn.Linear(H, V)
-
-        def forward(self, ids, state=None):
-            out, state = self.lstm(self.embed(ids), state)
-            return self.head(out), state
-
-    model = CharLSTM()
+    model = CharLSTM(V, E, H, L)
     state = {k: v for k, v in load_file(checkpoint).items() if not k.startswith("train.")}
     model.load_state_dict(state, strict=True)
 
