@@ -37,6 +37,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         try threading.apply()
+        ThreadOptions.noteFallbackBackend()
         let clock = ContinuousClock()
         var options = TrainingOptions()
         options.batch = batch

@@ -32,6 +32,7 @@ struct EvalCommand: ParsableCommand {
         try threading.apply()
         let model = try Checkpoint.load(path: checkpoint).model
         let text = try TextFile(path: file)
+        ThreadOptions.noteFallbackBackend()
         let result = TextEvaluation(model: model, text: text)
         guard result.predicted > 0 else {
             throw CharLSTMError.textTooShort(path: file, detail: "needs at least two characters the model knows to measure anything")

@@ -67,6 +67,7 @@ struct ReplCommand: ParsableCommand {
             throw CharLSTMError.fileAccess(path: BundledModel.fileName, reason: "the bundled model was not found (looked in \(BundledModel.candidates.joined(separator: ", "))); name a checkpoint: charlstm repl CHECKPOINT")
         }
         let loaded = try Checkpoint.load(path: path)
+        ThreadOptions.noteFallbackBackend()
         let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
         let environment = ProcessInfo.processInfo.environment
         let colour = interactive && environment["NO_COLOR"].map(\.isEmpty) ?? true && environment["TERM"] != "dumb"

@@ -65,6 +65,7 @@ struct SampleCommand: ParsableCommand {
         } else {
             primeText = Array((prime ?? "").unicodeScalars)
         }
+        ThreadOptions.noteFallbackBackend()
         let sampler = Sampler(model: model)
         let unknown = sampler.prime(primeText)
         if !unknown.isEmpty {

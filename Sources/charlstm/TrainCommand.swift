@@ -82,6 +82,7 @@ struct TrainCommand: ParsableCommand {
         try threading.apply()
         let (trainer, directory) = try makeTrainer()
         let session = try TrainingSession(trainer: trainer, directory: directory)
+        ThreadOptions.noteFallbackBackend()
         let display = TrainingProgressDisplay(terminal: .standardOutput, timeLimited: minutes != nil)
         display.announce(trainer: trainer, session: session, resumed: resume != nil)
         InterruptSignal.install()
