@@ -1,4 +1,5 @@
-import Synchronization
+import Foundation
+
 
 /// The engine's own SGEMM, used when no CBLAS library can be loaded.
 ///
@@ -30,14 +31,20 @@ final class BuiltInGEMM: GEMMProvider, @unchecked Sendable {
 
 /// Packing buffers lent to one product (or one thread of it) at a time, so products running concurrently on
 /// different threads never share them. A new set is allocated only when every existing one is in use, which after
-/// the first steps of a run no longer happens.
-final class PackingPool: Sendable {
-    private let free = Mutex<[PackingScratch]>([])
+/// the first steps of a run no longer happens. (An `NSLock` rather than `Mutex`: ThreadSanitizer sees pthread
+/// locks, but not the futex inside `Mutex`, and would report the pool's array as racing.)
+final class PackingPool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var free: [PackingScratch] = []
 
     func withScratch(_ body: (PackingScratch) -> Void) {
-        let scratch = free.withLock { $0.popLast() } ?? PackingScratch()
+        lock.lock()
+        let scratch = free.popLast() ?? PackingScratch()
+        lock.unlock()
         body(scratch)
-        free.withLock { $0.append(scratch) }
+        lock.lock()
+        free.append(scratch)
+        lock.unlock()
     }
 }
 

@@ -1,4 +1,3 @@
-import Dispatch
 
 /// Runs independent pieces of work on the engine's threads (``BLAS/threads``).
 ///
@@ -16,18 +15,10 @@ enum Parallel {
             return
         }
         let perPart = ((count + parts - 1) / parts + quantum - 1) / quantum * quantum
-        withoutActuallyEscaping(body) { body in
-            let work = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let range = min(count, part * perPart)..<min(count, (part + 1) * perPart)
-                if !range.isEmpty { work.value(range) }
-            }
+        WorkerPool.shared.run(parts: parts) { part in
+            let range = min(count, part * perPart)..<min(count, (part + 1) * perPart)
+            if !range.isEmpty { body(range) }
         }
     }
 }
 
-/// A value handed to worker threads that the caller guarantees is safe to use there (disjoint outputs).
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
