@@ -11,7 +11,8 @@ public enum BLAS {
     public static var backend: BLASBackend { implementation.backend }
 
     /// Sets how many threads the engine uses (1 until set). charlstm splits the work itself (see ``Parallel``);
-    /// a loaded OpenBLAS always runs single-threaded, so the two never compete for cores. Results are
+    /// a loaded OpenBLAS runs single-threaded, so the two never compete for cores — except for batch-1
+    /// matrix-vector products, which OpenBLAS's own pool handles better (see `CBLASLibrary.gemv`). Results are
     /// deterministic for a fixed thread count.
     public static func setThreads(_ count: Int) {
         threadCount.store(max(1, count), ordering: .relaxed)

@@ -1,7 +1,8 @@
 
 /// Runs independent pieces of work on the engine's threads (``BLAS/threads``).
 ///
-/// charlstm owns all of its parallelism: a loaded OpenBLAS runs single-threaded, and the work is split here into
+/// charlstm owns its parallelism: a loaded OpenBLAS runs single-threaded (except for batch-1 matrix-vector
+/// products, see `CBLASLibrary.gemv`), and the work is split here into
 /// pieces with disjoint outputs — column or row blocks of a matrix product, groups of streams in a recurrent
 /// sweep — so no two threads ever sum into the same number, and a fixed thread count gives fixed results.
 enum Parallel {
