@@ -30,7 +30,11 @@ final class TrainingProgressDisplay: TrainingObserver {
     }
 
     private func goalText(_ trainer: Trainer) -> String {
-        trainer.totalSteps >= Int.max / 4 ? "training until the time limit" : "training to \(trainer.goal) (\(HumanReadable.count(trainer.totalSteps)) steps)"
+        if trainer.totalSteps >= Int.max / 4 { return "training until the time limit" }
+        switch trainer.goal {
+        case .epochs: return "training to \(trainer.goal) (\(HumanReadable.count(trainer.totalSteps)) steps)"
+        case .steps: return "training to step \(HumanReadable.count(trainer.totalSteps))"
+        }
     }
 
     func trainingDidStep(_ report: StepReport) {

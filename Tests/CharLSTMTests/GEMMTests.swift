@@ -24,7 +24,7 @@ import Testing
         for (m, n) in [(1, 1), (3, 7), (4, 8), (13, 29), (2048, 512), (517, 1030)] {
             // As a GEMM: C[1×m] = 0.5·x[1×n]·Aᵀ + 0.25·C, i.e. y = 0.5·A·x + 0.25·y.
             check(m: 1, n: m, k: n, transposeA: false, transposeB: true) { x, _, a, lda, y, _ in
-                gemm.gemv(m, n, 0.5, a, lda, x, 0.25, y, threads: threads)
+                SplitGEMM.multiplyVector(gemm, threads: threads, m, n, 0.5, a, lda, x, 0.25, y)
             }
         }
     }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Testing
 @testable import CharLSTM
 
@@ -39,5 +44,58 @@ import Testing
         }
         #expect(abs(activations.c.pointer[1] - expectedC) < 1e-6)
         #expect(abs(activations.h.pointer[1] - expectedH) < 1e-6)
+    }
+}
+
+/// The batch-1 recurrence with the hidden units shared out among threads, against a step-by-step reference in
+/// double precision. Shares that are not whole SIMD vectors, and a last share shorter than the others, included.
+@Suite struct OneStreamRecurrenceTests {
+    @Test(arguments: [2, 3])
+    func unitSharesMatchReference(parts: Int) {
+        let (d, h, steps) = (5, 200, 9)
+        var random = RandomSource(seed: UInt64(parts))
+        let weights = FloatBuffer(count: 4 * h * (d + h) + 8 * h)
+        for j in 0..<weights.count { weights.pointer[j] = random.nextFloat(in: -0.3, 0.3) }
+        let offsets = ParameterLayout.LayerOffsets(weightIH: 0, weightHH: 4 * h * d, biasIH: 4 * h * (d + h),
+                                                   biasHH: 4 * h * (d + h) + 4 * h)
+        let layer = LSTMWeights(weights, offsets, inputSize: d, hidden: h)
+        let x = (0..<(steps * d)).map { _ in random.nextFloat(in: -1, 1) }
+        let activations = LSTMActivations(batch: 1, steps: steps, hidden: h)
+        for j in 0..<h {
+            activations.h.pointer[j] = random.nextFloat(in: -1, 1)
+            activations.c.pointer[j] = random.nextFloat(in: -1, 1)
+        }
+        var hRef = (0..<h).map { Double(activations.h.pointer[$0]) }
+        var cRef = (0..<h).map { Double(activations.c.pointer[$0]) }
+
+        x.withUnsafeBufferPointer { input in
+            BLAS.gemm(transposeA: false, transposeB: true, m: steps, n: 4 * h, k: d, alpha: 1, a: input.baseAddress!,
+                      lda: d, b: layer.weightIH, ldb: d, beta: 0, c: activations.gates.pointer, ldc: 4 * h)
+        }
+        // The pool may be busy with another test's work for a moment; the call then does nothing.
+        while !LSTMLayer.recurOneStreamSplitByUnits(weights: layer, activations: activations, steps: steps, parts: parts) {
+            sched_yield()
+        }
+
+        func sigmoid(_ v: Double) -> Double { 1 / (1 + exp(-v)) }
+        var worst = 0.0
+        for t in 0..<steps {
+            var pre = [Double](repeating: 0, count: 4 * h)
+            for r in 0..<(4 * h) {
+                var sum = Double(layer.biasIH[r]) + Double(layer.biasHH[r])
+                for k in 0..<d { sum += Double(layer.weightIH[r * d + k]) * Double(x[t * d + k]) }
+                for k in 0..<h { sum += Double(layer.weightHH[r * h + k]) * hRef[k] }
+                pre[r] = sum
+            }
+            for j in 0..<h {
+                let (i, f) = (sigmoid(pre[j]), sigmoid(pre[h + j]))
+                let (g, o) = (tanh(pre[2 * h + j]), sigmoid(pre[3 * h + j]))
+                cRef[j] = f * cRef[j] + i * g
+                hRef[j] = o * tanh(cRef[j])
+                worst = max(worst, abs(Double(activations.c.pointer[(t + 1) * h + j]) - cRef[j]),
+                            abs(Double(activations.h.pointer[(t + 1) * h + j]) - hRef[j]))
+            }
+        }
+        #expect(worst < 1e-5, "largest difference from the reference: \(worst)")
     }
 }

@@ -11,9 +11,8 @@ public enum BLAS {
     public static var backend: BLASBackend { implementation.backend }
 
     /// Sets how many threads the engine uses (1 until set). charlstm splits the work itself (see ``Parallel``);
-    /// a loaded OpenBLAS runs single-threaded, so the two never compete for cores — except for batch-1
-    /// matrix-vector products, which OpenBLAS's own pool handles better (see `CBLASLibrary.gemv`). Results are
-    /// deterministic for a fixed thread count.
+    /// a loaded OpenBLAS runs single-threaded, so the two never compete for cores. Results are deterministic for
+    /// a fixed thread count.
     public static func setThreads(_ count: Int) {
         threadCount.store(max(1, count), ordering: .relaxed)
         _ = implementation  // load the library now, not inside the first step
@@ -51,7 +50,8 @@ public enum BLAS {
     public static func gemv(m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
                             x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>, parallel: Bool = true) {
         if m == 0 { return }
-        implementation.gemv(m, n, alpha, a, lda, x, beta, y, threads: parallel && m * n >= gemvThreshold ? threads : 1)
+        SplitGEMM.multiplyVector(implementation, threads: parallel && m * n >= gemvThreshold ? threads : 1,
+                                 m, n, alpha, a, lda, x, beta, y)
     }
 
     /// Size (multiply-adds) from which single-row products go to gemv; measured with `charlstm bench`: below it
@@ -100,7 +100,7 @@ protocol GEMMProvider: Sendable {
         _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
         _ b: UnsafePointer<Float>, _ ldb: Int,
         _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int)
-    /// `y ← α·A·x + β·y` on up to `threads` threads.
+    /// `y ← α·A·x + β·y` for a row-major `m×n` matrix `A` with row stride `lda`.
     func gemv(_ m: Int, _ n: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
-              _ x: UnsafePointer<Float>, _ beta: Float, _ y: UnsafeMutablePointer<Float>, threads: Int)
+              _ x: UnsafePointer<Float>, _ beta: Float, _ y: UnsafeMutablePointer<Float>)
 }

@@ -1,11 +1,9 @@
 /// The built-in matrix-vector product, `y ← α·A·x + β·y` with `A` row-major: each output is the dot product of
-/// one contiguous row with `x`, so the matrix streams through once, and four rows share each load of `x`. With
-/// several threads the rows are split into blocks.
+/// one contiguous row with `x`, so the matrix streams through once, and four rows share each load of `x`.
 extension BuiltInGEMM {
     func gemv(_ m: Int, _ n: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
-              _ x: UnsafePointer<Float>, _ beta: Float, _ y: UnsafeMutablePointer<Float>, threads: Int) {
-        let operands = VectorOperands(n: n, alpha: alpha, a: a, lda: lda, x: x, beta: beta, y: y)
-        Parallel.forEachRange(of: m, parts: threads, quantum: 4) { operands.multiply(rows: $0) }
+              _ x: UnsafePointer<Float>, _ beta: Float, _ y: UnsafeMutablePointer<Float>) {
+        VectorOperands(n: n, alpha: alpha, a: a, lda: lda, x: x, beta: beta, y: y).multiply(rows: 0..<m)
     }
 }
 

@@ -62,15 +62,10 @@ final class CBLASLibrary: GEMMProvider, @unchecked Sendable {
               Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    /// Batch-1 products come one after another, each too small for charlstm to hand out to threads profitably;
-    /// OpenBLAS's pool, which spins between calls, does it better. Its gemv gives each output row to one thread,
-    /// so the result does not depend on the thread count, and the pool goes back to one thread afterwards.
     @inline(__always)
     func gemv(_ m: Int, _ n: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
-              _ x: UnsafePointer<Float>, _ beta: Float, _ y: UnsafeMutablePointer<Float>, threads: Int) {
-        guard let sgemv else { return fallbackGEMV.gemv(m, n, alpha, a, lda, x, beta, y, threads: threads) }
-        if threads > 1 { setThreadCount?(Int32(threads)) }
+              _ x: UnsafePointer<Float>, _ beta: Float, _ y: UnsafeMutablePointer<Float>) {
+        guard let sgemv else { return fallbackGEMV.gemv(m, n, alpha, a, lda, x, beta, y) }
         sgemv(Self.rowMajor, Self.noTranspose, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
-        if threads > 1 { setThreadCount?(1) }
     }
 }

@@ -28,4 +28,16 @@ enum SplitGEMM {
             }
         }
     }
+
+    /// `y ← α·A·x + β·y` with the rows of `A` (and of `y`) split into blocks, one per thread. Each output is one
+    /// row's dot product, computed by one call, so here too the result depends only on the thread count.
+    static func multiplyVector(
+        _ provider: GEMMProvider, threads: Int, _ m: Int, _ n: Int, _ alpha: Float, _ a: UnsafePointer<Float>,
+        _ lda: Int, _ x: UnsafePointer<Float>, _ beta: Float, _ y: UnsafeMutablePointer<Float>
+    ) {
+        Parallel.forEachRange(of: m, parts: threads, quantum: 8) { rows in
+            let i = rows.lowerBound
+            provider.gemv(rows.count, n, alpha, a + i * lda, lda, x, beta, y + i)
+        }
+    }
 }

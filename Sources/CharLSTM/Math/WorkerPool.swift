@@ -1,41 +1,73 @@
 import Foundation
+import Synchronization
 
 /// Threads kept for ``Parallel``: started once, then handed numbered pieces of work under one lock, so running
 /// work in parallel allocates nothing (libdispatch's `concurrentPerform` allocated about 70 times per training
 /// step). The calling thread takes pieces too. A pool already in use — a nested call, or a second caller on
 /// another thread — runs the pieces on the calling thread instead, which gives the same results.
+///
+/// Parallel regions come in quick succession (a batch-1 forward pass is several per character, microseconds
+/// apart), and waking a sleeping thread costs tens of microseconds. So an idle worker, and a caller waiting for
+/// its parts, first spin for a short while watching an atomic counter, and only then sleep on the condition.
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
 
     private let condition = NSCondition()
+    // Guarded by `condition`:
     private var work: ((Int) -> Void)?
     private var partCount = 0
     private var nextPart = 0
     private var finishedParts = 0
     private var workerCount = 0
     private var busy = false
+    /// Jobs handed out so far. Changed under the lock; spinning workers read it without.
+    private let jobsPosted = Atomic<Int>(0)
+    /// Parts of the current job not finished yet. Changed under the lock; a spinning caller reads it without.
+    private let partsRemaining = Atomic<Int>(0)
+
+    /// Checks of a counter before a waiting thread sleeps: on the order of 100 µs.
+    private static let spinsBeforeSleeping = 100_000
 
     /// Calls `body(part)` for every part in `0..<parts`, on up to `parts` threads; returns when all are done.
     func run(parts: Int, _ body: (Int) -> Void) {
+        if !start(parts: parts, body) {
+            for part in 0..<parts { body(part) }
+        }
+    }
+
+    /// Calls `body(part)` for every part in `0..<parts`, each on a thread of its own, all running at the same time
+    /// (so the parts may wait for each other, as at a ``StepBarrier``); returns when all are done. When the pool is
+    /// already in use it runs nothing and returns false.
+    func runSimultaneously(parts: Int, _ body: (Int) -> Void) -> Bool {
+        start(parts: parts, body)
+    }
+
+    /// Hands the parts out and waits for them, or returns false at once when the pool is in use. Each part is
+    /// claimed by a thread that is free, and a thread runs one part to completion before claiming another; there
+    /// are `parts − 1` workers besides the calling thread, so parts that wait for each other all get a thread.
+    private func start(parts: Int, _ body: (Int) -> Void) -> Bool {
         withoutActuallyEscaping(body) { body in
             condition.lock()
             if busy {
                 condition.unlock()
-                for part in 0..<parts { body(part) }
-                return
+                return false
             }
             busy = true
             while workerCount < parts - 1 {
-                startWorker()
+                startWorker(lastJobSeen: jobsPosted.load(ordering: .relaxed))
                 workerCount += 1
             }
             work = body
             partCount = parts
             nextPart = 0
             finishedParts = 0
+            partsRemaining.store(parts, ordering: .relaxed)
+            jobsPosted.add(1, ordering: .releasing)
             condition.broadcast()
             condition.unlock()
             takeParts()
+            var spins = 0
+            while partsRemaining.load(ordering: .acquiring) > 0 && spins < Self.spinsBeforeSleeping { spins += 1 }
             condition.lock()
             while finishedParts < partCount { condition.wait() }
             // Every thread has let go of `body` (see `runOnePart`), so it does not outlive this call.
@@ -43,6 +75,7 @@ final class WorkerPool: @unchecked Sendable {
             partCount = 0
             busy = false
             condition.unlock()
+            return true
         }
     }
 
@@ -51,6 +84,7 @@ final class WorkerPool: @unchecked Sendable {
         while runOnePart() {
             condition.lock()
             finishedParts += 1
+            partsRemaining.subtract(1, ordering: .releasing)
             if finishedParts == partCount { condition.broadcast() }
             condition.unlock()
         }
@@ -71,11 +105,16 @@ final class WorkerPool: @unchecked Sendable {
         return true
     }
 
-    private func startWorker() {
+    /// A worker waits for the job after `lastJobSeen`, takes parts of it, and waits again.
+    private func startWorker(lastJobSeen: Int) {
         let thread = Thread { [self] in
+            var seen = lastJobSeen
             while true {
+                var spins = 0
+                while jobsPosted.load(ordering: .acquiring) == seen && spins < Self.spinsBeforeSleeping { spins += 1 }
                 condition.lock()
-                while nextPart >= partCount { condition.wait() }
+                while jobsPosted.load(ordering: .relaxed) == seen { condition.wait() }
+                seen = jobsPosted.load(ordering: .relaxed)
                 condition.unlock()
                 takeParts()
             }

@@ -21,6 +21,13 @@ enum LSTMLayer {
         // Pre-activations from the input, all steps at once: gates = X·W_ihᵀ.
         BLAS.gemm(transposeA: false, transposeB: true, m: steps * batch, n: g4, k: d,
                   alpha: 1, a: x, lda: d, b: w.weightIH, ldb: d, beta: 0, c: a.gates.pointer, ldc: g4)
+        // One stream: nothing to share out by streams, so threads share the units instead (see
+        // LSTMLayerOneStream.swift) — when there are threads and the layer is big enough to pay for the barrier.
+        let unitShares = min(BLAS.threads, h / 32)
+        if batch == 1 && unitShares > 1 && 4 * h * h >= BLAS.gemvThreshold
+            && recurOneStreamSplitByUnits(weights: w, activations: a, steps: steps, parts: unitShares) {
+            return
+        }
         // The recurrence is sequential in time but independent across streams: each thread takes a group of
         // streams through all the steps, with no synchronisation between steps.
         let groups = streamGroups(batch)
@@ -38,7 +45,7 @@ enum LSTMLayer {
                                 c: a.c.pointer + ((t + 1) * batch + b) * h,
                                 tanhC: a.tanhC.pointer + (t * batch + b) * h,
                                 h: a.h.pointer + ((t + 1) * batch + b) * h,
-                                hidden: h)
+                                hidden: h, units: 0..<h)
                 }
             }
         }
@@ -48,15 +55,17 @@ enum LSTMLayer {
     static func streamGroups(_ batch: Int) -> Int { max(1, min(BLAS.threads, batch / 2)) }
 
     /// The fused pass for one stream at one step: adds both biases to the pre-activations, applies the gate
-    /// nonlinearities in place, and computes `c_t`, `tanh(c_t)` and `h_t` — eight units at a time.
+    /// nonlinearities in place, and computes `c_t`, `tanh(c_t)` and `h_t` — for the hidden units `units` (all of
+    /// them, or one thread's share), eight at a time.
     @inline(__always)
     static func cellForward(gates: UnsafeMutablePointer<Float>, biasIH: UnsafePointer<Float>, biasHH: UnsafePointer<Float>,
                             cPrevious: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-                            tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, hidden: Int) {
+                            tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, hidden: Int,
+                            units: Range<Int>) {
         let (fOffset, gOffset, oOffset) = (hidden, 2 * hidden, 3 * hidden)
-        var j = 0
-        while j < hidden {
-            let lanes = min(8, hidden - j)
+        var j = units.lowerBound
+        while j < units.upperBound {
+            let lanes = min(8, units.upperBound - j)
             func preactivation(_ offset: Int) -> FloatVector {
                 let k = offset + j
                 return (gates + k).loadVector(count: lanes) + (biasIH + k).loadVector(count: lanes)

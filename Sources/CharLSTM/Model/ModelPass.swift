@@ -11,14 +11,17 @@ extension CharLSTMModel {
         forward(workspace, batch: batch, steps: steps, dropoutRandom: &random)
     }
 
-    /// Runs a chunk without dropout (evaluation, priming, sampling).
-    public func forward(_ workspace: ChunkWorkspace, batch: Int, steps: Int) {
+    /// Runs a chunk without dropout (evaluation, priming, sampling). With `logitsOfLastStepOnly`, only the last
+    /// step's `batch` rows of logits are computed (into the first rows of `workspace.logits`): reading text into
+    /// the memory needs no prediction for every character, only for the one that comes next.
+    public func forward(_ workspace: ChunkWorkspace, batch: Int, steps: Int, logitsOfLastStepOnly: Bool = false) {
         var unused = RandomSource(seed: 0)
-        forward(workspace, batch: batch, steps: steps, dropoutRandom: &unused, applyDropout: false)
+        forward(workspace, batch: batch, steps: steps, dropoutRandom: &unused, applyDropout: false,
+                logitsOfLastStepOnly: logitsOfLastStepOnly)
     }
 
     private func forward(_ w: ChunkWorkspace, batch: Int, steps: Int, dropoutRandom random: inout RandomSource,
-                         applyDropout: Bool = true) {
+                         applyDropout: Bool = true, logitsOfLastStepOnly: Bool = false) {
         precondition(batch <= w.batch && steps <= w.steps && w.config == config)
         let rows = batch * steps
         Embedding.forward(table: parameters.pointer + layout.embedding, ids: w.inputs, rows: rows,
@@ -37,8 +40,9 @@ extension CharLSTMModel {
                 input = UnsafePointer(output)
             }
         }
-        LinearHead.forward(input: input, weight: parameters.pointer + layout.headWeight,
-                           bias: parameters.pointer + layout.headBias, rows: rows, inputSize: config.hidden,
+        let headRows = logitsOfLastStepOnly ? batch : rows
+        LinearHead.forward(input: input + (rows - headRows) * config.hidden, weight: parameters.pointer + layout.headWeight,
+                           bias: parameters.pointer + layout.headBias, rows: headRows, inputSize: config.hidden,
                            outputSize: config.vocabularySize, logits: w.logits.pointer)
     }
 

@@ -67,9 +67,8 @@ public final class Sampler {
     }
 
     private func run(steps: Int) {
-        model.forward(workspace, batch: 1, steps: steps)
-        let v = model.config.vocabularySize
-        nextLogits.pointer.update(from: workspace.logits.pointer + (steps - 1) * v, count: v)
+        model.forward(workspace, batch: 1, steps: steps, logitsOfLastStepOnly: true)
+        nextLogits.pointer.update(from: workspace.logits.pointer, count: model.config.vocabularySize)
         workspace.carryState(batch: 1, steps: steps)
         hasDistribution = true
     }
