@@ -60,6 +60,7 @@ def main() -> None:
         read_until(master, "» ".encode(), screen.split(END, 1)[1])
         os.write(master, b":reset\r")
         read_until(master, b"memory cleared", b"")
+    read_until(master, "» ".encode(), b"")  # Ctrl-D typed before the prompt is back could be lost by the terminal
     os.write(master, b"\x04")
     process.wait(timeout=30)
     print(f"first character after Enter (1,000-character line): median {statistics.median(firsts):.1f} ms "

@@ -28,6 +28,7 @@ final class ReplSession {
          presentation: Presentation) {
         self.checkpoint = checkpoint
         sampler = Sampler(model: checkpoint.model)
+        sampler.warmUp()
         self.sampling = sampling
         self.length = length
         self.stop = stop
@@ -91,6 +92,7 @@ final class ReplSession {
                 let loaded = try Checkpoint.load(path: path)
                 checkpoint = loaded
                 sampler = Sampler(model: loaded.model)
+                sampler.warmUp()
                 warned = []
                 say(banner)
             } catch {

@@ -19,8 +19,7 @@ import Testing
         slots.initialize(repeating: -1, count: 2 * parts)
         defer { slots.deallocate() }
         let mismatches = Atomic<Int>(0)
-        let barrier = StepBarrier(parts: parts)
-        while !WorkerPool.shared.runSimultaneously(parts: parts, { part in
+        while !WorkerPool.shared.runSimultaneously(parts: parts, { part, barrier in
             for step in 0..<steps {
                 let row = slots + (step % 2) * parts
                 row[part] = step

@@ -34,7 +34,12 @@ final class CBLASLibrary: GEMMProvider, @unchecked Sendable {
 
     /// Opens `path`, or returns nil when it cannot be opened or has no `cblas_sgemm`.
     init?(path: String) {
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else { return nil }
+        // OpenBLAS starts a thread per core when it is loaded, and each spins for about 0.1 s before it sleeps,
+        // taking a core from charlstm's own threads just when a REPL answers its first line (measured: the
+        // first answer took three times as long in half the runs). charlstm never gives OpenBLAS more than one
+        // thread, so it asks for none.
+        let opened = Environment.with("OPENBLAS_NUM_THREADS", setTo: "1") { dlopen(path, RTLD_NOW | RTLD_LOCAL) }
+        guard let handle = opened else { return nil }
         guard let symbol = dlsym(handle, "cblas_sgemm") else {
             dlclose(handle)
             return nil

@@ -24,6 +24,8 @@ final class WorkerPool: @unchecked Sendable {
     private let jobsPosted = Atomic<Int>(0)
     /// Parts of the current job not finished yet. Changed under the lock; a spinning caller reads it without.
     private let partsRemaining = Atomic<Int>(0)
+    /// The barrier handed to the parts of ``runSimultaneously(parts:_:)``.
+    private let stepBarrier = StepBarrier()
 
     /// Checks of a counter before a waiting thread sleeps: on the order of 100 µs.
     private static let spinsBeforeSleeping = 100_000
@@ -35,17 +37,19 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Calls `body(part)` for every part in `0..<parts`, each on a thread of its own, all running at the same time
-    /// (so the parts may wait for each other, as at a ``StepBarrier``); returns when all are done. When the pool is
-    /// already in use it runs nothing and returns false.
-    func runSimultaneously(parts: Int, _ body: (Int) -> Void) -> Bool {
-        start(parts: parts, body)
+    /// Calls `body(part, barrier)` for every part in `0..<parts`, each on a thread of its own, all running at the
+    /// same time, so the parts may wait for each other at `barrier` (prepared for `parts` threads); returns when
+    /// all are done. When the pool is already in use it runs nothing and returns false.
+    func runSimultaneously(parts: Int, _ body: (Int, StepBarrier) -> Void) -> Bool {
+        start(parts: parts, preparing: stepBarrier) { part in body(part, stepBarrier) }
     }
 
     /// Hands the parts out and waits for them, or returns false at once when the pool is in use. Each part is
     /// claimed by a thread that is free, and a thread runs one part to completion before claiming another; there
     /// are `parts − 1` workers besides the calling thread, so parts that wait for each other all get a thread.
-    private func start(parts: Int, _ body: (Int) -> Void) -> Bool {
+    private func start(parts: Int, preparing barrier: StepBarrier? = nil, _ body: (Int) -> Void) -> Bool {
+        // withoutActuallyEscaping makes one 32-byte allocation per call, Swift's check that `body` does not escape.
+        // It is the only allocation in a training or sampling step (see README, Performance).
         withoutActuallyEscaping(body) { body in
             condition.lock()
             if busy {
@@ -53,6 +57,7 @@ final class WorkerPool: @unchecked Sendable {
                 return false
             }
             busy = true
+            barrier?.prepare(parts: parts)
             while workerCount < parts - 1 {
                 startWorker(lastJobSeen: jobsPosted.load(ordering: .relaxed))
                 workerCount += 1

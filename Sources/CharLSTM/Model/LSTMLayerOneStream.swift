@@ -17,10 +17,9 @@ extension LSTMLayer {
     static func recurOneStreamSplitByUnits(weights w: LSTMWeights, activations a: LSTMActivations, steps: Int,
                                            parts: Int) -> Bool {
         let h = w.hidden
-        let barrier = StepBarrier(parts: parts)
         // Shares are whole SIMD vectors of units, so no thread's cell update has a ragged edge inside the layer.
         let share = (h / parts + 7) / 8 * 8
-        return WorkerPool.shared.runSimultaneously(parts: parts) { part in
+        return WorkerPool.shared.runSimultaneously(parts: parts) { part, barrier in
             let units = min(h, part * share)..<(part == parts - 1 ? h : min(h, (part + 1) * share))
             for t in 0..<steps {
                 let gates = a.gates.pointer + t * 4 * h
