@@ -59,8 +59,9 @@ def main() -> None:
         rates.append(generated / (done - first))
         read_until(master, "» ".encode(), screen.split(END, 1)[1])
         os.write(master, b":reset\r")
-        read_until(master, b"memory cleared", b"")
-    read_until(master, "» ".encode(), b"")  # Ctrl-D typed before the prompt is back could be lost by the terminal
+        screen = read_until(master, b"memory cleared", b"")
+        # Type only at a prompt, as a person does: a Ctrl-D typed before readline has the terminal back is lost.
+        read_until(master, "» ".encode(), screen.split(b"memory cleared", 1)[1])
     os.write(master, b"\x04")
     process.wait(timeout=30)
     print(f"first character after Enter (1,000-character line): median {statistics.median(firsts):.1f} ms "

@@ -44,7 +44,8 @@ struct ReplCommand: ParsableCommand {
     @Option(help: "Whether Enter adds a newline to the text you type: on or off (default: on).")
     var newline: String = "on"
 
-    @Option(help: ArgumentHelp("History file (default: ~/.charlstm_history).", valueName: "path"))
+    @Option(help: ArgumentHelp("History file (default: ~/.charlstm_history); /dev/null keeps none between sessions.",
+                               valueName: "path"))
     var history: String?
 
     @OptionGroup var threading: ThreadOptions
@@ -92,7 +93,9 @@ struct ReplCommand: ParsableCommand {
     private func runInteractive(_ session: ReplSession) throws {
         Terminal.standardOutput.writeLine(session.banner)
         let home = FileManager.default.homeDirectoryForCurrentUser.path
-        let editor = LineEditor(historyPath: history ?? home + "/.charlstm_history",
+        // readline can neither read nor write a device such as /dev/null: history is then kept for this session.
+        let historyPath = history ?? home + "/.charlstm_history"
+        let editor = LineEditor(historyPath: historyPath == "/dev/null" ? nil : historyPath,
                                 commands: ReplInstruction.commands.map(\.name),
                                 pathCommands: ReplInstruction.pathCommands)
         if let warning = editor.loadWarning { Terminal.standardOutput.writeLine("charlstm: \(warning)") }

@@ -153,6 +153,11 @@ import Testing
         #expect(terminal.screen.contains("cannot save history"), "\(terminal.screen.debugDescription)")
     }
 
+    @Test func devNullKeepsNoHistoryAndSaysNothingAboutIt() throws {
+        let terminal = try session(history: "/dev/null")
+        #expect(!terminal.screen.contains("history"), "\(terminal.screen.debugDescription)")
+    }
+
     @Test func aHistoryPathThatIsAFolderOnlyWarns() throws {
         let terminal = try session(history: try CLI.temporaryFolder())
         #expect(terminal.screen.contains("cannot read history") || terminal.screen.contains("cannot save history"),

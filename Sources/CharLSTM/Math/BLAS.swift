@@ -33,9 +33,10 @@ public enum BLAS {
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool = true
     ) {
         if m == 0 || n == 0 { return }
-        if m == 1 && transposeB && !transposeA && n * k >= gemvThreshold {
+        if m == 1 && transposeB && !transposeA && (n * k >= gemvThreshold || implementation is BuiltInGEMM) {
             // One row times Bᵀ is B times that row: a matrix-vector product over B's contiguous rows, which
-            // reads each weight once. (Small products are left to the GEMM, whose small-matrix kernels win there.)
+            // reads each weight once. (OpenBLAS's small-matrix GEMM kernels win below the threshold; the built-in
+            // GEMM packs B first, which a single row never pays back.)
             gemv(m: n, n: k, alpha: alpha, a: b, lda: ldb, x: a, beta: beta, y: c, parallel: parallel)
             return
         }

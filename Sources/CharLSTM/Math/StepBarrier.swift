@@ -7,7 +7,7 @@ import Synchronization
 
 /// A barrier for a group of threads that advance through numbered steps together, each waiting at the end of
 /// step `s` until all have finished it. ``WorkerPool`` owns one and prepares it for each job it runs with
-/// ``WorkerPool/runSimultaneously(parts:_:)``, so a job allocates nothing.
+/// ``WorkerPool/runSimultaneously(parts:_:)``, so a job needs no barrier of its own.
 ///
 /// One counter only grows: a thread finishing step `s` adds one and waits for `(s + 1)·parts`, so no phase or
 /// reset is needed between steps. Waiting spins, because a step of a batch-1 recurrence lasts a few

@@ -66,7 +66,7 @@ enum LSTMLayer {
         var j = units.lowerBound
         while j < units.upperBound {
             let lanes = min(8, units.upperBound - j)
-            func preactivation(_ offset: Int) -> FloatVector {
+            @inline(__always) func preactivation(_ offset: Int) -> FloatVector {
                 let k = offset + j
                 return (gates + k).loadVector(count: lanes) + (biasIH + k).loadVector(count: lanes)
                     + (biasHH + k).loadVector(count: lanes)
