@@ -72,7 +72,7 @@ struct BenchCommand: ParsableCommand {
 
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        let peakMegabytes = Double(usage.ru_maxrss) / 1024  // Linux reports kilobytes
+        let peakMegabytes = Double(usage.ru_maxrss) / 1024  // Linux reports KiB; this is MiB (2^20 bytes)
         let gflops = trainRate * flopsPerCharacter / 1e9
         if json {
             let object: [String: Any] = [
@@ -89,6 +89,6 @@ struct BenchCommand: ParsableCommand {
         print("train     \(HumanReadable.count(Int(trainRate))) chars/s  (\(HumanReadable.decimal(gflops, 1)) GFLOP/s, \(HumanReadable.decimal(flopsPerCharacter / 1e6, 1)) MFLOP per character)")
         print("sample    \(HumanReadable.count(Int(sampleRate))) chars/s at batch 1")
         print("prime     \(HumanReadable.count(Int(primeRate))) chars/s (10,000-character text)")
-        print("peak RSS  \(HumanReadable.decimal(peakMegabytes, 1)) MB")
+        print("peak RSS  \(HumanReadable.decimal(peakMegabytes, 1)) MiB")
     }
 }
