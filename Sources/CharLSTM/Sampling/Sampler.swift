@@ -37,8 +37,8 @@ public final class Sampler {
 
     /// Runs one full priming chunk through the network and then forgets everything, as ``reset()`` does. The
     /// first text fed after it then answers as fast as any later one: the engine's threads have started, the
-    /// buffers are paged in and the BLAS library has set itself up. (Measured in the REPL with the bundled model
-    /// and a 1,000-character line: the first answer took 20–34 ms without it, 17 ms with it, like the later ones.)
+    /// buffers are paged in and the BLAS library has set itself up. (Measured in the REPL with a 2×224 model and
+    /// a 1,000-character line: the first answer took 20–34 ms without it, 17 ms with it, like the later ones.)
     public func warmUp() {
         workspace.inputs.update(repeating: 0, count: workspace.steps)
         run(steps: workspace.steps)
