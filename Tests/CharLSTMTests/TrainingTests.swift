@@ -125,6 +125,29 @@ import Testing
         #expect(trainer.model.parameters.array.elementsEqual(before) { $0 == $1 || ($0.isNaN && $1.isNaN) })
     }
 
+    /// Adam's update shared out among threads equals the update on one thread, bit for bit.
+    @Test func adamGivesTheSameUpdateInBlocks() {
+        let count = 5_000  // not a multiple of the 1,024-value blocks
+        var random = RandomSource(seed: 11)
+        let (gradients, start) = (FloatBuffer(count: count), FloatBuffer(count: count))
+        for j in 0..<count {
+            gradients.pointer[j] = random.nextFloat(in: -1, 1)
+            start.pointer[j] = random.nextFloat(in: -1, 1)
+        }
+        var results: [[Float]] = []
+        for parts in [1, 3] {
+            let parameters = FloatBuffer(count: count)
+            parameters.pointer.update(from: start.pointer, count: count)
+            let adam = Adam(count: count, beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
+            for step in 1...3 {
+                adam.update(parameters: parameters, gradients: gradients, learningRate: 0.01, step: step, parts: parts)
+            }
+            results.append((0..<count).map { parameters.pointer[$0] } + (0..<count).map { adam.v.pointer[$0] })
+        }
+        #expect(results[0] == results[1])
+        #expect(results[0][0] != start.pointer[0])
+    }
+
     @Test func learningRateDecaysEveryNEpochs() {
         var options = TrainingOptions()
         options.learningRate = 0.008

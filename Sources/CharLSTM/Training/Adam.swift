@@ -11,6 +11,9 @@ public final class Adam {
     public let v: FloatBuffer
     public let beta1: Float, beta2: Float, epsilon: Float
 
+    /// Parameters from which an update is shared out among the engine's threads.
+    static let splitThreshold = 1 << 16
+
     public init(count: Int, beta1: Float, beta2: Float, epsilon: Float) {
         m = FloatBuffer(count: count)
         v = FloatBuffer(count: count)
@@ -21,16 +24,25 @@ public final class Adam {
 
     /// Applies update number `step` (1-based; it sets the bias corrections).
     public func update(parameters: FloatBuffer, gradients: FloatBuffer, learningRate: Float, step: Int) {
+        update(parameters: parameters, gradients: gradients, learningRate: learningRate, step: step,
+               parts: parameters.count >= Self.splitThreshold ? BLAS.threads : 1)
+    }
+
+    /// The update shared out in `parts` blocks.
+    func update(parameters: FloatBuffer, gradients: FloatBuffer, learningRate: Float, step: Int, parts: Int) {
         let correction1 = 1 - Float(pow(Double(beta1), Double(step)))
         let correction2 = 1 - Float(pow(Double(beta2), Double(step)))
         let stepSize = learningRate / correction1
         let inverseRootCorrection2 = 1 / correction2.squareRoot()
         let (theta, g, m, v) = (parameters.pointer, gradients.pointer, m.pointer, v.pointer)
         let (b1, b2, eps) = (beta1, beta2, epsilon)
-        for j in 0..<parameters.count {
-            m[j] = b1 * m[j] + (1 - b1) * g[j]
-            v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j]
-            theta[j] -= stepSize * m[j] / ((v[j]).squareRoot() * inverseRootCorrection2 + eps)
+        // Every parameter's update is its own, so blocks on separate threads give the same result as one thread.
+        Parallel.forEachRange(of: parameters.count, parts: parts, quantum: 1024) { block in
+            for j in block {
+                m[j] = b1 * m[j] + (1 - b1) * g[j]
+                v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j]
+                theta[j] -= stepSize * m[j] / ((v[j]).squareRoot() * inverseRootCorrection2 + eps)
+            }
         }
     }
 }
