@@ -18,14 +18,14 @@ struct BenchCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Stacked LSTM layers (default: 2).") var layers = 2
-    @Option(help: "Units per layer (default: 128).") var hidden = 128
-    @Option(help: "Embedding width (default: 64).") var embedding = 64
-    @Option(help: "Vocabulary size of the synthetic text (default: 65, as tinyshakespeare).") var vocab = 65
-    @Option(help: "Parallel streams per training step (default: 50).") var batch = 50
-    @Option(help: "Characters per stream per step (default: 50).") var seq = 50
-    @Option(help: "Timed training steps (default: 20).") var steps = 20
-    @Option(name: .customLong("sample-chars"), help: "Characters generated for the sampling figure (default: 5000).") var sampleCharacters = 5000
+    @Option(help: "Stacked LSTM layers.") var layers = 2
+    @Option(help: "Units per layer.") var hidden = 128
+    @Option(help: "Embedding width.") var embedding = 64
+    @Option(help: "Vocabulary size of the synthetic text (65 is tinyshakespeare's).") var vocab = 65
+    @Option(help: "Parallel streams per training step.") var batch = 50
+    @Option(help: "Characters per stream per step.") var seq = 50
+    @Option(help: "Timed training steps.") var steps = 20
+    @Option(name: .customLong("sample-chars"), help: "Characters generated for the sampling figure.") var sampleCharacters = 5000
     @Flag(help: "Print one JSON object.") var json = false
     @OptionGroup var threading: ThreadOptions
 

@@ -26,13 +26,13 @@ struct ReplCommand: ParsableCommand {
     @Argument(help: "Checkpoint to load (default: the bundled model).")
     var checkpoint: String?
 
-    @Option(help: "Sampling temperature, > 0 (default: 0.8).")
+    @Option(help: "Sampling temperature, > 0.")
     var temperature: Float = 0.8
 
-    @Option(help: "Characters to generate per line (default: 300).")
+    @Option(help: "Characters to generate per line.")
     var length = 300
 
-    @Option(name: .customLong("top-k"), help: "Sample among the K likeliest characters; 0 = all (default: 0).")
+    @Option(name: .customLong("top-k"), help: "Sample among the K likeliest characters; 0 = all.")
     var topK = 0
 
     @Option(help: "Stop a continuation after this string (\\n understood; default: \"\\n%\\n\" for models trained on fortunes, none otherwise).")
@@ -41,7 +41,7 @@ struct ReplCommand: ParsableCommand {
     @Option(help: "Random seed, for reproducible transcripts (default: a fresh random seed).")
     var seed: UInt64?
 
-    @Option(help: "Whether Enter adds a newline to the text you type: on or off (default: on).")
+    @Option(help: "Whether Enter adds a newline to the text you type: on or off.")
     var newline: String = "on"
 
     @Option(help: ArgumentHelp("History file (default: ~/.charlstm_history); /dev/null keeps none between sessions.",

@@ -25,13 +25,13 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .customLong("prime-file"), help: ArgumentHelp("Prime with the contents of this UTF-8 file.", valueName: "path"))
     var primeFile: String?
 
-    @Option(help: "Characters to generate (default: 500).")
+    @Option(help: "Characters to generate.")
     var length = 500
 
-    @Option(help: "Softmax temperature, > 0: lower is more conservative, higher more surprising (default: 1.0).")
+    @Option(help: "Softmax temperature, > 0: lower is more conservative, higher more surprising.")
     var temperature: Float = 1
 
-    @Option(name: .customLong("top-k"), help: "Sample only among the K most likely characters; 0 = all (default: 0).")
+    @Option(name: .customLong("top-k"), help: "Sample only among the K most likely characters; 0 = all.")
     var topK = 0
 
     @Flag(help: "Always take the most likely character (ignores --temperature and --top-k).")
