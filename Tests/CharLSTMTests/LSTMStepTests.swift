@@ -47,55 +47,102 @@ import Testing
     }
 }
 
-/// The batch-1 recurrence with the hidden units shared out among threads, against a step-by-step reference in
-/// double precision. Shares that are not whole SIMD vectors, and a last share shorter than the others, included.
-@Suite struct OneStreamRecurrenceTests {
-    @Test(arguments: [2, 3])
-    func unitSharesMatchReference(parts: Int) {
-        let (d, h, steps) = (5, 200, 9)
-        var random = RandomSource(seed: UInt64(parts))
+/// The recurrent sweeps with the hidden units shared out among threads (LSTMLayerUnitSplit.swift): the forward
+/// against a step-by-step reference in double precision, the backward against the sweep by streams. Shares that
+/// are not whole SIMD vectors, and a last share shorter than the others, included.
+@Suite struct UnitSplitTests {
+    /// A random layer with input size `d` and `h` units, and the buffer that holds it (keep it alive).
+    static func layer(d: Int, h: Int, random: inout RandomSource) -> (LSTMWeights, FloatBuffer) {
         let weights = FloatBuffer(count: 4 * h * (d + h) + 8 * h)
         for j in 0..<weights.count { weights.pointer[j] = random.nextFloat(in: -0.3, 0.3) }
-        let offsets = ParameterLayout.LayerOffsets(weightIH: 0, weightHH: 4 * h * d, biasIH: 4 * h * (d + h),
-                                                   biasHH: 4 * h * (d + h) + 4 * h)
-        let layer = LSTMWeights(weights, offsets, inputSize: d, hidden: h)
-        let x = (0..<(steps * d)).map { _ in random.nextFloat(in: -1, 1) }
-        let activations = LSTMActivations(batch: 1, steps: steps, hidden: h)
-        for j in 0..<h {
+        return (LSTMWeights(weights, offsets(d: d, h: h), inputSize: d, hidden: h), weights)
+    }
+
+    static func offsets(d: Int, h: Int) -> ParameterLayout.LayerOffsets {
+        ParameterLayout.LayerOffsets(weightIH: 0, weightHH: 4 * h * d, biasIH: 4 * h * (d + h), biasHH: 4 * h * (d + h) + 4 * h)
+    }
+
+    @Test(arguments: [(1, 2), (1, 3), (3, 2), (3, 3)])
+    func forwardMatchesReference(batch: Int, parts: Int) {
+        let (d, h, steps) = (5, 200, 9)
+        var random = RandomSource(seed: UInt64(10 * batch + parts))
+        let (layer, storage) = Self.layer(d: d, h: h, random: &random)
+        defer { withExtendedLifetime(storage) {} }
+        let x = (0..<(steps * batch * d)).map { _ in random.nextFloat(in: -1, 1) }
+        let activations = LSTMActivations(batch: batch, steps: steps, hidden: h)
+        for j in 0..<(batch * h) {
             activations.h.pointer[j] = random.nextFloat(in: -1, 1)
             activations.c.pointer[j] = random.nextFloat(in: -1, 1)
         }
-        var hRef = (0..<h).map { Double(activations.h.pointer[$0]) }
-        var cRef = (0..<h).map { Double(activations.c.pointer[$0]) }
+        var hRef = (0..<(batch * h)).map { Double(activations.h.pointer[$0]) }
+        var cRef = (0..<(batch * h)).map { Double(activations.c.pointer[$0]) }
 
         x.withUnsafeBufferPointer { input in
-            BLAS.gemm(transposeA: false, transposeB: true, m: steps, n: 4 * h, k: d, alpha: 1, a: input.baseAddress!,
-                      lda: d, b: layer.weightIH, ldb: d, beta: 0, c: activations.gates.pointer, ldc: 4 * h)
-        }
-        // The pool may be busy with another test's work for a moment; the call then does nothing.
-        while !LSTMLayer.recurOneStreamSplitByUnits(weights: layer, activations: activations, steps: steps, parts: parts) {
-            sched_yield()
+            LSTMLayer.forward(input: input.baseAddress!, weights: layer, activations: activations, batch: batch,
+                              steps: steps, unitShares: parts)
         }
 
         func sigmoid(_ v: Double) -> Double { 1 / (1 + exp(-v)) }
         var worst = 0.0
         for t in 0..<steps {
-            var pre = [Double](repeating: 0, count: 4 * h)
-            for r in 0..<(4 * h) {
-                var sum = Double(layer.biasIH[r]) + Double(layer.biasHH[r])
-                for k in 0..<d { sum += Double(layer.weightIH[r * d + k]) * Double(x[t * d + k]) }
-                for k in 0..<h { sum += Double(layer.weightHH[r * h + k]) * hRef[k] }
-                pre[r] = sum
+            for b in 0..<batch {
+                var pre = [Double](repeating: 0, count: 4 * h)
+                for r in 0..<(4 * h) {
+                    var sum = Double(layer.biasIH[r]) + Double(layer.biasHH[r])
+                    for k in 0..<d { sum += Double(layer.weightIH[r * d + k]) * Double(x[(t * batch + b) * d + k]) }
+                    for k in 0..<h { sum += Double(layer.weightHH[r * h + k]) * hRef[b * h + k] }
+                    pre[r] = sum
+                }
+                for j in 0..<h {
+                    let (i, f) = (sigmoid(pre[j]), sigmoid(pre[h + j]))
+                    let (g, o) = (tanh(pre[2 * h + j]), sigmoid(pre[3 * h + j]))
+                    cRef[b * h + j] = f * cRef[b * h + j] + i * g
+                    hRef[b * h + j] = o * tanh(cRef[b * h + j])
+                }
             }
-            for j in 0..<h {
-                let (i, f) = (sigmoid(pre[j]), sigmoid(pre[h + j]))
-                let (g, o) = (tanh(pre[2 * h + j]), sigmoid(pre[3 * h + j]))
-                cRef[j] = f * cRef[j] + i * g
-                hRef[j] = o * tanh(cRef[j])
-                worst = max(worst, abs(Double(activations.c.pointer[(t + 1) * h + j]) - cRef[j]),
-                            abs(Double(activations.h.pointer[(t + 1) * h + j]) - hRef[j]))
+            // h and c of step t + 1 must wait until every stream's pre-activations used the old h.
+            for k in 0..<(batch * h) {
+                worst = max(worst, abs(Double(activations.c.pointer[(t + 1) * batch * h + k]) - cRef[k]),
+                            abs(Double(activations.h.pointer[(t + 1) * batch * h + k]) - hRef[k]))
             }
         }
         #expect(worst < 1e-5, "largest difference from the reference: \(worst)")
+    }
+
+    @Test(arguments: [2, 3])
+    func backwardMatchesTheSweepByStreams(parts: Int) {
+        let (d, h, batch, steps) = (5, 72, 3, 6)
+        var random = RandomSource(seed: UInt64(parts))
+        let (layer, storage) = Self.layer(d: d, h: h, random: &random)
+        defer { withExtendedLifetime(storage) {} }
+        let x = (0..<(steps * batch * d)).map { _ in random.nextFloat(in: -1, 1) }
+        let dH = (0..<(steps * batch * h)).map { _ in random.nextFloat(in: -1, 1) }
+        let activations = LSTMActivations(batch: batch, steps: steps, hidden: h)
+        x.withUnsafeBufferPointer { input in
+            LSTMLayer.forward(input: input.baseAddress!, weights: layer, activations: activations, batch: batch,
+                              steps: steps, unitShares: 1)
+        }
+        var results: [[Float]] = []
+        for shares in [1, parts] {
+            let gradients = FloatBuffer(count: 4 * h * (d + h) + 8 * h)
+            let dw = LSTMWeights(gradients, Self.offsets(d: d, h: h), inputSize: d, hidden: h)
+            let scratch = LSTMBackwardScratch(batch: batch, steps: steps, hidden: h)
+            var dHCopy = dH
+            var dInput = [Float](repeating: 0, count: steps * batch * d)
+            x.withUnsafeBufferPointer { input in
+                dHCopy.withUnsafeMutableBufferPointer { dHBuffer in
+                    dInput.withUnsafeMutableBufferPointer { dInputBuffer in
+                        LSTMLayer.backward(input: input.baseAddress!, weights: layer, gradients: dw,
+                                           activations: activations, scratch: scratch, dH: dHBuffer.baseAddress!,
+                                           dInput: dInputBuffer.baseAddress!, batch: batch, steps: steps,
+                                           unitShares: shares)
+                    }
+                }
+            }
+            results.append((0..<gradients.count).map { gradients.pointer[$0] } + dInput)
+        }
+        let worst = zip(results[0], results[1]).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+        #expect(worst < 1e-5, "largest difference between the sweeps: \(worst)")
+        #expect(results[0].contains { $0 != 0 })
     }
 }

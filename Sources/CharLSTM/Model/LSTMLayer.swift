@@ -16,16 +16,20 @@ enum LSTMLayer {
     /// rows of block `t + 1` hold `h_t`/`c_t`, `gates` the activated gates and `tanhC` tanh(c_t), all kept for backward.
     static func forward(input x: UnsafePointer<Float>, weights w: LSTMWeights, activations a: LSTMActivations,
                         batch: Int, steps: Int) {
+        forward(input: x, weights: w, activations: a, batch: batch, steps: steps,
+                unitShares: unitShares(batch: batch, hidden: w.hidden))
+    }
+
+    /// ``forward(input:weights:activations:batch:steps:)`` with the recurrence shared out by units among
+    /// `unitShares` threads (see LSTMLayerUnitSplit.swift), or by streams when it is 1.
+    static func forward(input x: UnsafePointer<Float>, weights w: LSTMWeights, activations a: LSTMActivations,
+                        batch: Int, steps: Int, unitShares: Int) {
         let (d, h) = (w.inputSize, w.hidden)
         let g4 = 4 * h
         // Pre-activations from the input, all steps at once: gates = X·W_ihᵀ.
         BLAS.gemm(transposeA: false, transposeB: true, m: steps * batch, n: g4, k: d,
                   alpha: 1, a: x, lda: d, b: w.weightIH, ldb: d, beta: 0, c: a.gates.pointer, ldc: g4)
-        // One stream: nothing to share out by streams, so threads share the units instead (see
-        // LSTMLayerOneStream.swift) — when there are threads and the layer is big enough to pay for the barrier.
-        let unitShares = min(BLAS.threads, h / 32)
-        if batch == 1 && unitShares > 1 && 4 * h * h >= BLAS.gemvThreshold
-            && recurOneStreamSplitByUnits(weights: w, activations: a, steps: steps, parts: unitShares) {
+        if unitShares > 1 && recurSplitByUnits(weights: w, activations: a, batch: batch, steps: steps, parts: unitShares) {
             return
         }
         // The recurrence is sequential in time but independent across streams: each thread takes a group of
@@ -106,11 +110,35 @@ enum LSTMLayer {
                          activations a: LSTMActivations, scratch s: LSTMBackwardScratch,
                          dH: UnsafeMutablePointer<Float>, dInput: UnsafeMutablePointer<Float>?,
                          batch: Int, steps: Int) {
-        let (d, h) = (w.inputSize, w.hidden)
+        backward(input: x, weights: w, gradients: dw, activations: a, scratch: s, dH: dH, dInput: dInput,
+                 batch: batch, steps: steps, unitShares: unitShares(batch: batch, hidden: w.hidden))
+    }
+
+    /// ``backward(input:weights:gradients:activations:scratch:dH:dInput:batch:steps:)`` with the sweep shared
+    /// out by units among `unitShares` threads, or by streams when it is 1.
+    static func backward(input x: UnsafePointer<Float>, weights w: LSTMWeights, gradients dw: LSTMWeights,
+                         activations a: LSTMActivations, scratch s: LSTMBackwardScratch,
+                         dH: UnsafeMutablePointer<Float>, dInput: UnsafeMutablePointer<Float>?,
+                         batch: Int, steps: Int, unitShares: Int) {
+        s.dhNext.pointer.update(repeating: 0, count: batch * w.hidden)
+        s.dcNext.pointer.update(repeating: 0, count: batch * w.hidden)
+        let sweptByUnits = unitShares > 1
+            && backSplitByUnits(weights: w, activations: a, scratch: s, dH: dH, batch: batch, steps: steps,
+                                parts: unitShares)
+        if !sweptByUnits {
+            sweepBackByStreams(weights: w, activations: a, scratch: s, dH: dH, batch: batch, steps: steps)
+        }
+        weightGradients(input: x, weights: w, gradients: dw, activations: a, scratch: s, dInput: dInput,
+                        batch: batch, steps: steps)
+    }
+
+    /// The backward sweep with each thread taking a group of streams through all the steps.
+    private static func sweepBackByStreams(weights w: LSTMWeights, activations a: LSTMActivations,
+                                           scratch s: LSTMBackwardScratch, dH: UnsafeMutablePointer<Float>,
+                                           batch: Int, steps: Int) {
+        let h = w.hidden
         let g4 = 4 * h
         let dhNext = s.dhNext.pointer, dcNext = s.dcNext.pointer
-        dhNext.update(repeating: 0, count: batch * h)
-        dcNext.update(repeating: 0, count: batch * h)
         let groups = streamGroups(batch)
         Parallel.forEachRange(of: batch, parts: groups) { streams in
             let first = streams.lowerBound
@@ -121,7 +149,7 @@ enum LSTMLayer {
                                  cPrevious: a.c.pointer + row * h,
                                  tanhC: a.tanhC.pointer + row * h,
                                  dH: dH + row * h, dhNext: dhNext + b * h, dcNext: dcNext + b * h,
-                                 dGates: s.dGates.pointer + row * g4, hidden: h)
+                                 dGates: s.dGates.pointer + row * g4, hidden: h, units: 0..<h)
                 }
                 if t > 0 {
                     BLAS.gemm(transposeA: false, transposeB: false, m: streams.count, n: h, k: g4,
@@ -130,6 +158,16 @@ enum LSTMLayer {
                 }
             }
         }
+    }
+
+    /// After the sweep: dW_ih += dGatesᵀ·X, dW_hh += dGatesᵀ·H_{0…T−1}, both biases' gradients += the column sums
+    /// of dGates, and dX = dGates·W_ih for the layer below.
+    private static func weightGradients(input x: UnsafePointer<Float>, weights w: LSTMWeights,
+                                        gradients dw: LSTMWeights, activations a: LSTMActivations,
+                                        scratch s: LSTMBackwardScratch, dInput: UnsafeMutablePointer<Float>?,
+                                        batch: Int, steps: Int) {
+        let (d, h) = (w.inputSize, w.hidden)
+        let g4 = 4 * h
         let rows = steps * batch
         let dGates = s.dGates.pointer
         BLAS.gemm(transposeA: true, transposeB: false, m: g4, n: d, k: rows,
@@ -150,16 +188,16 @@ enum LSTMLayer {
         }
     }
 
-    /// One stream at one step of the backward sweep (see ``backward``), eight units at a time; updates δc in place
-    /// and writes the pre-activation gradients. δh is added here and recomputed by the caller's GEMM.
+    /// One stream at one step of the backward sweep (see ``backward``), for the units `units`, eight at a time;
+    /// updates δc in place and writes the pre-activation gradients. δh is added here and recomputed by the caller's GEMM.
     @inline(__always)
     static func cellBackward(gates: UnsafePointer<Float>, cPrevious: UnsafePointer<Float>, tanhC: UnsafePointer<Float>,
                              dH: UnsafePointer<Float>, dhNext: UnsafePointer<Float>, dcNext: UnsafeMutablePointer<Float>,
-                             dGates: UnsafeMutablePointer<Float>, hidden: Int) {
+                             dGates: UnsafeMutablePointer<Float>, hidden: Int, units: Range<Int>) {
         let (fOffset, gOffset, oOffset) = (hidden, 2 * hidden, 3 * hidden)
-        var j = 0
-        while j < hidden {
-            let lanes = min(8, hidden - j)
+        var j = units.lowerBound
+        while j < units.upperBound {
+            let lanes = min(8, units.upperBound - j)
             let i = (gates + j).loadVector(count: lanes), f = (gates + fOffset + j).loadVector(count: lanes)
             let g = (gates + gOffset + j).loadVector(count: lanes), o = (gates + oOffset + j).loadVector(count: lanes)
             let squashed = (tanhC + j).loadVector(count: lanes)
