@@ -29,6 +29,16 @@ if python3 -c "import torch" 2>/dev/null; then
     set -- $cfg
     python3 Benchmarks/pytorch_bench.py --layers "$1" --hidden "$2" --threads 2 --steps "$3" --sample-chars 1000
   done
+  # Two-thread rates on a shared machine move by 10-20% from minute to minute, so the comparison that README's
+  # ratios come from alternates the two, three rounds, and takes each side's median.
+  echo "== training side by side, 2 threads, three rounds alternating charlstm and PyTorch"
+  for round in 1 2 3; do
+    for cfg in "2 128 40 20" "2 512 10 10" "3 512 8 8"; do
+      set -- $cfg
+      echo "round $round ${1}x$2 charlstm $($B bench --layers "$1" --hidden "$2" --threads 2 --steps "$3" --sample-chars 10 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["train_chars_per_s"])')" \
+        "pytorch $(python3 Benchmarks/pytorch_bench.py --layers "$1" --hidden "$2" --threads 2 --steps "$4" --sample-chars 10 | python3 -c 'import json,sys; print(json.load(sys.stdin)["train_chars_per_s"])')"
+    done
+  done
 else
   echo "skipped: no torch module (pip install torch)"
 fi
