@@ -15,8 +15,7 @@ enum CheckpointDescription {
             let p = training.progress
             let o = training.options
             let best = p.bestValidationBPC.map { "best val \(HumanReadable.decimal($0, 4)) bpc" } ?? "not validated yet"
-            let goal = training.goal.totalSteps(stepsPerEpoch: 1) >= Int.max / 4 ? "a time limit" : "\(training.goal)"
-            lines.append("training    step \(HumanReadable.count(p.step)), epoch \(p.epoch), trained to \(goal); \(best)")
+            lines.append("training    step \(HumanReadable.count(p.step)), epoch \(p.epoch), trained to \(HumanReadable.goal(training.goal)); \(best)")
             lines.append("            \(HumanReadable.duration(p.trainingSeconds)) of training on \(training.corpus.path) (\(HumanReadable.count(training.corpus.byteCount)) bytes)")
             lines.append("            batch \(o.batch), seq \(o.seq), lr \(o.learningRate) × \(o.learningRateDecay) every \(o.learningRateDecayEvery) epochs, clip \(o.clip), dropout \(o.dropout), seed \(o.seed)")
             lines.append("            " + (training.resumeState == nil

@@ -1,3 +1,4 @@
+import CharLSTM
 import Foundation
 
 /// Numbers and durations the way people read them in a terminal.
@@ -11,6 +12,15 @@ enum HumanReadable {
             out.append(digit)
         }
         return (value < 0 ? "-" : "") + out
+    }
+
+    /// .steps(20000) → "20,000 steps", .epochs(1) → "1 epoch", an open-ended goal → "a time limit".
+    static func goal(_ goal: TrainingGoal) -> String {
+        switch goal {
+        case _ where goal.isOpenEnded: return "a time limit"
+        case .epochs(let n): return "\(count(n)) epoch\(n == 1 ? "" : "s")"
+        case .steps(let n): return "\(count(n)) step\(n == 1 ? "" : "s")"
+        }
     }
 
     /// 58213.4 → "58.2k".

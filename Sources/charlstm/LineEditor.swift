@@ -18,22 +18,28 @@ final class LineEditor {
     private(set) var loadWarning: String?
 
     /// - Parameters:
-    ///   - historyPath: file to load history from and save it to; nil keeps history for this session only.
+    ///   - historyPath: file to load history from and save it to; nil, or a device such as `/dev/null` (which
+    ///     readline can neither read nor write), keeps history for this session only.
     ///   - commands: completions for a word at the start of the line that begins with ":".
     ///   - pathCommands: commands after which a file path is completed.
     init(historyPath: String?, commands: [String], pathCommands: [String]) {
-        self.historyPath = historyPath
+        self.historyPath = historyPath.flatMap { Self.isDevice($0) ? nil : $0 }
         ReadlineState.completions.withLock { $0 = (commands, pathCommands, 0) }
         rl_readline_name = UnsafePointer(strdup("charlstm"))
         rl_catch_signals = 0  // SIGINT is ours: InterruptSignal sets a flag, and readLine acts on it.
         rl_attempted_completion_function = { text, start, _ in ReadlineState.complete(text: text, start: start) }
         stifle_history(historyLimit)
-        if let historyPath {
+        if let historyPath = self.historyPath {
             let status = read_history(historyPath)
             if status != 0 && status != ENOENT {
                 loadWarning = "cannot read history from \(historyPath) (\(String(cString: strerror(status)))); continuing without it"
             }
         }
+    }
+
+    private static func isDevice(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFCHR
     }
 
     /// Reads lines at `prompt` until the end of input (Ctrl-D on an empty line) or until `handle` returns false.

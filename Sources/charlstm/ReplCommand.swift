@@ -93,9 +93,7 @@ struct ReplCommand: ParsableCommand {
     private func runInteractive(_ session: ReplSession) throws {
         Terminal.standardOutput.writeLine(session.banner)
         let home = FileManager.default.homeDirectoryForCurrentUser.path
-        // readline can neither read nor write a device such as /dev/null: history is then kept for this session.
-        let historyPath = history ?? home + "/.charlstm_history"
-        let editor = LineEditor(historyPath: historyPath == "/dev/null" ? nil : historyPath,
+        let editor = LineEditor(historyPath: history ?? home + "/.charlstm_history",
                                 commands: ReplInstruction.commands.map(\.name),
                                 pathCommands: ReplInstruction.pathCommands)
         if let warning = editor.loadWarning { Terminal.standardOutput.writeLine("charlstm: \(warning)") }

@@ -131,7 +131,7 @@ struct TrainCommand: ParsableCommand {
         if let seed { options.seed = seed }
         try options.validate()
         // With only a time limit, the run has no step goal: it trains until the minutes are up.
-        let goal = self.goal ?? (minutes != nil ? .steps(Int.max / 2) : .epochs(10))
+        let goal = self.goal ?? (minutes != nil ? .openEnded : .epochs(10))
         let text = try TextFile(path: corpus!)
         if let initFrom {
             let start = try Checkpoint.load(path: initFrom)

@@ -30,8 +30,8 @@ final class TrainingProgressDisplay: TrainingObserver {
     }
 
     private func goalText(_ trainer: Trainer) -> String {
-        if trainer.totalSteps >= Int.max / 4 { return "training until the time limit" }
         switch trainer.goal {
+        case _ where trainer.goal.isOpenEnded: return "training until the time limit"
         case .epochs: return "training to \(trainer.goal) (\(HumanReadable.count(trainer.totalSteps)) steps)"
         case .steps: return "training to step \(HumanReadable.count(trainer.totalSteps))"
         }
@@ -41,7 +41,7 @@ final class TrainingProgressDisplay: TrainingObserver {
         let now = ContinuousClock.now
         guard now - lastDraw >= (interactive ? .milliseconds(100) : .seconds(30)) else { return }
         lastDraw = now
-        let total = report.totalSteps >= Int.max / 4 ? "" : "/\(HumanReadable.count(report.totalSteps))"
+        let total = report.totalSteps.map { "/\(HumanReadable.count($0))" } ?? ""
         var parts = [
             "step \(HumanReadable.count(report.step))\(total)",
             "epoch \(HumanReadable.decimal(report.epoch, 2))",

@@ -37,4 +37,3 @@ public final class FolderLock {
         return Int32(String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }
-

@@ -33,10 +33,9 @@ public enum BLAS {
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool = true
     ) {
         if m == 0 || n == 0 { return }
-        if m == 1 && transposeB && !transposeA && (n * k >= gemvThreshold || implementation is BuiltInGEMM) {
+        if m == 1 && transposeB && !transposeA && n * k >= implementation.singleRowGEMVFrom {
             // One row times Bᵀ is B times that row: a matrix-vector product over B's contiguous rows, which
-            // reads each weight once. (OpenBLAS's small-matrix GEMM kernels win below the threshold; the built-in
-            // GEMM packs B first, which a single row never pays back.)
+            // reads each weight once.
             gemv(m: n, n: k, alpha: alpha, a: b, lda: ldb, x: a, beta: beta, y: c, parallel: parallel)
             return
         }
@@ -55,8 +54,9 @@ public enum BLAS {
                                  m, n, alpha, a, lda, x, beta, y)
     }
 
-    /// Size (multiply-adds) from which single-row products go to gemv; measured with `charlstm bench`: below it
-    /// OpenBLAS's small-GEMM kernels are faster, above it gemv is up to 4× faster.
+    /// Size (multiply-adds) from which a matrix-vector product is shared out among the engine's threads, and from
+    /// which OpenBLAS does a single row faster as gemv than as GEMM (measured with `charlstm bench`: below it its
+    /// small-GEMM kernels win, above it gemv is up to 4× faster).
     static let gemvThreshold = 1 << 17
 
     private static let threadCount = Atomic<Int>(1)
@@ -101,6 +101,8 @@ protocol GEMMProvider: Sendable {
         _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
         _ b: UnsafePointer<Float>, _ ldb: Int,
         _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int)
+    /// Size (multiply-adds) from which one row times a matrix is faster through ``gemv`` than through ``gemm``.
+    var singleRowGEMVFrom: Int { get }
     /// `y ← α·A·x + β·y` for a row-major `m×n` matrix `A` with row stride `lda`.
     func gemv(_ m: Int, _ n: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
               _ x: UnsafePointer<Float>, _ beta: Float, _ y: UnsafeMutablePointer<Float>)

@@ -1,6 +1,5 @@
 import Foundation
 
-
 /// The engine's own SGEMM, used when no CBLAS library can be loaded.
 ///
 /// GotoBLAS-style blocking: `op(B)` is packed `kc×nc` at a time into column panels `nr` wide, `op(A)` `mc×kc` at a
@@ -15,6 +14,8 @@ final class BuiltInGEMM: GEMMProvider, @unchecked Sendable {
     static let nc = 1024
 
     let backend = BLASBackend.builtIn
+    /// Always: this GEMM packs `op(B)` first, which a single row never pays back.
+    let singleRowGEMVFrom = 0
     private let pool = PackingPool()
 
     func gemm(

@@ -7,7 +7,7 @@ extension BuiltInGEMM {
     }
 }
 
-private struct VectorOperands: @unchecked Sendable {
+private struct VectorOperands {
     let n: Int
     let alpha: Float
     let a: UnsafePointer<Float>, lda: Int

@@ -26,6 +26,7 @@ final class CBLASLibrary: GEMMProvider, @unchecked Sendable {
     private static let transpose: Int32 = 112
 
     let backend: BLASBackend
+    let singleRowGEMVFrom = BLAS.gemvThreshold
     private let sgemm: SGEMM
     private let sgemv: SGEMV?
     /// Used for matrix-vector products when the library has no `cblas_sgemv`.

@@ -3,8 +3,9 @@ import Synchronization
 
 /// Threads kept for ``Parallel``: started once, then handed numbered pieces of work under one lock, so running
 /// work in parallel allocates no buffers or threads (libdispatch's `concurrentPerform` allocated about 70 times
-/// per training step; what is left is one small allocation per region, see `start`). The calling thread takes pieces too. A pool already in use — a nested call, or a second caller on
-/// another thread — runs the pieces on the calling thread instead, which gives the same results.
+/// per training step; what is left is one small allocation per region, see `start`). The calling thread takes
+/// pieces too. A pool already in use — a nested call, or a second caller on another thread — runs the pieces on
+/// the calling thread instead, which gives the same results.
 ///
 /// Parallel regions come in quick succession (a batch-1 forward pass is several per character, microseconds
 /// apart), and waking a sleeping thread costs tens of microseconds. So an idle worker, and a caller waiting for

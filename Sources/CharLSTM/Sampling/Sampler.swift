@@ -53,13 +53,8 @@ public final class Sampler {
     /// returned with counts.
     @discardableResult
     public func prime<S: Sequence>(_ text: S) -> [Unicode.Scalar: Int] where S.Element == Unicode.Scalar {
-        var unknown: [Unicode.Scalar: Int] = [:]
         var filled = 0
-        for character in text {
-            guard let id = model.vocabulary.id(of: character) else {
-                unknown[character, default: 0] += 1
-                continue
-            }
+        let unknown = model.vocabulary.forEachID(in: text) { id in
             workspace.inputs[filled] = id
             filled += 1
             if filled == workspace.steps {

@@ -17,7 +17,6 @@ public struct TextEvaluation: Sendable {
     /// held as an array of ids).
     public init<S: Sequence>(model: CharLSTMModel, text: S, chunk: Int = 256) where S.Element == Unicode.Scalar {
         let workspace = ChunkWorkspace(config: model.config, batch: 1, steps: chunk)
-        var unknown: [Unicode.Scalar: Int] = [:]
         var previous: Int32?
         var filled = 0
         var predicted = 0
@@ -29,11 +28,7 @@ public struct TextEvaluation: Sendable {
             predicted += filled
             filled = 0
         }
-        for character in text {
-            guard let id = model.vocabulary.id(of: character) else {
-                unknown[character, default: 0] += 1
-                continue
-            }
+        let unknown = model.vocabulary.forEachID(in: text) { id in
             if let previous {
                 workspace.inputs[filled] = previous
                 workspace.targets[filled] = id

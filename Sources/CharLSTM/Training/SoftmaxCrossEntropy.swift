@@ -16,9 +16,8 @@ enum SoftmaxCrossEntropy {
         let parts = rows * v < 1 << 16 ? 1 : BLAS.threads
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: parts) { partial in
             partial.initialize(repeating: 0)
-            let perPart = (rows + parts - 1) / parts
-            Parallel.forEachRange(of: rows, parts: parts) { range in
-                partial[range.lowerBound / perPart] = rowsForward(logits: logits, targets: targets, rows: range, classes: v)
+            Parallel.forEachNumberedRange(of: rows, parts: parts) { part, range in
+                partial[part] = rowsForward(logits: logits, targets: targets, rows: range, classes: v)
             }
             return partial.reduce(0, +)
         }

@@ -75,6 +75,13 @@ public enum TrainingGoal: Sendable, Equatable, Codable, CustomStringConvertible 
     /// After this many steps in total.
     case steps(Int)
 
+    /// No goal of its own: the run trains until a time limit or an interruption ends it. Stored (and saved in
+    /// checkpoints) as a step count no run reaches.
+    public static let openEnded = TrainingGoal.steps(Int.max / 2)
+
+    /// Whether this is ``openEnded``.
+    public var isOpenEnded: Bool { self == .openEnded }
+
     public var description: String {
         switch self {
         case .epochs(let n): return "\(n) epoch\(n == 1 ? "" : "s")"

@@ -15,7 +15,8 @@ public protocol TrainingObserver: AnyObject {
 /// Where a session stands after one step.
 public struct StepReport: Sendable {
     public let step: Int
-    public let totalSteps: Int
+    /// The goal as a step count; nil when the run is open-ended (ended by a time limit or a stop request).
+    public let totalSteps: Int?
     /// Epochs completed, with the fraction of the current one.
     public let epoch: Double
     /// This step's mean loss, nats per character.
@@ -127,7 +128,7 @@ public final class TrainingSession {
             var remaining = Double(trainer.totalSteps - progress.step) * perStep
             if let timeLimit { remaining = min(remaining, max(0, timeLimit - (clock.now - sessionStart).seconds)) }
             observer.trainingDidStep(StepReport(
-                step: progress.step, totalSteps: trainer.totalSteps, epoch: epochProgress, loss: result.loss,
+                step: progress.step, totalSteps: trainer.goal.isOpenEnded ? nil : trainer.totalSteps, epoch: epochProgress, loss: result.loss,
                 learningRate: trainer.learningRate,
                 charactersPerSecond: Double((progress.step - firstStep) * trainer.charactersPerStep) / max(trainingTime, 1e-9),
                 secondsRemaining: remaining, validationBPC: progress.lastValidationBPC))
