@@ -113,7 +113,7 @@ struct TrainCommand: ParsableCommand {
             }
             let trainer = try Trainer(resuming: checkpoint, corpus: text, goal: goal)
             if trainer.isFinished {
-                throw CharLSTMError.invalidSetting("\(resume): the run already reached its goal (\(trainer.goal), step \(trainer.progress.step)); pass a larger --epochs or --steps to continue")
+                throw CharLSTMError.invalidSetting("\(resume): the run already reached its goal (\(HumanReadable.goal(trainer.goal)), step \(HumanReadable.count(trainer.progress.step))); pass a larger --epochs or --steps to continue")
             }
             return (trainer, out ?? URL(fileURLWithPath: resume).deletingLastPathComponent().path)
         }

@@ -22,7 +22,7 @@ final class TrainingProgressDisplay: TrainingObserver {
         let c = model.config
         let o = trainer.options
         if resumed {
-            terminal.writeLine("Resuming \(trainer.corpus.path) at step \(HumanReadable.count(trainer.progress.step)) (epoch \(trainer.progress.epoch)), goal \(trainer.goal)")
+            terminal.writeLine("Resuming \(trainer.corpus.path) at step \(HumanReadable.count(trainer.progress.step)) (epoch \(trainer.progress.epoch)), goal \(HumanReadable.goal(trainer.goal))")
         }
         terminal.writeLine("Model: \(c.layers)×\(c.hidden) LSTM, embedding \(c.embedding), vocabulary \(c.vocabularySize), \(HumanReadable.count(model.parameterCount)) parameters")
         terminal.writeLine("Data: \(trainer.corpus.path), \(HumanReadable.count(trainer.stepsPerEpoch)) step\(trainer.stepsPerEpoch == 1 ? "" : "s") per epoch of \(o.batch)×\(o.seq) characters; \(goalText(trainer))")
@@ -32,7 +32,7 @@ final class TrainingProgressDisplay: TrainingObserver {
     private func goalText(_ trainer: Trainer) -> String {
         switch trainer.goal {
         case _ where trainer.goal.isOpenEnded: return "training until the time limit"
-        case .epochs: return "training to \(trainer.goal) (\(HumanReadable.count(trainer.totalSteps)) steps)"
+        case .epochs: return "training to \(HumanReadable.goal(trainer.goal)) (\(HumanReadable.count(trainer.totalSteps)) steps)"
         case .steps: return "training to step \(HumanReadable.count(trainer.totalSteps))"
         }
     }
