@@ -30,6 +30,20 @@ func exponential(_ x: FloatVector) -> FloatVector {
     return p * unsafeBitCast(exponentBits, to: FloatVector.self)
 }
 
+/// Calls `body(start, lanes)` for consecutive groups of eight indices in `range`, then once for the remainder
+/// (fewer lanes). Inlined, the full groups see `lanes` as the constant 8, so the compiler drops the lane-by-lane
+/// partial loads and stores from the main loop; with `lanes` a loop variable it had kept partly scalar code in
+/// it, and the LSTM cell pass took 10.6 instead of 7.9 ns per unit.
+@inline(__always)
+func forEachVector(in range: Range<Int>, _ body: (_ start: Int, _ lanes: Int) -> Void) {
+    var start = range.lowerBound
+    while start + 8 <= range.upperBound {
+        body(start, 8)
+        start += 8
+    }
+    if start < range.upperBound { body(start, range.upperBound - start) }
+}
+
 /// `v` with every lane outside [low, high] replaced by the nearer bound. Exact: lanes are selected, not computed.
 @inline(__always)
 func clamp(_ v: FloatVector, _ low: Float, _ high: Float) -> FloatVector {

@@ -67,9 +67,7 @@ enum LSTMLayer {
                             tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, hidden: Int,
                             units: Range<Int>) {
         let (fOffset, gOffset, oOffset) = (hidden, 2 * hidden, 3 * hidden)
-        var j = units.lowerBound
-        while j < units.upperBound {
-            let lanes = min(8, units.upperBound - j)
+        forEachVector(in: units) { j, lanes in
             @inline(__always) func preactivation(_ offset: Int) -> FloatVector {
                 let k = offset + j
                 return (gates + k).loadVector(count: lanes) + (biasIH + k).loadVector(count: lanes)
@@ -88,7 +86,6 @@ enum LSTMLayer {
             (c + j).storeVector(cell, count: lanes)
             (tanhC + j).storeVector(squashed, count: lanes)
             (h + j).storeVector(o * squashed, count: lanes)
-            j += 8
         }
     }
 
@@ -195,9 +192,7 @@ enum LSTMLayer {
                              dH: UnsafePointer<Float>, dhNext: UnsafePointer<Float>, dcNext: UnsafeMutablePointer<Float>,
                              dGates: UnsafeMutablePointer<Float>, hidden: Int, units: Range<Int>) {
         let (fOffset, gOffset, oOffset) = (hidden, 2 * hidden, 3 * hidden)
-        var j = units.lowerBound
-        while j < units.upperBound {
-            let lanes = min(8, units.upperBound - j)
+        forEachVector(in: units) { j, lanes in
             let i = (gates + j).loadVector(count: lanes), f = (gates + fOffset + j).loadVector(count: lanes)
             let g = (gates + gOffset + j).loadVector(count: lanes), o = (gates + oOffset + j).loadVector(count: lanes)
             let squashed = (tanhC + j).loadVector(count: lanes)
@@ -208,7 +203,6 @@ enum LSTMLayer {
             (dGates + gOffset + j).storeVector(dc * i * (1 - g * g), count: lanes)
             (dGates + oOffset + j).storeVector(dh * squashed * o * (1 - o), count: lanes)
             (dcNext + j).storeVector(dc * f, count: lanes)
-            j += 8
         }
     }
 }

@@ -33,13 +33,10 @@ enum SoftmaxCrossEntropy {
             var maximum = row[0]
             for j in 1..<max(v, 1) where row[j] > maximum { maximum = row[j] }
             var sum: Float = 0
-            var j = 0
-            while j < v {
-                let lanes = min(8, v - j)
+            forEachVector(in: 0..<v) { j, lanes in
                 let e = exponential((row + j).loadVector(count: lanes) - maximum)
                 (row + j).storeVector(e, count: lanes)
                 for k in 0..<lanes { sum += e[k] }
-                j += 8
             }
             let inverse = 1 / sum
             for j in 0..<v { row[j] *= inverse }
