@@ -29,8 +29,10 @@ import Testing
         }
     }
 
+    /// Also one row (the gemv route) and a few-row product over 2²⁰ multiply-adds, which OpenBLAS with AVX-512
+    /// kernels gets in column blocks of 128 and a ragged 72.
     @Test func activeBackendMatchesNaive() {
-        for (m, n, k) in Self.shapes + [(1, 2048, 512), (1, 65, 512)] {
+        for (m, n, k) in Self.shapes + [(1, 2048, 512), (1, 65, 512), (25, 200, 300)] {
             for transposeB in [false, true] {
                 check(m: m, n: n, k: k, transposeA: true, transposeB: transposeB) { a, lda, b, ldb, c, ldc in
                     BLAS.gemm(transposeA: true, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda,
@@ -42,6 +44,15 @@ import Testing
                 }
             }
         }
+    }
+
+    /// The blocks OpenBLAS's small-product kernels get: within 2²⁰ multiply-adds, 16-column multiples, never
+    /// narrower than 32 (the whole product instead).
+    @Test func smallProductBlocks() {
+        #expect(CBLASLibrary.smallProductWidth(m: 25, n: 200, k: 300) == 128)
+        #expect(CBLASLibrary.smallProductWidth(m: 25, n: 512, k: 128) == 320)
+        #expect(CBLASLibrary.smallProductWidth(m: 25, n: 512, k: 64) == 512)
+        #expect(CBLASLibrary.smallProductWidth(m: 50, n: 512, k: 2048) == 512)
     }
 
     /// Runs `multiply` (which must compute C ← 0.5·op(A)·op(B) + 0.25·C) and compares with a naive product.
