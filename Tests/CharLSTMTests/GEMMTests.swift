@@ -53,6 +53,7 @@ import Testing
         #expect(CBLASLibrary.smallProductWidth(m: 25, n: 512, k: 128) == 320)
         #expect(CBLASLibrary.smallProductWidth(m: 25, n: 512, k: 64) == 512)
         #expect(CBLASLibrary.smallProductWidth(m: 50, n: 512, k: 2048) == 512)
+        #expect(CBLASLibrary.smallProductWidth(m: 2500, n: 512, k: 128) == 512)
     }
 
     /// Runs `multiply` (which must compute C ← 0.5·op(A)·op(B) + 0.25·C) and compares with a naive product.
