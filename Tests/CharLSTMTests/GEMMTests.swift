@@ -29,8 +29,8 @@ import Testing
         }
     }
 
-    /// Also one row (the gemv route) and a few-row product over 2²⁰ multiply-adds, which OpenBLAS with AVX-512
-    /// kernels gets in column blocks of 128 and a ragged 72.
+    /// Also one row (the gemv route) and a few-row product over 10⁶ multiply-adds, which OpenBLAS with AVX-512
+    /// kernels gets in column blocks of 112 and a ragged 88.
     @Test func activeBackendMatchesNaive() {
         for (m, n, k) in Self.shapes + [(1, 2048, 512), (1, 65, 512), (25, 200, 300)] {
             for transposeB in [false, true] {
@@ -46,11 +46,12 @@ import Testing
         }
     }
 
-    /// The blocks OpenBLAS's small-product kernels get: within 2²⁰ multiply-adds, 16-column multiples, never
-    /// narrower than 32 (the whole product instead).
+    /// The blocks OpenBLAS's small-product kernels get: within 10⁶ multiply-adds, equal widths that are multiples
+    /// of 16, never narrower than 32 (the whole product instead).
     @Test func smallProductBlocks() {
-        #expect(CBLASLibrary.smallProductWidth(m: 25, n: 200, k: 300) == 128)
-        #expect(CBLASLibrary.smallProductWidth(m: 25, n: 512, k: 128) == 320)
+        #expect(CBLASLibrary.smallProductWidth(m: 25, n: 200, k: 300) == 112)
+        #expect(CBLASLibrary.smallProductWidth(m: 25, n: 512, k: 128) == 256)
+        #expect(CBLASLibrary.smallProductWidth(m: 25, n: 1024, k: 256) == 128)
         #expect(CBLASLibrary.smallProductWidth(m: 25, n: 512, k: 64) == 512)
         #expect(CBLASLibrary.smallProductWidth(m: 50, n: 512, k: 2048) == 512)
         #expect(CBLASLibrary.smallProductWidth(m: 2500, n: 512, k: 128) == 512)

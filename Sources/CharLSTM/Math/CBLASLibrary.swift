@@ -35,10 +35,9 @@ final class CBLASLibrary: GEMMProvider, @unchecked Sendable {
     private let setThreadCount: SetThreads?
     /// True when the library is an OpenBLAS running its AVX-512 kernels, which include kernels for small products
     /// that read the operands where they lie instead of packing them first. OpenBLAS uses them for a product
-    /// with no transposes and at most 2²⁰ multiply-adds; for the few-row products of a recurrent step they
-    /// measured 88–110 GFLOP/s on one core where the packed kernels gave 58–93 (a C loop over `cblas_sgemm`,
-    /// 25 or 50 rows, 128–1,024 deep). With the AVX2 kernels ("Haswell", "Zen") cutting a product up only cost
-    /// 1–5%, so it is done only here.
+    /// with no transposes and at most 10⁶ multiply-adds (a block of 1,024,000 ran at the packed speed); for the
+    /// few-row products of a recurrent step they are up to 1.5× as fast (`Benchmarks/openblas_small_products.c`).
+    /// With the AVX2 kernels ("Haswell", "Zen") cutting a product up only cost 1–5%, so it is done only here.
     private let hasSmallProductKernels: Bool
 
     /// Opens `path`, or returns nil when it cannot be opened or has no `cblas_sgemm`.
@@ -86,14 +85,17 @@ final class CBLASLibrary: GEMMProvider, @unchecked Sendable {
         }
     }
 
-    /// The widest block of columns, a multiple of 16, with which an `m×n×k` product fits OpenBLAS's small-product
-    /// limit of 2²⁰ multiply-adds; `n` (one block) when it fits already, or when the blocks would have to be
-    /// narrower than 32 columns, which measured slower than not cutting (by up to a third at k = 2,048).
+    /// The width of the column blocks (a multiple of 16) that bring an `m×n×k` product within OpenBLAS's
+    /// small-product limit of 10⁶ multiply-adds: as few blocks as that allows, of equal width, so no thin block is
+    /// left over. `n` (one block) when the product fits already, or when the blocks would have to be narrower
+    /// than 32 columns, which measured slower than not cutting (by up to a third at k = 2,048).
     static func smallProductWidth(m: Int, n: Int, k: Int) -> Int {
-        let limit = 1 << 20
+        let limit = 1_000_000
         if m * n * k <= limit { return n }
-        let width = limit / max(1, m * k) / 16 * 16
-        return width >= 32 ? width : n
+        let widest = limit / max(1, m * k) / 16 * 16
+        if widest < 32 { return n }
+        let blocks = (n + widest - 1) / widest
+        return ((n + blocks - 1) / blocks + 15) / 16 * 16
     }
 
     @inline(__always)
