@@ -8,9 +8,9 @@ import Foundation
 /// the calling thread; ``SplitGEMM`` spreads large products over several.
 ///
 /// The tile is 2×16 because Swift builds for the baseline x86-64, SSE2 with 16 vector registers of 4 floats: a
-/// 2×16 tile keeps its 8 accumulators, the 4 registers of a row of `B̃` and the broadcast `Ã` values in registers
-/// (the 4×16 tile it replaced needed 20 and spilled to the stack in every iteration), and it runs at the SSE
-/// peak of one multiply and one add per cycle on each of two pipes (42 GFLOP/s at 2.6 GHz).
+/// 2×16 tile keeps its 8 accumulators, the 4 registers of a row of `B̃` and the broadcast `Ã` values in registers,
+/// where a 4×16 tile needs 20 and spills to the stack in every iteration. On large products it measured 42
+/// GFLOP/s on one core of a 2.6 GHz EPYC, which is SSE's peak there: two 4-wide multiplies and two adds a cycle.
 final class BuiltInGEMM: GEMMProvider, @unchecked Sendable {
     static let mr = 2
     static let nr = 16
