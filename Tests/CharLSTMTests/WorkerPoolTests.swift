@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 import Testing
 @testable import CharLSTM
 
@@ -12,25 +11,37 @@ import Testing
 @Suite struct WorkerPoolTests {
     @Test(arguments: [2, 3])
     func partsAdvanceInLockstep(parts: Int) {
-        let steps = 2_000
         // Two rows of slots, used on alternate steps: a part may start writing step s + 1 while a slower part is
         // still reading step s, but not step s + 2 before everyone has finished reading step s.
         let slots = UnsafeMutablePointer<Int>.allocate(capacity: 2 * parts)
         slots.initialize(repeating: -1, count: 2 * parts)
-        defer { slots.deallocate() }
-        let mismatches = Atomic<Int>(0)
-        while !WorkerPool.shared.runSimultaneously(parts: parts, { part, barrier in
-            for step in 0..<steps {
-                let row = slots + (step % 2) * parts
-                row[part] = step
-                barrier.arriveAndWait(step: step)
-                for other in 0..<parts where row[other] != step {
-                    mismatches.add(1, ordering: .relaxed)
-                }
-            }
-        }) {
+        let mismatches = UnsafeMutablePointer<Int>.allocate(capacity: parts)
+        mismatches.initialize(repeating: 0, count: parts)
+        defer {
+            slots.deallocate()
+            mismatches.deallocate()
+        }
+        let check = LockstepCheck(parts: parts, steps: 2_000, slots: slots, mismatches: mismatches)
+        while !WorkerPool.shared.runSimultaneously(parts: parts, check) {
             sched_yield()  // another test is using the pool; try again
         }
-        #expect(mismatches.load(ordering: .relaxed) == 0)
+        #expect((0..<parts).map { mismatches[$0] } == Array(repeating: 0, count: parts))
+    }
+}
+
+/// Each part writes the step number into its slot, waits at the barrier, and counts the other parts' slots that
+/// do not show the same step (into its own counter).
+private struct LockstepCheck: LockstepWork {
+    let parts: Int, steps: Int
+    let slots: UnsafeMutablePointer<Int>
+    let mismatches: UnsafeMutablePointer<Int>
+
+    func run(part: Int, barrier: StepBarrier) {
+        for step in 0..<steps {
+            let row = slots + (step % 2) * parts
+            row[part] = step
+            barrier.arriveAndWait(step: step)
+            for other in 0..<parts where row[other] != step { mismatches[part] += 1 }
+        }
     }
 }

@@ -62,9 +62,11 @@ import Testing
     @Test func interruptSavesAndExplainsHowToResume() throws {
         let out = try CLI.temporaryFolder()
         let running = try CLI.start(["train", corpus, "--out", out, "--epochs", "100000", "--checkpoint-every", "3"] + small)
-        // Training is under way once the first periodic checkpoint exists.
+        // Training is under way once a periodic checkpoint exists: `latest` is first written at step 0, before
+        // any training, and a signal that arrives then rightly saves step 0.
+        func savedStep() -> Int { (try? Checkpoint.load(path: out + "/latest.safetensors"))?.training?.progress.step ?? 0 }
         let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline && !FileManager.default.fileExists(atPath: out + "/latest.safetensors") { usleep(20_000) }
+        while Date() < deadline && savedStep() == 0 { usleep(20_000) }
         running.process.interrupt()
         // A run that ignored the signal would go on for ever: end it after a generous wait, and fail.
         let guardTimer = DispatchWorkItem { if running.process.isRunning { kill(running.process.processIdentifier, SIGKILL) } }

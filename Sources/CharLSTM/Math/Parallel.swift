@@ -6,26 +6,36 @@
 /// results. (Sweeps whose threads must wait for each other at every step use
 /// ``WorkerPool/runSimultaneously(parts:_:)`` directly.)
 enum Parallel {
-    /// Splits `0..<count` into at most `parts` contiguous ranges whose lengths are multiples of `quantum` (but the
-    /// last), and calls `body` on each, concurrently when there is more than one.
+    /// Splits `0..<count` into at most `parts` contiguous blocks whose lengths are multiples of `quantum` (but the
+    /// last), and runs `work` on each, concurrently when there is more than one.
     @inline(__always)
-    static func forEachRange(of count: Int, parts: Int, quantum: Int = 1, _ body: (Range<Int>) -> Void) {
-        forEachNumberedRange(of: count, parts: parts, quantum: quantum) { _, range in body(range) }
-    }
-
-    /// ``forEachRange(of:parts:quantum:_:)`` that also tells `body` which range (0, 1, … in order) it has, for
-    /// results that must be combined in a fixed order.
-    @inline(__always)
-    static func forEachNumberedRange(of count: Int, parts: Int, quantum: Int = 1, _ body: (Int, Range<Int>) -> Void) {
+    static func forEachBlock<Work: BlockWork>(of count: Int, parts: Int, quantum: Int = 1, _ work: Work) {
         let parts = max(1, min(parts, (count + quantum - 1) / quantum))
         if parts == 1 {
-            body(0, 0..<count)
+            work.run(0..<count, number: 0)
             return
         }
-        let perPart = ((count + parts - 1) / parts + quantum - 1) / quantum * quantum
-        WorkerPool.shared.run(parts: parts) { part in
-            let range = min(count, part * perPart)..<min(count, (part + 1) * perPart)
-            if !range.isEmpty { body(part, range) }
-        }
+        let perBlock = ((count + parts - 1) / parts + quantum - 1) / quantum * quantum
+        WorkerPool.shared.run(parts: parts, Blocks(work: work, count: count, perBlock: perBlock))
+    }
+}
+
+/// Work over a range that ``Parallel`` splits into blocks: the values every block needs (a struct, so that
+/// handing it to other threads allocates nothing; see ``PartedWork``), and what to do with one block.
+protocol BlockWork: SendableMetatype {
+    /// Does the work for `block`, the split's block number `number` (0, 1, … in order, for results that must be
+    /// combined in a fixed order).
+    func run(_ block: Range<Int>, number: Int)
+}
+
+/// A ``BlockWork``'s blocks as the pool's parts: part p takes block p.
+private struct Blocks<Work: BlockWork>: PartedWork {
+    let work: Work
+    let count: Int
+    let perBlock: Int
+
+    func run(part: Int) {
+        let block = min(count, part * perBlock)..<min(count, (part + 1) * perBlock)
+        if !block.isEmpty { work.run(block, number: part) }
     }
 }

@@ -1,11 +1,26 @@
 import Foundation
 import Synchronization
 
+/// Work handed to ``WorkerPool``: the values its parts need, and what part number `part` does with them.
+///
+/// A parallel region is a struct rather than a closure because the pool's threads can only be handed a caller's
+/// closure through `withoutActuallyEscaping`, which allocates on every call (one 32-byte box, 19 per training
+/// step at 2×128). A struct is handed over as a pointer to the caller's copy, so running work in parallel
+/// allocates nothing. (`SendableMetatype`: the other threads call a static function of the work's type.)
+protocol PartedWork: SendableMetatype {
+    func run(part: Int)
+}
+
+/// Work whose parts all run at the same time and wait for each other at `barrier`
+/// (see ``WorkerPool/runSimultaneously(parts:_:)``).
+protocol LockstepWork: SendableMetatype {
+    func run(part: Int, barrier: StepBarrier)
+}
+
 /// Threads kept for ``Parallel``: started once, then handed numbered pieces of work under one lock, so running
 /// work in parallel allocates no buffers or threads (libdispatch's `concurrentPerform` allocated about 70 times
-/// per training step; what is left is one small allocation per region, see `start`). The calling thread takes
-/// pieces too. A pool already in use — a nested call, or a second caller on another thread — runs the pieces on
-/// the calling thread instead, which gives the same results.
+/// per training step). The calling thread takes pieces too. A pool already in use — a nested call, or a second
+/// caller on another thread — runs the pieces on the calling thread instead, which gives the same results.
 ///
 /// Parallel regions come in quick succession (a batch-1 forward pass is several per character, microseconds
 /// apart), and waking a sleeping thread costs tens of microseconds. So an idle worker, and a caller waiting for
@@ -15,7 +30,8 @@ final class WorkerPool: @unchecked Sendable {
 
     private let condition = NSCondition()
     // Guarded by `condition`:
-    private var work: ((Int) -> Void)?
+    /// The current job: where the caller's work is, and the function that runs one part of it.
+    private var job: (work: UnsafeRawPointer, runPart: (UnsafeRawPointer, Int) -> Void)?
     private var partCount = 0
     private var nextPart = 0
     private var finishedParts = 0
@@ -31,59 +47,62 @@ final class WorkerPool: @unchecked Sendable {
     /// Checks of a counter before a waiting thread sleeps: on the order of 100 µs.
     private static let spinsBeforeSleeping = 100_000
 
-    /// Calls `body(part)` for every part in `0..<parts`, on up to `parts` threads; returns when all are done.
-    func run(parts: Int, _ body: (Int) -> Void) {
-        if !start(parts: parts, body) {
-            for part in 0..<parts { body(part) }
+    /// Runs `work.run(part:)` for every part in `0..<parts`, on up to `parts` threads; returns when all are done.
+    @inline(__always)
+    func run<Work: PartedWork>(parts: Int, _ work: Work) {
+        // In optimised builds this is specialised for each kind of work, so `Work.runPart` is a plain function
+        // and handing it over allocates nothing.
+        let started = withUnsafePointer(to: work) { start(parts: parts, work: $0, runPart: Work.runPart) }
+        if !started {
+            for part in 0..<parts { work.run(part: part) }
         }
     }
 
-    /// Calls `body(part, barrier)` for every part in `0..<parts`, each on a thread of its own, all running at the
-    /// same time, so the parts may wait for each other at `barrier` (prepared for `parts` threads); returns when
-    /// all are done. When the pool is already in use it runs nothing and returns false.
-    func runSimultaneously(parts: Int, _ body: (Int, StepBarrier) -> Void) -> Bool {
-        start(parts: parts, preparing: stepBarrier) { part in body(part, stepBarrier) }
+    /// Runs `work.run(part:barrier:)` for every part in `0..<parts`, each on a thread of its own, all at the same
+    /// time, so the parts may wait for each other at `barrier` (prepared for `parts` threads); returns when all
+    /// are done. When the pool is already in use it runs nothing and returns false.
+    @inline(__always)
+    func runSimultaneously<Work: LockstepWork>(parts: Int, _ work: Work) -> Bool {
+        withUnsafePointer(to: Lockstep(work: work, barrier: stepBarrier)) {
+            start(parts: parts, preparing: stepBarrier, work: $0, runPart: Lockstep<Work>.runPart)
+        }
     }
 
     /// Hands the parts out and waits for them, or returns false at once when the pool is in use. Each part is
     /// claimed by a thread that is free, and a thread runs one part to completion before claiming another; there
     /// are `parts − 1` workers besides the calling thread, so parts that wait for each other all get a thread.
-    private func start(parts: Int, preparing barrier: StepBarrier? = nil, _ body: (Int) -> Void) -> Bool {
-        // withoutActuallyEscaping makes one 32-byte allocation per call, for Swift's check that `body` does not
-        // escape; these are the allocations measured in training and sampling steps (see README, Performance).
-        // Avoiding it would mean handing the pool a task struct instead of a closure at every call site.
-        withoutActuallyEscaping(body) { body in
-            condition.lock()
-            if busy {
-                condition.unlock()
-                return false
-            }
-            busy = true
-            barrier?.prepare(parts: parts)
-            while workerCount < parts - 1 {
-                startWorker(lastJobSeen: jobsPosted.load(ordering: .relaxed))
-                workerCount += 1
-            }
-            work = body
-            partCount = parts
-            nextPart = 0
-            finishedParts = 0
-            partsRemaining.store(parts, ordering: .relaxed)
-            jobsPosted.add(1, ordering: .releasing)
-            condition.broadcast()
+    private func start(parts: Int, preparing barrier: StepBarrier? = nil, work: UnsafeRawPointer,
+                       runPart: @escaping (UnsafeRawPointer, Int) -> Void) -> Bool {
+        condition.lock()
+        if busy {
             condition.unlock()
-            takeParts()
-            var spins = 0
-            while partsRemaining.load(ordering: .acquiring) > 0 && spins < Self.spinsBeforeSleeping { spins += 1 }
-            condition.lock()
-            while finishedParts < partCount { condition.wait() }
-            // Every thread has let go of `body` (see `runOnePart`), so it does not outlive this call.
-            work = nil
-            partCount = 0
-            busy = false
-            condition.unlock()
-            return true
+            return false
         }
+        busy = true
+        barrier?.prepare(parts: parts)
+        while workerCount < parts - 1 {
+            startWorker(lastJobSeen: jobsPosted.load(ordering: .relaxed))
+            workerCount += 1
+        }
+        job = (work, runPart)
+        partCount = parts
+        nextPart = 0
+        finishedParts = 0
+        partsRemaining.store(parts, ordering: .relaxed)
+        jobsPosted.add(1, ordering: .releasing)
+        condition.broadcast()
+        condition.unlock()
+        takeParts()
+        var spins = 0
+        while partsRemaining.load(ordering: .acquiring) > 0 && spins < Self.spinsBeforeSleeping { spins += 1 }
+        condition.lock()
+        while finishedParts < partCount { condition.wait() }
+        // Every part has finished, so no thread reads the caller's work after this call returns.
+        job = nil
+        partCount = 0
+        busy = false
+        condition.unlock()
+        return true
     }
 
     /// Runs parts until none is left unclaimed.
@@ -97,18 +116,17 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Claims one part and runs it; false when there is none. The copy of the work it holds is released when it
-    /// returns, before the part is counted as finished.
+    /// Claims one part and runs it; false when there is none.
     private func runOnePart() -> Bool {
         condition.lock()
-        guard nextPart < partCount, let job = work else {
+        guard nextPart < partCount, let job else {
             condition.unlock()
             return false
         }
         let part = nextPart
         nextPart += 1
         condition.unlock()
-        job(part)
+        job.runPart(job.work, part)
         return true
     }
 
@@ -129,4 +147,20 @@ final class WorkerPool: @unchecked Sendable {
         thread.name = "charlstm worker"
         thread.start()
     }
+}
+
+extension PartedWork {
+    /// Runs part `part` of the work of this type that `work` points to: the pool's threads hold a job's work as
+    /// a raw pointer.
+    fileprivate static func runPart(_ work: UnsafeRawPointer, _ part: Int) {
+        work.assumingMemoryBound(to: Self.self).pointee.run(part: part)
+    }
+}
+
+/// A ``LockstepWork`` with the barrier its parts meet at.
+private struct Lockstep<Work: LockstepWork>: PartedWork {
+    let work: Work
+    let barrier: StepBarrier
+
+    func run(part: Int) { work.run(part: part, barrier: barrier) }
 }

@@ -35,24 +35,8 @@ enum LSTMLayer {
         // The recurrence is sequential in time but independent across streams: each thread takes a group of
         // streams through all the steps, with no synchronisation between steps.
         let groups = streamGroups(batch)
-        Parallel.forEachRange(of: batch, parts: groups) { streams in
-            let first = streams.lowerBound
-            for t in 0..<steps {
-                let gates = a.gates.pointer + (t * batch + first) * g4
-                // gates_t += h_{t−1}·W_hhᵀ for this group's streams
-                BLAS.gemm(transposeA: false, transposeB: true, m: streams.count, n: g4, k: h,
-                          alpha: 1, a: a.h.pointer + (t * batch + first) * h, lda: h, b: w.weightHH, ldb: h,
-                          beta: 1, c: gates, ldc: g4, parallel: groups == 1)
-                for b in streams {
-                    cellForward(gates: a.gates.pointer + (t * batch + b) * g4, biasIH: w.biasIH, biasHH: w.biasHH,
-                                cPrevious: a.c.pointer + (t * batch + b) * h,
-                                c: a.c.pointer + ((t + 1) * batch + b) * h,
-                                tanhC: a.tanhC.pointer + (t * batch + b) * h,
-                                h: a.h.pointer + ((t + 1) * batch + b) * h,
-                                hidden: h, units: 0..<h)
-                }
-            }
-        }
+        let sweep = ForwardSweepByStreams(w: w, a: a, batch: batch, steps: steps, groups: groups)
+        Parallel.forEachBlock(of: batch, parts: groups, sweep)
     }
 
     /// How many groups to split `batch` streams into for a sweep: one per thread, but at least two streams each.
@@ -133,28 +117,9 @@ enum LSTMLayer {
     private static func sweepBackByStreams(weights w: LSTMWeights, activations a: LSTMActivations,
                                            scratch s: LSTMBackwardScratch, dH: UnsafeMutablePointer<Float>,
                                            batch: Int, steps: Int) {
-        let h = w.hidden
-        let g4 = 4 * h
-        let dhNext = s.dhNext.pointer, dcNext = s.dcNext.pointer
         let groups = streamGroups(batch)
-        Parallel.forEachRange(of: batch, parts: groups) { streams in
-            let first = streams.lowerBound
-            for t in stride(from: steps - 1, through: 0, by: -1) {
-                for b in streams {
-                    let row = t * batch + b
-                    cellBackward(gates: a.gates.pointer + row * g4,
-                                 cPrevious: a.c.pointer + row * h,
-                                 tanhC: a.tanhC.pointer + row * h,
-                                 dH: dH + row * h, dhNext: dhNext + b * h, dcNext: dcNext + b * h,
-                                 dGates: s.dGates.pointer + row * g4, hidden: h, units: 0..<h)
-                }
-                if t > 0 {
-                    BLAS.gemm(transposeA: false, transposeB: false, m: streams.count, n: h, k: g4,
-                              alpha: 1, a: s.dGates.pointer + (t * batch + first) * g4, lda: g4, b: w.weightHH, ldb: h,
-                              beta: 0, c: dhNext + first * h, ldc: h, parallel: groups == 1)
-                }
-            }
-        }
+        let sweep = BackwardSweepByStreams(w: w, a: a, s: s, dH: dH, batch: batch, steps: steps, groups: groups)
+        Parallel.forEachBlock(of: batch, parts: groups, sweep)
     }
 
     /// After the sweep: dW_ih += dGatesᵀ·X, dW_hh += dGatesᵀ·H_{0…T−1}, both biases' gradients += the column sums
@@ -172,12 +137,8 @@ enum LSTMLayer {
         BLAS.gemm(transposeA: true, transposeB: false, m: g4, n: h, k: rows,
                   alpha: 1, a: dGates, lda: g4, b: a.h.pointer, ldb: h, beta: 1, c: dw.weightHH, ldc: h)
         // ∂loss/∂b_ih = ∂loss/∂b_hh = column sums of dGates (both biases enter the same sum), by column blocks.
-        Parallel.forEachRange(of: g4, parts: BLAS.threads, quantum: 64) { columns in
-            for r in 0..<rows {
-                let row = dGates + r * g4
-                for j in columns { dw.biasIH[j] += row[j] }
-            }
-        }
+        Parallel.forEachBlock(of: g4, parts: BLAS.threads, quantum: 64,
+                              ColumnSums(matrix: dGates, rows: rows, columns: g4, sums: dw.biasIH))
         dw.biasHH.update(from: dw.biasIH, count: g4)
         if let dInput {
             BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: d, k: g4,
@@ -203,6 +164,81 @@ enum LSTMLayer {
             (dGates + gOffset + j).storeVector(dc * i * (1 - g * g), count: lanes)
             (dGates + oOffset + j).storeVector(dh * squashed * o * (1 - o), count: lanes)
             (dcNext + j).storeVector(dc * f, count: lanes)
+        }
+    }
+}
+
+/// The forward recurrence for one group of streams through all the steps (see ``LSTMLayer/forward``).
+private struct ForwardSweepByStreams: BlockWork {
+    let w: LSTMWeights
+    let a: LSTMActivations
+    let batch: Int, steps: Int
+    /// How many groups share the sweep; with one, the group's products may use every thread.
+    let groups: Int
+
+    func run(_ streams: Range<Int>, number _: Int) {
+        let h = w.hidden
+        let g4 = 4 * h
+        let first = streams.lowerBound
+        for t in 0..<steps {
+            // gates_t += h_{t−1}·W_hhᵀ for this group's streams
+            BLAS.gemm(transposeA: false, transposeB: true, m: streams.count, n: g4, k: h,
+                      alpha: 1, a: a.h.pointer + (t * batch + first) * h, lda: h, b: w.weightHH, ldb: h,
+                      beta: 1, c: a.gates.pointer + (t * batch + first) * g4, ldc: g4, parallel: groups == 1)
+            for b in streams {
+                let row = t * batch + b
+                LSTMLayer.cellForward(gates: a.gates.pointer + row * g4, biasIH: w.biasIH, biasHH: w.biasHH,
+                                      cPrevious: a.c.pointer + row * h, c: a.c.pointer + (row + batch) * h,
+                                      tanhC: a.tanhC.pointer + row * h, h: a.h.pointer + (row + batch) * h,
+                                      hidden: h, units: 0..<h)
+            }
+        }
+    }
+}
+
+/// The backward sweep for one group of streams through all the steps, from the last back to the first.
+private struct BackwardSweepByStreams: BlockWork {
+    let w: LSTMWeights
+    let a: LSTMActivations
+    let s: LSTMBackwardScratch
+    let dH: UnsafeMutablePointer<Float>
+    let batch: Int, steps: Int
+    /// How many groups share the sweep; with one, the group's products may use every thread.
+    let groups: Int
+
+    func run(_ streams: Range<Int>, number _: Int) {
+        let h = w.hidden
+        let g4 = 4 * h
+        let dhNext = s.dhNext.pointer, dcNext = s.dcNext.pointer
+        let first = streams.lowerBound
+        for t in stride(from: steps - 1, through: 0, by: -1) {
+            for b in streams {
+                let row = t * batch + b
+                LSTMLayer.cellBackward(gates: a.gates.pointer + row * g4, cPrevious: a.c.pointer + row * h,
+                                       tanhC: a.tanhC.pointer + row * h, dH: dH + row * h,
+                                       dhNext: dhNext + b * h, dcNext: dcNext + b * h,
+                                       dGates: s.dGates.pointer + row * g4, hidden: h, units: 0..<h)
+            }
+            if t > 0 {
+                // δh = dGates_t·W_hh for this group's streams
+                BLAS.gemm(transposeA: false, transposeB: false, m: streams.count, n: h, k: g4,
+                          alpha: 1, a: s.dGates.pointer + (t * batch + first) * g4, lda: g4, b: w.weightHH, ldb: h,
+                          beta: 0, c: dhNext + first * h, ldc: h, parallel: groups == 1)
+            }
+        }
+    }
+}
+
+/// Adds the column sums of a row-major `rows×columns` matrix to `sums`, for a block of columns.
+private struct ColumnSums: BlockWork {
+    let matrix: UnsafePointer<Float>
+    let rows: Int, columns: Int
+    let sums: UnsafeMutablePointer<Float>
+
+    func run(_ block: Range<Int>, number _: Int) {
+        for r in 0..<rows {
+            let row = matrix + r * columns
+            for j in block { sums[j] += row[j] }
         }
     }
 }

@@ -33,34 +33,8 @@ extension LSTMLayer {
     /// busy elsewhere.
     static func recurSplitByUnits(weights w: LSTMWeights, activations a: LSTMActivations, batch: Int, steps: Int,
                                   parts: Int) -> Bool {
-        let h = w.hidden
-        return WorkerPool.shared.runSimultaneously(parts: parts) { part, barrier in
-            let units = units(ofPart: part, parts: parts, hidden: h)
-            for t in 0..<steps {
-                let gates = a.gates.pointer + t * batch * 4 * h
-                let hPrevious = UnsafePointer(a.h.pointer + t * batch * h)
-                // gates[b, q·H + j] += h_{t−1}[b, :]·W_hh[q·H + j, :]   for the four gates q and this thread's units j
-                for q in 0..<4 where !units.isEmpty {
-                    let first = q * h + units.lowerBound
-                    if batch == 1 {
-                        BLAS.gemv(m: units.count, n: h, alpha: 1, a: w.weightHH + first * h, lda: h,
-                                  x: hPrevious, beta: 1, y: gates + first, parallel: false)
-                    } else {
-                        BLAS.gemm(transposeA: false, transposeB: true, m: batch, n: units.count, k: h, alpha: 1,
-                                  a: hPrevious, lda: h, b: w.weightHH + first * h, ldb: h, beta: 1,
-                                  c: gates + first, ldc: 4 * h, parallel: false)
-                    }
-                }
-                for b in 0..<batch where !units.isEmpty {
-                    let row = t * batch + b
-                    cellForward(gates: gates + b * 4 * h, biasIH: w.biasIH, biasHH: w.biasHH,
-                                cPrevious: a.c.pointer + row * h, c: a.c.pointer + (row + batch) * h,
-                                tanhC: a.tanhC.pointer + row * h, h: a.h.pointer + (row + batch) * h,
-                                hidden: h, units: units)
-                }
-                barrier.arriveAndWait(step: t)
-            }
-        }
+        WorkerPool.shared.runSimultaneously(parts: parts,
+                                            ForwardSweepByUnits(w: w, a: a, batch: batch, steps: steps, parts: parts))
     }
 
     /// The backward sweep of ``backward(input:weights:gradients:activations:scratch:dH:dInput:batch:steps:)`` on
@@ -69,27 +43,77 @@ extension LSTMLayer {
     /// all of dGates_t exists, and a thread computes δh for its units from it.
     static func backSplitByUnits(weights w: LSTMWeights, activations a: LSTMActivations, scratch s: LSTMBackwardScratch,
                                  dH: UnsafePointer<Float>, batch: Int, steps: Int, parts: Int) -> Bool {
+        WorkerPool.shared.runSimultaneously(
+            parts: parts, BackwardSweepByUnits(w: w, a: a, s: s, dH: dH, batch: batch, steps: steps, parts: parts))
+    }
+}
+
+/// One thread's share of the units through the forward recurrence, meeting the others after every step.
+private struct ForwardSweepByUnits: LockstepWork {
+    let w: LSTMWeights
+    let a: LSTMActivations
+    let batch: Int, steps: Int, parts: Int
+
+    func run(part: Int, barrier: StepBarrier) {
+        let h = w.hidden
+        let units = LSTMLayer.units(ofPart: part, parts: parts, hidden: h)
+        for t in 0..<steps {
+            let gates = a.gates.pointer + t * batch * 4 * h
+            let hPrevious = UnsafePointer(a.h.pointer + t * batch * h)
+            // gates[b, q·H + j] += h_{t−1}[b, :]·W_hh[q·H + j, :]   for the four gates q and this thread's units j
+            for q in 0..<4 where !units.isEmpty {
+                let first = q * h + units.lowerBound
+                if batch == 1 {
+                    BLAS.gemv(m: units.count, n: h, alpha: 1, a: w.weightHH + first * h, lda: h,
+                              x: hPrevious, beta: 1, y: gates + first, parallel: false)
+                } else {
+                    BLAS.gemm(transposeA: false, transposeB: true, m: batch, n: units.count, k: h, alpha: 1,
+                              a: hPrevious, lda: h, b: w.weightHH + first * h, ldb: h, beta: 1,
+                              c: gates + first, ldc: 4 * h, parallel: false)
+                }
+            }
+            for b in 0..<batch where !units.isEmpty {
+                let row = t * batch + b
+                LSTMLayer.cellForward(gates: gates + b * 4 * h, biasIH: w.biasIH, biasHH: w.biasHH,
+                                      cPrevious: a.c.pointer + row * h, c: a.c.pointer + (row + batch) * h,
+                                      tanhC: a.tanhC.pointer + row * h, h: a.h.pointer + (row + batch) * h,
+                                      hidden: h, units: units)
+            }
+            barrier.arriveAndWait(step: t)
+        }
+    }
+}
+
+/// One thread's share of the units through the backward sweep, meeting the others after every step's gate
+/// gradients.
+private struct BackwardSweepByUnits: LockstepWork {
+    let w: LSTMWeights
+    let a: LSTMActivations
+    let s: LSTMBackwardScratch
+    let dH: UnsafePointer<Float>
+    let batch: Int, steps: Int, parts: Int
+
+    func run(part: Int, barrier: StepBarrier) {
         let h = w.hidden
         let g4 = 4 * h
         let dhNext = s.dhNext.pointer, dcNext = s.dcNext.pointer
-        return WorkerPool.shared.runSimultaneously(parts: parts) { part, barrier in
-            let units = units(ofPart: part, parts: parts, hidden: h)
-            var step = 0
-            for t in stride(from: steps - 1, through: 0, by: -1) {
-                for b in 0..<batch where !units.isEmpty {
-                    let row = t * batch + b
-                    cellBackward(gates: a.gates.pointer + row * g4, cPrevious: a.c.pointer + row * h,
-                                 tanhC: a.tanhC.pointer + row * h, dH: dH + row * h, dhNext: dhNext + b * h,
-                                 dcNext: dcNext + b * h, dGates: s.dGates.pointer + row * g4, hidden: h, units: units)
-                }
-                barrier.arriveAndWait(step: step)
-                step += 1
-                // δh[b, j] = Σ_r dGates_t[b, r]·W_hh[r, j]   for this thread's units j
-                if t > 0 && !units.isEmpty {
-                    BLAS.gemm(transposeA: false, transposeB: false, m: batch, n: units.count, k: g4, alpha: 1,
-                              a: s.dGates.pointer + t * batch * g4, lda: g4, b: w.weightHH + units.lowerBound, ldb: h,
-                              beta: 0, c: dhNext + units.lowerBound, ldc: h, parallel: false)
-                }
+        let units = LSTMLayer.units(ofPart: part, parts: parts, hidden: h)
+        var step = 0
+        for t in stride(from: steps - 1, through: 0, by: -1) {
+            for b in 0..<batch where !units.isEmpty {
+                let row = t * batch + b
+                LSTMLayer.cellBackward(gates: a.gates.pointer + row * g4, cPrevious: a.c.pointer + row * h,
+                                       tanhC: a.tanhC.pointer + row * h, dH: dH + row * h, dhNext: dhNext + b * h,
+                                       dcNext: dcNext + b * h, dGates: s.dGates.pointer + row * g4, hidden: h,
+                                       units: units)
+            }
+            barrier.arriveAndWait(step: step)
+            step += 1
+            // δh[b, j] = Σ_r dGates_t[b, r]·W_hh[r, j]   for this thread's units j
+            if t > 0 && !units.isEmpty {
+                BLAS.gemm(transposeA: false, transposeB: false, m: batch, n: units.count, k: g4, alpha: 1,
+                          a: s.dGates.pointer + t * batch * g4, lda: g4, b: w.weightHH + units.lowerBound, ldb: h,
+                          beta: 0, c: dhNext + units.lowerBound, ldc: h, parallel: false)
             }
         }
     }

@@ -34,15 +34,26 @@ public final class Adam {
         let correction2 = 1 - Float(pow(Double(beta2), Double(step)))
         let stepSize = learningRate / correction1
         let inverseRootCorrection2 = 1 / correction2.squareRoot()
-        let (theta, g, m, v) = (parameters.pointer, gradients.pointer, m.pointer, v.pointer)
-        let (b1, b2, eps) = (beta1, beta2, epsilon)
         // Every parameter's update is its own, so blocks on separate threads give the same result as one thread.
-        Parallel.forEachRange(of: parameters.count, parts: parts, quantum: 1024) { block in
-            for j in block {
-                m[j] = b1 * m[j] + (1 - b1) * g[j]
-                v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j]
-                theta[j] -= stepSize * m[j] / ((v[j]).squareRoot() * inverseRootCorrection2 + eps)
-            }
+        Parallel.forEachBlock(of: parameters.count, parts: parts, quantum: 1024,
+                              AdamBlock(theta: parameters.pointer, g: gradients.pointer, m: m.pointer, v: v.pointer,
+                                        beta1: beta1, beta2: beta2, epsilon: epsilon, stepSize: stepSize,
+                                        inverseRootCorrection2: inverseRootCorrection2))
+    }
+}
+
+/// Adam's update of a block of parameters θ, with gradients g and moments m, v (see ``Adam``).
+private struct AdamBlock: BlockWork {
+    let theta: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>
+    let m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
+    let beta1: Float, beta2: Float, epsilon: Float
+    let stepSize: Float, inverseRootCorrection2: Float
+
+    func run(_ block: Range<Int>, number _: Int) {
+        for j in block {
+            m[j] = beta1 * m[j] + (1 - beta1) * g[j]
+            v[j] = beta2 * v[j] + (1 - beta2) * g[j] * g[j]
+            theta[j] -= stepSize * m[j] / (v[j].squareRoot() * inverseRootCorrection2 + epsilon)
         }
     }
 }

@@ -16,14 +16,13 @@ enum SoftmaxCrossEntropy {
         let parts = rows * v < 1 << 16 ? 1 : BLAS.threads
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: parts) { partial in
             partial.initialize(repeating: 0)
-            Parallel.forEachNumberedRange(of: rows, parts: parts) { part, range in
-                partial[part] = rowsForward(logits: logits, targets: targets, rows: range, classes: v)
-            }
+            let blocks = SoftmaxRows(logits: logits, targets: targets, classes: v, losses: partial.baseAddress!)
+            Parallel.forEachBlock(of: rows, parts: parts, blocks)
             return partial.reduce(0, +)
         }
     }
 
-    private static func rowsForward(logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>,
+    fileprivate static func rowsForward(logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>,
                                     rows: Range<Int>, classes v: Int) -> Double {
         var total = 0.0
         for r in rows {
@@ -53,5 +52,17 @@ enum SoftmaxCrossEntropy {
             row[Int(targets[r])] -= 1
             for j in 0..<v { row[j] *= scale }
         }
+    }
+}
+
+/// Softmax and loss for a block of rows; block number n puts its summed loss in `losses[n]`.
+private struct SoftmaxRows: BlockWork {
+    let logits: UnsafeMutablePointer<Float>
+    let targets: UnsafePointer<Int32>
+    let classes: Int
+    let losses: UnsafeMutablePointer<Double>
+
+    func run(_ rows: Range<Int>, number: Int) {
+        losses[number] = SoftmaxCrossEntropy.rowsForward(logits: logits, targets: targets, rows: rows, classes: classes)
     }
 }
