@@ -64,7 +64,9 @@ import Testing
         let running = try CLI.start(["train", corpus, "--out", out, "--epochs", "100000", "--checkpoint-every", "3"] + small)
         // Training is under way once a periodic checkpoint exists: `latest` is first written at step 0, before
         // any training, and a signal that arrives then rightly saves step 0.
-        func savedStep() -> Int { (try? Checkpoint.load(path: out + "/latest.safetensors"))?.training?.progress.step ?? 0 }
+        func savedStep() -> Int {
+            (try? Checkpoint.load(path: out + "/latest.safetensors"))?.training?.progress.step ?? 0
+        }
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline && savedStep() == 0 { usleep(20_000) }
         running.process.interrupt()

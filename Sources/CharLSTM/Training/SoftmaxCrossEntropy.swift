@@ -23,7 +23,7 @@ enum SoftmaxCrossEntropy {
     }
 
     fileprivate static func rowsForward(logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>,
-                                    rows: Range<Int>, classes v: Int) -> Double {
+                                        rows: Range<Int>, classes v: Int) -> Double {
         var total = 0.0
         for r in rows {
             let row = logits + r * v
