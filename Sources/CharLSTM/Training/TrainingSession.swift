@@ -128,8 +128,8 @@ public final class TrainingSession {
             var remaining = Double(trainer.totalSteps - progress.step) * perStep
             if let timeLimit { remaining = min(remaining, max(0, timeLimit - (clock.now - sessionStart).seconds)) }
             observer.trainingDidStep(StepReport(
-                step: progress.step, totalSteps: trainer.goal.isOpenEnded ? nil : trainer.totalSteps, epoch: epochProgress, loss: result.loss,
-                learningRate: trainer.learningRate,
+                step: progress.step, totalSteps: trainer.goal.isOpenEnded ? nil : trainer.totalSteps,
+                epoch: epochProgress, loss: result.loss, learningRate: trainer.learningRate,
                 charactersPerSecond: Double((progress.step - firstStep) * trainer.charactersPerStep) / max(trainingTime, 1e-9),
                 secondsRemaining: remaining, validationBPC: progress.lastValidationBPC))
 
