@@ -2,7 +2,8 @@
 """Build corpora/fortunes.txt from Debian's `fortunes` package (apt-get install fortunes).
 
 The fortune collections are public-domain or freely redistributable quotations, jokes and verse. This script picks
-the collections listed below, removes terminal overstriking (`_\\bX` sequences), keeps each fortune's own lines and
+the collections listed below, removes terminal overstriking (`_\\bX` sequences) and every other control character
+but tab and newline (a stray BEL in the vocabulary would let a model beep the terminal), keeps each fortune's own lines and
 its `%` separator, drops the few fortunes whose text was encoded twice, and shuffles the fortunes with a fixed seed so that the validation split (the file's last 10%)
 samples every collection. The output is the same on every machine with the same package version.
 
@@ -23,6 +24,7 @@ COLLECTIONS = [
     "pets", "platitudes", "riddles", "science", "songs-poems", "sports", "startrek", "tao", "wisdom", "work", "zippy",
 ]
 OVERSTRIKE = re.compile(r".\x08")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # A handful of fortunes were encoded twice (UTF-8 read as Latin-1): C1 control characters or Ã/Â give them away.
 MOJIBAKE = re.compile("[\u0080-\u009f\u00c2\u00c3]")
 
@@ -37,7 +39,7 @@ def main() -> int:
         if not path.is_file():
             print(f"{path} is missing; the fortunes package version differs", file=sys.stderr)
             return 1
-        text = OVERSTRIKE.sub("", path.read_text(encoding="utf-8"))
+        text = CONTROL.sub("", OVERSTRIKE.sub("", path.read_text(encoding="utf-8")))
         for fortune in text.split("\n%\n"):
             fortune = fortune.strip("\n%")
             if fortune.strip() and not MOJIBAKE.search(fortune):

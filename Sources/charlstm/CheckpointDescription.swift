@@ -17,7 +17,8 @@ enum CheckpointDescription {
             let best = p.bestValidationBPC.map { "best val \(HumanReadable.decimal($0, 4)) bpc" } ?? "not validated yet"
             lines.append("training    step \(HumanReadable.count(p.step)), epoch \(p.epoch), trained to \(HumanReadable.goal(training.goal)); \(best)")
             lines.append("            \(HumanReadable.duration(p.trainingSeconds)) of training on \(training.corpus.path) (\(HumanReadable.count(training.corpus.byteCount)) bytes)")
-            lines.append("            batch \(o.batch), seq \(o.seq), lr \(o.learningRate) × \(o.learningRateDecay) every \(o.learningRateDecayEvery) epochs, clip \(o.clip), dropout \(o.dropout), seed \(o.seed)")
+            lines.append("            batch \(o.batch), seq \(o.seq), \(schedule(o)), clip \(o.clip), seed \(o.seed)")
+            lines.append("            \(regularisation(o))")
             lines.append("            " + (training.resumeState == nil
                 ? "exported: weights and record only, cannot be resumed"
                 : "resumable with: charlstm train --resume \(checkpoint.path)"))
@@ -26,6 +27,23 @@ enum CheckpointDescription {
         }
         lines.append("BLAS        \(BLAS.backend)")
         return lines
+    }
+
+    /// The learning-rate schedule in words: "lr 0.002 cosine to 1e-05 after 200 warm-up steps".
+    static func schedule(_ o: TrainingOptions) -> String {
+        let lr = HumanReadable.significant
+        let warmup = o.warmupSteps > 0 ? " after \(HumanReadable.count(o.warmupSteps)) warm-up steps" : ""
+        switch o.schedule {
+        case .step: return "lr \(lr(o.learningRate)) × \(lr(o.learningRateDecay)) every \(o.learningRateDecayEvery) epochs\(warmup)"
+        case .cosine, .linear: return "lr \(lr(o.learningRate)) \(o.schedule.rawValue) to \(lr(o.minLearningRate))\(warmup)"
+        }
+    }
+
+    /// Dropout and weight decay in words: "dropout 0.25 per sequence (embedding 0.1), weight decay 0.01".
+    static func regularisation(_ o: TrainingOptions) -> String {
+        let mask = o.dropoutMask == .perSequence ? " per sequence" : ""
+        let embedding = o.embeddingDropout > 0 ? " (embedding \(o.embeddingDropout))" : ""
+        return "dropout \(o.dropout)\(mask)\(embedding), weight decay \(o.weightDecay)"
     }
 
     /// A short name for a model: its corpus's file name without extension, or the checkpoint's.

@@ -10,7 +10,8 @@ struct EvalCommand: ParsableCommand {
         discussion: """
             The file is read as one stream with the memory carried from start to end. Characters the model's \
             vocabulary lacks are counted, reported and skipped. Lower is better; 8 bits would be no better than \
-            storing bytes.
+            storing bytes. On a terminal, a long file shows its progress; Ctrl-C stops it and reports the figure \
+            for what was read (exit status 130).
 
             Example:
               charlstm eval runs/lighthouse/best.safetensors corpora/lighthouse.txt
@@ -33,8 +34,12 @@ struct EvalCommand: ParsableCommand {
         let model = try Checkpoint.load(path: checkpoint).model
         let text = try TextFile(path: file)
         ThreadOptions.noteFallbackBackend()
-        let result = TextEvaluation(model: model, text: text)
+        InterruptSignal.install()
+        let progress = ReadingProgressDisplay(terminal: .standardError, total: text.characterCount, label: "evaluating")
+        let result = TextEvaluation(model: model, text: text, progress: progress.update)
+        progress.finish()
         guard result.predicted > 0 else {
+            if let signalNumber = InterruptSignal.pending { throw ExitCode(InterruptSignal.exitStatus(for: signalNumber)) }
             throw CharLSTMError.textTooShort(path: file, detail: "needs at least two characters the model knows to measure anything")
         }
         let skipped = result.unknown.values.reduce(0, +)
@@ -43,15 +48,24 @@ struct EvalCommand: ParsableCommand {
             let object: [String: Any] = [
                 "checkpoint": checkpoint, "file": file, "bits_per_character": result.bitsPerCharacter,
                 "characters": result.predicted, "skipped_characters": skipped, "unknown_characters": unknown,
+                "complete": result.isComplete,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
-            return
+            return try exitIfStopped(result, total: text.characterCount)
         }
         print("\(file): \(HumanReadable.decimal(result.bitsPerCharacter, 4)) bits per character over \(HumanReadable.count(result.predicted)) characters")
         if skipped > 0 {
             let listed = result.unknown.keys.sorted { $0.value < $1.value }.prefix(20).map(Vocabulary.printable).joined(separator: " ")
             print("skipped \(HumanReadable.count(skipped)) character\(skipped == 1 ? "" : "s") not in the vocabulary: \(listed)\(result.unknown.count > 20 ? " …" : "")")
         }
+        try exitIfStopped(result, total: text.characterCount)
+    }
+
+    /// A read stopped by a signal says so and ends with the conventional status, after its partial figure.
+    private func exitIfStopped(_ result: TextEvaluation, total: Int) throws {
+        guard !result.isComplete, let signalNumber = InterruptSignal.pending else { return }
+        Terminal.standardError.writeLine("charlstm: stopped after \(HumanReadable.count(result.predicted + 1)) of \(HumanReadable.count(total)) characters; the figure is for the part read")
+        throw ExitCode(InterruptSignal.exitStatus(for: signalNumber))
     }
 }

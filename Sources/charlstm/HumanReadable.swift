@@ -39,6 +39,9 @@ enum HumanReadable {
         return "\(s)s"
     }
 
+    /// Three significant digits, for learning rates: 0.0017485108 → "0.00175", 2e-5 → "2e-05".
+    static func significant(_ value: Float) -> String { String(format: "%.3g", Double(value)) }
+
     /// Fixed decimals: (1.23456, 3) → "1.235".
     static func decimal(_ value: Double, _ places: Int) -> String { String(format: "%.\(places)f", value) }
 }

@@ -23,6 +23,7 @@ final class LineEditor {
     ///   - commands: completions for a word at the start of the line that begins with ":".
     ///   - pathCommands: commands after which a file path is completed.
     init(historyPath: String?, commands: [String], pathCommands: [String]) {
+        Self.useUTF8Characters()
         self.historyPath = historyPath.flatMap { Self.isDevice($0) ? nil : $0 }
         ReadlineState.completions.withLock { $0 = (commands, pathCommands, 0) }
         rl_readline_name = UnsafePointer(strdup("charlstm"))
@@ -35,6 +36,34 @@ final class LineEditor {
                 loadWarning = "cannot read history from \(historyPath) (\(String(cString: strerror(status)))); continuing without it"
             }
         }
+    }
+
+    /// readline measures the prompt and moves over the line by the C library's idea of a character, which the
+    /// `LC_CTYPE` locale sets — and it takes that locale from the environment (`LC_ALL`, `LC_CTYPE`, `LANG`) as it
+    /// starts, where "C" or nothing means one byte, one character. charlstm writes UTF-8, so the terminal shows
+    /// UTF-8: when the environment names no UTF-8 locale, point `LC_CTYPE` at C.UTF-8 (and drop an `LC_ALL` that
+    /// would override it) so that "»", "é" or "漢" are one character to Backspace, Ctrl-W and the cursor keys.
+    /// Only the character type changes: charlstm formats numbers the C way whatever the locale.
+    private static func useUTF8Characters() {
+        func isUTF8() -> Bool {
+            guard let codeset = nl_langinfo(nl_item(CODESET)) else { return false }
+            let name = String(cString: codeset).uppercased()
+            return name == "UTF-8" || name == "UTF8"
+        }
+        if setlocale(LC_CTYPE, "") != nil && isUTF8() { return }
+        for name in ["C.UTF-8", "C.utf8", "en_US.UTF-8"] where setlocale(LC_CTYPE, name) != nil && isUTF8() {
+            unsetenv("LC_ALL")
+            setenv("LC_CTYPE", name, 1)
+            return
+        }
+    }
+
+    /// The history file a session keeps when none is named: `~/.charlstm_history`, where `~` is `$HOME` when it is
+    /// set (as shells do), else the account's home folder.
+    static var defaultHistoryPath: String {
+        let environment = ProcessInfo.processInfo.environment["HOME"] ?? ""
+        let home = environment.isEmpty ? FileManager.default.homeDirectoryForCurrentUser.path : environment
+        return (home.hasSuffix("/") ? String(home.dropLast()) : home) + "/.charlstm_history"
     }
 
     private static func isDevice(_ path: String) -> Bool {

@@ -44,7 +44,7 @@ struct ReplCommand: ParsableCommand {
     @Option(help: "Whether Enter adds a newline to the text you type: on or off.")
     var newline: String = "on"
 
-    @Option(help: ArgumentHelp("History file (default: ~/.charlstm_history); /dev/null keeps none between sessions.",
+    @Option(help: ArgumentHelp("History file (default: $HOME/.charlstm_history); /dev/null keeps none between sessions.",
                                valueName: "path"))
     var history: String?
 
@@ -92,8 +92,7 @@ struct ReplCommand: ParsableCommand {
 
     private func runInteractive(_ session: ReplSession) throws {
         Terminal.standardOutput.writeLine(session.banner)
-        let home = FileManager.default.homeDirectoryForCurrentUser.path
-        let editor = LineEditor(historyPath: history ?? home + "/.charlstm_history",
+        let editor = LineEditor(historyPath: history ?? LineEditor.defaultHistoryPath,
                                 commands: ReplInstruction.commands.map(\.name),
                                 pathCommands: ReplInstruction.pathCommands)
         if let warning = editor.loadWarning { Terminal.standardOutput.writeLine("charlstm: \(warning)") }

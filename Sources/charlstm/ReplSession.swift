@@ -101,8 +101,9 @@ final class ReplSession {
         case .primeFile(let path):
             do {
                 let file = try TextFile(path: path)
-                warnAbout(sampler.prime(file))
-                say("read \(HumanReadable.count(file.characterCount)) characters into the memory")
+                if let read = primeWithProgress(file, total: file.characterCount) {
+                    say("read \(HumanReadable.count(read)) characters into the memory")
+                }
             } catch {
                 notice("\(error)")
             }
@@ -115,7 +116,7 @@ final class ReplSession {
     private func continueText(_ text: String) {
         var primed = text
         if newline && !text.isEmpty { primed += "\n" }
-        warnAbout(sampler.prime(primed.unicodeScalars))
+        guard primeWithProgress(primed.unicodeScalars, total: primed.unicodeScalars.count) != nil else { return }
         if presentation.interactive {
             output.write(primed)
             if presentation.colour { output.write("\u{1B}[36m") }
@@ -131,6 +132,19 @@ final class ReplSession {
             InterruptSignal.clear()
             notice("stopped; the memory keeps everything up to the last character shown")
         }
+    }
+
+    /// Feeds text into the memory, showing progress on a terminal when it takes a while. Ctrl-C stops it and
+    /// keeps what was read, which it reports; the result is then nil, else the characters read.
+    private func primeWithProgress<S: Sequence>(_ text: S, total: Int) -> Int? where S.Element == Unicode.Scalar {
+        InterruptSignal.clear()
+        let progress = ReadingProgressDisplay(terminal: output, total: total, label: "reading")
+        warnAbout(sampler.prime(text, progress: presentation.interactive ? progress.update : nil))
+        progress.finish()
+        guard progress.interrupted else { return total }
+        InterruptSignal.clear()
+        notice("stopped reading after \(HumanReadable.count(progress.read)) of \(HumanReadable.count(total)) characters; the memory keeps what was read")
+        return nil
     }
 
     /// A generated character as it should reach the screen. On a terminal, control characters other than newline

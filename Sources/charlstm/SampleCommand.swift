@@ -67,7 +67,14 @@ struct SampleCommand: ParsableCommand {
         }
         ThreadOptions.noteFallbackBackend()
         let sampler = Sampler(model: model)
-        let unknown = sampler.prime(primeText)
+        InterruptSignal.install()
+        let progress = ReadingProgressDisplay(terminal: .standardError, total: primeText.count, label: "priming")
+        let unknown = sampler.prime(primeText, progress: progress.update)
+        progress.finish()
+        if let signalNumber = InterruptSignal.pending {
+            Terminal.standardError.writeLine("charlstm: stopped while priming, after \(HumanReadable.count(progress.read)) of \(HumanReadable.count(primeText.count)) characters")
+            throw ExitCode(InterruptSignal.exitStatus(for: signalNumber))
+        }
         if !unknown.isEmpty {
             let listed = unknown.keys.sorted { $0.value < $1.value }.map(Vocabulary.printable).joined(separator: " ")
             Terminal.standardError.writeLine("charlstm: warning: skipped priming characters the model does not know: \(listed)")
@@ -78,8 +85,9 @@ struct SampleCommand: ParsableCommand {
         let stopScalars = stop.map { Array(EscapeSequences.decode($0).unicodeScalars) } ?? []
         sampler.generate(count: length, stop: stopScalars, settings: settings, random: &random) { character in
             output.write(String(character))
-            return true
+            return InterruptSignal.pending == nil
         }
         output.write("\n")
+        if let signalNumber = InterruptSignal.pending { throw ExitCode(InterruptSignal.exitStatus(for: signalNumber)) }
     }
 }

@@ -4,6 +4,10 @@ import Foundation
 
 /// `charlstm train`: learn a corpus, or continue a run.
 struct TrainCommand: ParsableCommand {
+    /// A new run's settings where no flag is given; help shows them from here.
+    private static let defaults = TrainingOptions()
+    private var defaults: TrainingOptions { Self.defaults }
+
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a model on a UTF-8 text file, or resume a run.",
@@ -36,20 +40,26 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stacked LSTM layers (default: 2).") var layers: Int?
     @Option(help: "Units per LSTM layer (default: 128).") var hidden: Int?
     @Option(help: "Width of the character embedding (default: 64).") var embedding: Int?
-    @Option(help: "Dropout after each LSTM layer while training, in [0, 1) (default: 0).") var dropout: Float?
-    @Option(help: "Parallel streams per step (default: 50).") var batch: Int?
-    @Option(help: "Characters per stream per step: the BPTT length (default: 50).") var seq: Int?
-    @Option(help: "Adam learning rate (default: 0.002).") var lr: Float?
-    @Option(name: .customLong("lr-decay"), help: "Learning-rate factor applied every --lr-decay-every epochs (default: 0.5).") var lrDecay: Float?
-    @Option(name: .customLong("lr-decay-every"), help: "Epochs between learning-rate decays; 0 = never (default: 5).") var lrDecayEvery: Int?
-    @Option(help: "Clip gradients to this global norm; 0 = off (default: 5).") var clip: Float?
+    @Option(help: "Dropout after each LSTM layer while training, in [0, 1) (default: \(defaults.dropout)).") var dropout: Float?
+    @Option(name: .customLong("embedding-dropout"), help: "Dropout on the embedding's output, in [0, 1) (default: \(defaults.embeddingDropout)).") var embeddingDropout: Float?
+    @Option(name: .customLong("dropout-mask"), help: "Dropout masks drawn per time step (step) or once per stream and chunk (sequence) (default: \(defaults.dropoutMask.rawValue)).") var dropoutMask: DropoutMask?
+    @Option(help: "Parallel streams per step (default: \(defaults.batch)).") var batch: Int?
+    @Option(help: "Characters per stream per step: the BPTT length (default: \(defaults.seq)).") var seq: Int?
+    @Option(help: "Adam's peak learning rate (default: \(defaults.learningRate)).") var lr: Float?
+    @Option(help: "Learning-rate schedule: cosine or linear anneal to --min-lr at the run's end (its goal, or the end of --minutes); step multiplies by --lr-decay every --lr-decay-every epochs (default: \(defaults.schedule.rawValue)).") var schedule: LearningRateSchedule?
+    @Option(help: "Steps of linear learning-rate warm-up (default: \(defaults.warmupSteps)).") var warmup: Int?
+    @Option(name: .customLong("min-lr"), help: "Learning rate the cosine and linear schedules end at (default: \(defaults.minLearningRate)).") var minLR: Float?
+    @Option(name: .customLong("lr-decay"), help: "Step schedule: factor applied every --lr-decay-every epochs (default: \(defaults.learningRateDecay)).") var lrDecay: Float?
+    @Option(name: .customLong("lr-decay-every"), help: "Step schedule: epochs between decays; 0 = never (default: \(defaults.learningRateDecayEvery)).") var lrDecayEvery: Int?
+    @Option(name: .customLong("weight-decay"), help: "Decoupled weight decay (AdamW) on the weight matrices; 0 = off (default: \(defaults.weightDecay)).") var weightDecay: Float?
+    @Option(help: "Clip gradients to this global norm; 0 = off (default: \(defaults.clip)).") var clip: Float?
     @Option(help: "Train until this many epochs in total (default: 10).") var epochs: Int?
     @Option(help: "Train until this many steps in total (instead of --epochs).") var steps: Int?
     @Option(help: "Stop this invocation after this many minutes (saving first).") var minutes: Double?
-    @Option(name: .customLong("val-fraction"), help: "Share of the corpus, from its end, held out for validation (default: 0.1).") var valFraction: Double?
-    @Option(name: .customLong("eval-every"), help: "Steps between validations (default: 500).") var evalEvery: Int?
-    @Option(name: .customLong("checkpoint-every"), help: "Extra saves of latest every N steps; 0 = only at validations and the end (default: 0).") var checkpointEvery: Int?
-    @Option(help: "Seed for initialisation and dropout (default: 1).") var seed: UInt64?
+    @Option(name: .customLong("val-fraction"), help: "Share of the corpus, from its end, held out for validation (default: \(defaults.validationFraction)).") var valFraction: Double?
+    @Option(name: .customLong("eval-every"), help: "Steps between validations (default: \(defaults.evaluateEvery)).") var evalEvery: Int?
+    @Option(name: .customLong("checkpoint-every"), help: "Extra saves of latest every N steps; 0 = only at validations and the end (default: \(defaults.checkpointEvery)).") var checkpointEvery: Int?
+    @Option(help: "Seed for initialisation and dropout (default: \(defaults.seed)).") var seed: UInt64?
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
@@ -63,6 +73,9 @@ struct TrainCommand: ParsableCommand {
                 ("--layers", layers != nil), ("--hidden", hidden != nil), ("--embedding", embedding != nil),
                 ("--dropout", dropout != nil), ("--batch", batch != nil), ("--seq", seq != nil), ("--lr", lr != nil),
                 ("--lr-decay", lrDecay != nil), ("--lr-decay-every", lrDecayEvery != nil), ("--clip", clip != nil),
+                ("--embedding-dropout", embeddingDropout != nil), ("--dropout-mask", dropoutMask != nil),
+                ("--schedule", schedule != nil), ("--warmup", warmup != nil), ("--min-lr", minLR != nil),
+                ("--weight-decay", weightDecay != nil),
                 ("--val-fraction", valFraction != nil), ("--eval-every", evalEvery != nil),
                 ("--checkpoint-every", checkpointEvery != nil), ("--seed", seed != nil),
             ]
@@ -125,6 +138,12 @@ struct TrainCommand: ParsableCommand {
         if let lrDecayEvery { options.learningRateDecayEvery = lrDecayEvery }
         if let clip { options.clip = clip }
         if let dropout { options.dropout = dropout }
+        if let embeddingDropout { options.embeddingDropout = embeddingDropout }
+        if let dropoutMask { options.dropoutMask = dropoutMask }
+        if let schedule { options.schedule = schedule }
+        if let warmup { options.warmupSteps = warmup }
+        if let minLR { options.minLearningRate = minLR }
+        if let weightDecay { options.weightDecay = weightDecay }
         if let valFraction { options.validationFraction = valFraction }
         if let evalEvery { options.evaluateEvery = evalEvery }
         if let checkpointEvery { options.checkpointEvery = checkpointEvery }
@@ -143,3 +162,6 @@ struct TrainCommand: ParsableCommand {
                             options: options, goal: goal), out!)
     }
 }
+
+extension LearningRateSchedule: ExpressibleByArgument {}
+extension DropoutMask: ExpressibleByArgument {}

@@ -61,7 +61,7 @@ final class TrainingProgressDisplay: TrainingObserver {
 
     func trainingDidEvaluate(_ record: EvaluationRecord, isBest: Bool) {
         clearStatus()
-        terminal.writeLine("step \(HumanReadable.count(record.step)) · epoch \(HumanReadable.decimal(record.epoch, 2)) · train loss \(HumanReadable.decimal(record.trainLoss, 3)) · val \(HumanReadable.decimal(record.valBpc, 3)) bpc\(isBest ? " (best)" : "") · lr \(record.lr) · \(HumanReadable.rate(record.charsPerS)) chars/s")
+        terminal.writeLine("step \(HumanReadable.count(record.step)) · epoch \(HumanReadable.decimal(record.epoch, 2)) · train loss \(HumanReadable.decimal(record.trainLoss, 3)) · val \(HumanReadable.decimal(record.valBpc, 3)) bpc\(isBest ? " (best)" : "") · lr \(HumanReadable.significant(record.lr)) · \(HumanReadable.rate(record.charsPerS)) chars/s")
     }
 
     func trainingDidSave(_ path: String) {}

@@ -2,13 +2,18 @@ import Testing
 @testable import CharLSTM
 
 /// The hand-written backward pass against central finite differences of the loss, for every parameter of a
-/// small two-layer model, with a non-zero carried-in state so the h₀/c₀ paths are exercised too.
+/// small two-layer model, with a non-zero carried-in state so the h₀/c₀ paths are exercised too — without dropout,
+/// and with dropout on the embedding and every layer, masks drawn per step or per sequence (the same seed for every
+/// evaluation, so each finite difference sees the same masks).
 @Suite struct GradientCheckTests {
-    @Test func wholeModelGradientsMatchFiniteDifferences() {
+    @Test(arguments: [DropoutSettings.none, DropoutSettings(embedding: 0.3, layers: 0.3, mask: .perStep),
+                      DropoutSettings(embedding: 0.3, layers: 0.3, mask: .perSequence)])
+    func wholeModelGradientsMatchFiniteDifferences(dropout: DropoutSettings) {
         let text = "abcab cab"
         let model = Fixtures.model(text: text, embedding: 3, hidden: 4, layers: 2)
         let (batch, steps) = (2, 3)
-        let workspace = ChunkWorkspace(config: model.config, batch: batch, steps: steps, forTraining: true)
+        let workspace = ChunkWorkspace(config: model.config, batch: batch, steps: steps, forTraining: true,
+                                       dropout: dropout)
         var random = RandomSource(seed: 11)
         let v = model.config.vocabularySize
         for r in 0..<(batch * steps) {
@@ -21,7 +26,8 @@ import Testing
 
         func loss() -> Double {
             workspace.setState(h: initialH, c: initialC)
-            model.forward(workspace, batch: batch, steps: steps)
+            var masks = RandomSource(seed: 5)
+            model.forward(workspace, batch: batch, steps: steps, random: &masks)
             return model.loss(workspace, batch: batch, steps: steps)
         }
         let gradients = FloatBuffer(count: model.layout.bufferCount)

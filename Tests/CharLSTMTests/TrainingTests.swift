@@ -8,6 +8,7 @@ import Testing
         options.batch = 2
         options.seq = 16
         options.learningRate = 1e-2
+        options.schedule = .step
         options.learningRateDecayEvery = 0
         options.validationFraction = 0.2
         let trainer = try Trainer(corpus: Fixtures.textFile(Fixtures.rhyme), embedding: 16, hidden: 64, layers: 1,
@@ -21,16 +22,33 @@ import Testing
         #expect(final < 0.1, "mean loss over the last five epochs: \(final)")
     }
 
+    /// Two recipes: torch-rnn's (step decay, dropout masks per step) and one with every newer setting (cosine with
+    /// warm-up to a floor, AdamW, variational dropout on the embedding and the layers).
+    static let recipes: [TrainingOptions] = {
+        var torchRNN = TrainingOptions()
+        torchRNN.schedule = .step
+        torchRNN.learningRateDecayEvery = 2
+        torchRNN.dropout = 0.2
+        var annealed = TrainingOptions()
+        annealed.schedule = .cosine
+        annealed.warmupSteps = 30
+        annealed.minLearningRate = 1e-4
+        annealed.weightDecay = 0.1
+        annealed.dropout = 0.2
+        annealed.embeddingDropout = 0.1
+        annealed.dropoutMask = .perSequence
+        return [torchRNN, annealed]
+    }()
+
     /// 100 steps, a checkpoint written to disk and read back, then 100 more steps, give exactly the losses and
-    /// weights of 200 uninterrupted steps — with dropout (generator state) and learning-rate decay (schedule)
-    /// in play and several epoch boundaries (state resets) crossed.
-    @Test func resumingFromCheckpointReproducesAnUninterruptedRun() throws {
+    /// weights of 200 uninterrupted steps — with dropout (generator state) and the learning-rate schedule in play
+    /// and several epoch boundaries (state resets) crossed.
+    @Test(arguments: recipes)
+    func resumingFromCheckpointReproducesAnUninterruptedRun(recipe: TrainingOptions) throws {
         let corpus = Fixtures.textFile(String(repeating: Fixtures.rhyme, count: 3))
-        var options = TrainingOptions()
+        var options = recipe
         options.batch = 4
         options.seq = 8
-        options.dropout = 0.2
-        options.learningRateDecayEvery = 2
         options.seed = 42
         func fresh() throws -> Trainer {
             try Trainer(corpus: corpus, embedding: 8, hidden: 16, layers: 2, options: options, goal: .steps(200))
@@ -148,14 +166,95 @@ import Testing
         #expect(results[0][0] != start.pointer[0])
     }
 
-    @Test func learningRateDecaysEveryNEpochs() {
+    @Test func stepScheduleDecaysEveryNEpochs() {
         var options = TrainingOptions()
+        options.schedule = .step
         options.learningRate = 0.008
         options.learningRateDecay = 0.5
         options.learningRateDecayEvery = 3
-        #expect(options.learningRate(atEpoch: 0) == 0.008)
-        #expect(options.learningRate(atEpoch: 2) == 0.008)
-        #expect(options.learningRate(atEpoch: 3) == 0.004)
-        #expect(options.learningRate(atEpoch: 7) == 0.002)
+        let rate = { (epoch: Int) in options.schedule.rate(step: 1000, epoch: epoch, horizon: 10, options: options) }
+        #expect(rate(0) == 0.008)
+        #expect(rate(2) == 0.008)
+        #expect(rate(3) == 0.004)
+        #expect(rate(7) == 0.002)
+    }
+
+    /// Warm-up rises linearly to the peak; cosine and linear then fall to the floor exactly at the horizon and stay.
+    @Test func cosineAndLinearAnnealFromWarmUpToTheHorizon() {
+        var options = TrainingOptions()
+        options.learningRate = 0.01
+        options.minLearningRate = 0.001
+        options.warmupSteps = 10
+        for schedule in [LearningRateSchedule.cosine, .linear] {
+            let rate = { (step: Int, horizon: Int?) in schedule.rate(step: step, epoch: 0, horizon: horizon, options: options) }
+            #expect(abs(rate(0, 110) - 0.001) < 1e-9)
+            #expect(abs(rate(4, 110) - 0.005) < 1e-9)
+            #expect(rate(9, 110) == 0.01)
+            #expect(rate(10, 110) == 0.01)
+            #expect(abs(rate(60, 110) - 0.0055) < 1e-7)
+            #expect(abs(rate(110, 110) - 0.001) < 1e-9)
+            #expect(abs(rate(500, 110) - 0.001) < 1e-9)
+            #expect(rate(60, nil) == 0.01, "no horizon yet: the peak")
+        }
+        let cosineAtQuarter = LearningRateSchedule.cosine.rate(step: 35, epoch: 0, horizon: 110, options: options)
+        let linearAtQuarter = LearningRateSchedule.linear.rate(step: 35, epoch: 0, horizon: 110, options: options)
+        let cosineExpected: Float = 0.001 + 0.009 * 0.853553   // ½(1 + cos π/4)
+        let linearExpected: Float = 0.001 + 0.009 * 0.75
+        #expect(abs(cosineAtQuarter - cosineExpected) < 1e-7)
+        #expect(abs(linearAtQuarter - linearExpected) < 1e-7)
+    }
+
+    /// A time-limited session's expected end becomes the horizon when it comes before the goal.
+    @Test func theScheduleAnnealsToTheEarlierOfGoalAndDeadline() throws {
+        var options = TrainingOptions()
+        options.batch = 2
+        options.seq = 8
+        let trainer = try Trainer(corpus: Fixtures.textFile(Fixtures.rhyme), embedding: 4, hidden: 4, layers: 1,
+                                  options: options, goal: .steps(1000))
+        #expect(trainer.scheduleHorizon == 1000)
+        trainer.expectEnd(atStep: 300)
+        #expect(trainer.scheduleHorizon == 300)
+        trainer.expectEnd(atStep: 5000)
+        #expect(trainer.scheduleHorizon == 1000)
+        trainer.goal = .openEnded
+        #expect(trainer.scheduleHorizon == 5000)
+        trainer.expectEnd(atStep: nil)
+        #expect(trainer.scheduleHorizon == nil)
+        #expect(trainer.learningRate == TrainingOptions().learningRate)
+    }
+
+    /// AdamW with a zero gradient: the decayed ranges shrink by exactly 1 − lr·λ, everything else stays.
+    @Test func weightDecayShrinksOnlyTheDecayedRanges() {
+        let parameters = FloatBuffer(count: 64), gradients = FloatBuffer(count: 64)
+        for j in 0..<64 { parameters.pointer[j] = Float(j) - 20 }
+        let adam = Adam(count: 64, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.5, decayed: [8..<24, 40..<48])
+        adam.update(parameters: parameters, gradients: gradients, learningRate: 0.1, step: 1)
+        for j in 0..<64 {
+            let start = Float(j) - 20
+            let decayed = (8..<24).contains(j) || (40..<48).contains(j)
+            #expect(parameters.pointer[j] == (decayed ? start * (1 - 0.1 * 0.5) : start), "parameter \(j)")
+        }
+    }
+
+    /// Variational dropout: within a chunk, a unit of a stream is dropped at every step or at none.
+    @Test func sequenceMasksDropTheSameUnitsAtEveryStep() {
+        let model = Fixtures.model(text: "abcdefg", embedding: 6, hidden: 32, layers: 2)
+        let (batch, steps) = (3, 7)
+        let workspace = ChunkWorkspace(config: model.config, batch: batch, steps: steps, forTraining: true,
+                                       dropout: DropoutSettings(embedding: 0.5, layers: 0.5, mask: .perSequence))
+        for r in 0..<(batch * steps) { workspace.inputs[r] = Int32(r % 7) }
+        var random = RandomSource(seed: 3)
+        model.forward(workspace, batch: batch, steps: steps, random: &random)
+        var dropped = 0
+        for (output, width) in [(workspace.embeddingDropout!.output, 6), (workspace.dropoutOutputs[0], 32)] {
+            for b in 0..<batch {
+                for j in 0..<width {
+                    let zeros = (0..<steps).filter { output.pointer[($0 * batch + b) * width + j] == 0 }.count
+                    #expect(zeros == 0 || zeros == steps, "stream \(b) unit \(j): zero at \(zeros) of \(steps) steps")
+                    if zeros == steps { dropped += 1 }
+                }
+            }
+        }
+        #expect(dropped > 20, "about half of 114 units should be dropped, got \(dropped)")
     }
 }

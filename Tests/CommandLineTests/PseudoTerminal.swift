@@ -2,7 +2,7 @@ import Foundation
 
 /// Runs `charlstm` on a real pseudo-terminal, as if a person sat at it: keystrokes go in through the master side,
 /// and the screen's bytes come back out. `setsid --ctty` makes the terminal the program's controlling terminal, so
-/// a typed Ctrl-C raises SIGINT exactly as it would for a user.
+/// a typed Ctrl-C raises SIGINT exactly as it would for a user; `--wait` passes on the program's exit status.
 final class PseudoTerminal {
     let process = Process()
     private let master: Int32
@@ -19,7 +19,7 @@ final class PseudoTerminal {
         _ = ioctl(slave, UInt(TIOCSWINSZ), &size)
         let terminal = FileHandle(fileDescriptor: slave, closeOnDealloc: true)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        process.arguments = ["--ctty", CLI.binary] + arguments
+        process.arguments = ["--ctty", "--wait", CLI.binary] + arguments
         var env = ProcessInfo.processInfo.environment
         env["TERM"] = "xterm"
         env.removeValue(forKey: "NO_COLOR")

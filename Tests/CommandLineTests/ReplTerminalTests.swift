@@ -14,9 +14,11 @@ import Testing
         return folder + "/model.safetensors"
     }()
 
-    func start(_ extra: [String] = [], history: String? = nil) throws -> (PseudoTerminal, String) {
+    func start(_ extra: [String] = [], history: String? = nil,
+               environment: [String: String] = [:]) throws -> (PseudoTerminal, String) {
         let historyFile = try history ?? (CLI.temporaryFolder() + "/history")
-        let terminal = try PseudoTerminal(["repl", Self.checkpoint, "--seed", "3", "--length", "40", "--history", historyFile] + extra)
+        let terminal = try PseudoTerminal(["repl", Self.checkpoint, "--seed", "3", "--length", "40", "--history", historyFile] + extra,
+                                          environment: environment)
         #expect(terminal.waitFor("» "), "no prompt: \(terminal.screen)")
         return (terminal, historyFile)
     }
@@ -126,6 +128,64 @@ import Testing
         #expect(second.waitFor("» ", after: second.screen.count - 2))
         second.type("\u{4}")
         #expect(second.waitForExit() == 0)
+    }
+
+    /// Pressing Up after a continuation redraws the recalled line exactly after the prompt, with nothing left over
+    /// from what the line held before. (Under the C locale readline counted "» " as three columns, not two.)
+    @Test func upArrowRedrawsHistoryExactlyAfterAContinuation() throws {
+        let (terminal, _) = try start(environment: ["LC_ALL": "C", "LANG": ""])
+        var mark = terminal.screen.count
+        terminal.type(":len 50\r")
+        #expect(terminal.waitFor("» ", after: mark + 8))
+        converse(terminal, "The lamp")
+        mark = terminal.screen.count
+        terminal.type("\u{1B}[A")
+        #expect(terminal.waitFor("The lamp", after: mark))
+        terminal.type("\u{1B}[A")
+        #expect(terminal.waitFor(":len 50", after: mark))
+        Thread.sleep(forTimeInterval: 0.2)
+        terminal.waitFor("never shown", timeout: 0.1)
+        #expect(VirtualScreen(terminal.screen).cursorLine == "» :len 50", "\(terminal.screen.dropFirst(mark).debugDescription)")
+        terminal.type("\u{1B}[B")
+        #expect(terminal.waitFor("The lamp", after: terminal.screen.count))
+        Thread.sleep(forTimeInterval: 0.2)
+        terminal.waitFor("never shown", timeout: 0.1)
+        #expect(VirtualScreen(terminal.screen).cursorLine == "» The lamp", "\(terminal.screen.dropFirst(mark).debugDescription)")
+        terminal.type("\u{3}\u{4}")
+        #expect(terminal.waitForExit() == 0)
+    }
+
+    /// Backspace, Ctrl-W and the cursor keys move over characters, not bytes, in text of 2-, 3- and 4-byte
+    /// characters — even when the user's locale is plain C. The line as submitted is read back from the history.
+    @Test func editingWorksPerCharacterOnUTF8Text() throws {
+        let (terminal, history) = try start(environment: ["LC_ALL": "C", "LANG": ""])
+        let mark = terminal.screen.count
+        // "ab漢字🙂é", Backspace (drops é), Ctrl-B twice (before 字), Backspace (drops 漢), "ß", Ctrl-E, " x y",
+        // Ctrl-W (drops "y"): "abß字🙂 x ".
+        terminal.type("ab漢字🙂é\u{7F}\u{2}\u{2}\u{7F}ß\u{5} x y\u{17}")
+        Thread.sleep(forTimeInterval: 0.3)
+        terminal.waitFor("never shown", timeout: 0.1)
+        #expect(VirtualScreen(terminal.screen).cursorLine.hasPrefix("» abß字🙂 x"),
+                "\(terminal.screen.dropFirst(mark).debugDescription)")
+        terminal.type("\r")
+        #expect(terminal.waitFor("» ", after: terminal.screen.count - 1))
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+        let lines = try String(contentsOfFile: history, encoding: .utf8).split(separator: "\n")
+        #expect(lines.last == "abß字🙂 x ", "\(lines)")
+    }
+
+    /// Without --history the file is $HOME/.charlstm_history, whatever the account database says.
+    @Test func historyFollowsHOME() throws {
+        let home = try CLI.temporaryFolder()
+        let terminal = try PseudoTerminal(["repl", Self.checkpoint, "--seed", "3"], environment: ["HOME": home])
+        #expect(terminal.waitFor("» "))
+        let mark = terminal.screen.count
+        terminal.type(":len 7\r")
+        #expect(terminal.waitFor("» ", after: mark + 6))
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+        #expect(try String(contentsOfFile: home + "/.charlstm_history", encoding: .utf8).contains(":len 7"))
     }
 
     @Test func noHistoryFileIsWrittenForAnEmptySession() throws {

@@ -28,8 +28,11 @@ import Testing
         #expect(sample.stdout.unicodeScalars.count == "The keeper".unicodeScalars.count + 80 + 1)
         let again = try CLI.run(["sample", out + "/best.safetensors", "--prime", "The keeper", "--length", "80", "--seed", "7"])
         #expect(again.stdout == sample.stdout)
-        let stopped = try CLI.run(["sample", out + "/best.safetensors", "--argmax", "--length", "400", "--stop", "e", "--no-echo"])
-        #expect(stopped.stdout == String(stopped.stdout.prefix { $0 != "e" }) + "e\n")
+        // Greedy decoding is deterministic: stop at the fifth character it writes, wherever that first appears.
+        let greedy = try CLI.run(["sample", out + "/best.safetensors", "--argmax", "--length", "40", "--no-echo"])
+        let stopAt = String(Array(greedy.stdout)[4])
+        let stopped = try CLI.run(["sample", out + "/best.safetensors", "--argmax", "--length", "400", "--stop", stopAt, "--no-echo"])
+        #expect(stopped.stdout == String(stopped.stdout.prefix { String($0) != stopAt }) + stopAt + "\n")
 
         let eval = try CLI.run(["eval", out + "/best.safetensors", corpus, "--json"])
         #expect(eval.status == 0)
@@ -43,10 +46,12 @@ import Testing
         #expect(info.stdout.contains("step 30"))
     }
 
-    /// 20 steps, then --resume to 40, ends with the same weights as 40 steps in one go.
+    /// 20 steps, then --resume to 40, ends with the same weights as 40 steps in one go. (With the step schedule:
+    /// a cosine or linear one anneals to the goal, so extending the goal changes it; the engine's resume test
+    /// covers those with the goal unchanged.)
     @Test func resumeThroughTheCommandLineMatchesAStraightRun() throws {
         let straight = try CLI.temporaryFolder(), split = try CLI.temporaryFolder()
-        let common = ["--eval-every", "15", "--dropout", "0.1", "--lr-decay-every", "1"] + small
+        let common = ["--eval-every", "15", "--dropout", "0.1", "--schedule", "step", "--lr-decay-every", "1"] + small
         #expect(try CLI.run(["train", corpus, "--out", straight, "--steps", "40"] + common).status == 0)
         #expect(try CLI.run(["train", corpus, "--out", split, "--steps", "20"] + common).status == 0)
         let resumed = try CLI.run(["train", "--resume", split + "/latest.safetensors", "--steps", "40", "--threads", "1"])

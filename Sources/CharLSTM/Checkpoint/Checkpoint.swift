@@ -42,15 +42,26 @@ public struct Checkpoint {
     }
 
     /// Writes a copy of `checkpoint` without the tensors that only resuming needs (Adam's moments, the carried
-    /// state): a third of the size, for sharing and for bundling. It keeps the training record, and can start a
-    /// new run with `--init-from`.
-    public static func export(_ checkpoint: Checkpoint, to path: String) throws {
-        try write(model: checkpoint.model, training: checkpoint.training?.withoutResumeState, to: path)
+    /// state): a third of the size, for sharing and for bundling; with `half`, the weights are stored as `F16`,
+    /// half that again. It keeps the training record, and can start a new run with `--init-from`.
+    public static func export(_ checkpoint: Checkpoint, to path: String, half: Bool = false) throws {
+        if half {
+            let parameters = checkpoint.model.parameters
+            for entry in checkpoint.model.layout.entries {
+                let values = UnsafeBufferPointer(start: parameters.pointer + entry.offset, count: entry.count)
+                if let large = values.first(where: { abs($0) > HalfPrecision.maximum }) {
+                    throw CharLSTMError.invalidSetting("\(checkpoint.path): tensor \"\(entry.name)\" holds \(large), beyond half precision's ±65504; export it without half precision")
+                }
+            }
+        }
+        try write(model: checkpoint.model, training: checkpoint.training?.withoutResumeState, to: path, half: half)
     }
 
-    /// Writes `model` (and `training`, if given) to `path` atomically, streaming the tensors from their buffers.
-    public static func write(model: CharLSTMModel, training: TrainingSnapshot? = nil, to path: String) throws {
-        let (writer, metadata) = prepare(model: model, training: training)
+    /// Writes `model` (and `training`, if given) to `path` atomically, streaming the tensors from their buffers;
+    /// the weights as `F16` when `half`.
+    public static func write(model: CharLSTMModel, training: TrainingSnapshot? = nil, to path: String,
+                             half: Bool = false) throws {
+        let (writer, metadata) = prepare(model: model, training: training, half: half)
         try AtomicFile.write(to: path) { sink in try writer.write(metadata: metadata, to: sink) }
     }
 
@@ -60,14 +71,15 @@ public struct Checkpoint {
         return writer.bytes(metadata: metadata)
     }
 
-    private static func prepare(model: CharLSTMModel, training: TrainingSnapshot?) -> (SafeTensorsWriter, [String: String]) {
+    private static func prepare(model: CharLSTMModel, training: TrainingSnapshot?,
+                                half: Bool = false) -> (SafeTensorsWriter, [String: String]) {
         var writer = SafeTensorsWriter()
-        func addAll(prefix: String, from buffer: FloatBuffer) {
+        func addAll(prefix: String, from buffer: FloatBuffer, half: Bool = false) {
             for entry in model.layout.entries {
-                writer.add(prefix + entry.name, shape: entry.shape, from: buffer, offset: entry.offset)
+                writer.add(prefix + entry.name, shape: entry.shape, from: buffer, offset: entry.offset, half: half)
             }
         }
-        addAll(prefix: "", from: model.parameters)
+        addAll(prefix: "", from: model.parameters, half: half)
         var metadata = [
             MetadataKey.format: "charlstm",
             MetadataKey.formatVersion: formatVersion,
@@ -108,13 +120,16 @@ public struct Checkpoint {
         }
         let layout = ParameterLayout(config: config)
         // Shapes are checked against the layout before anything is allocated from them.
-        func check(_ name: String, _ shape: [Int]) throws {
+        // Weights may be F16 (an export with --half); what resuming needs is always F32.
+        func check(_ name: String, _ shape: [Int], allowHalf: Bool = false) throws {
             guard let info = file.tensors[name] else { throw fail("tensor \"\(name)\" is missing") }
-            guard info.dtype == "F32" else { throw fail("tensor \"\(name)\" is \(info.dtype), expected F32") }
+            guard info.dtype == "F32" || (allowHalf && info.dtype == "F16") else {
+                throw fail("tensor \"\(name)\" is \(info.dtype), expected F32\(allowHalf ? " or F16" : "")")
+            }
             guard info.shape == shape else { throw fail("tensor \"\(name)\" has shape \(info.shape), expected \(shape)") }
         }
         func readAll(prefix: String) throws -> FloatBuffer {
-            for entry in layout.entries { try check(prefix + entry.name, entry.shape) }
+            for entry in layout.entries { try check(prefix + entry.name, entry.shape, allowHalf: prefix.isEmpty) }
             let buffer = FloatBuffer(count: layout.bufferCount)
             for entry in layout.entries {
                 file.copyFloats(prefix + entry.name, into: buffer.pointer + entry.offset)

@@ -110,11 +110,20 @@ public struct SafeTensorsFile {
         dataStart = 8 + headerLength
     }
 
-    /// The values of an `F32` tensor, copied into `destination` (which must hold the tensor's element count).
+    /// The values of an `F32` or `F16` tensor, as floats in `destination` (which must hold the tensor's element
+    /// count).
     public func copyFloats(_ name: String, into destination: UnsafeMutablePointer<Float>) {
-        guard let info = tensors[name], info.dtype == "F32" else { preconditionFailure("no F32 tensor \(name)") }
+        guard let info = tensors[name], info.dtype == "F32" || info.dtype == "F16" else {
+            preconditionFailure("no F32 or F16 tensor \(name)")
+        }
         bytes.withUnsafeBytes { raw in
             let source = raw.baseAddress! + dataStart + info.byteRange.lowerBound
+            if info.dtype == "F16" {
+                for j in 0..<info.byteRange.count / 2 {
+                    destination[j] = HalfPrecision.float(UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * j, as: UInt16.self)))
+                }
+                return
+            }
             let count = info.byteRange.count / 4
             #if _endian(little)
             UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: count * 4)
@@ -124,9 +133,9 @@ public struct SafeTensorsFile {
         }
     }
 
-    /// The values of an `F32` tensor as an array.
+    /// The values of an `F32` or `F16` tensor as an array.
     public func floats(_ name: String) -> [Float] {
-        let count = (tensors[name]?.byteRange.count ?? 0) / 4
+        let count = tensors[name].map { $0.byteRange.count / (Self.elementSize(of: $0.dtype) ?? 4) } ?? 0
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             if count > 0 { copyFloats(name, into: buffer.baseAddress!) }
             initialized = count

@@ -1,5 +1,6 @@
 /// Writes a safetensors file: an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
-/// shape and byte range, then the raw little-endian tensor data. Only `F32` tensors are written.
+/// shape and byte range, then the raw little-endian tensor data. Tensors are written as `F32`, or as `F16` (rounded
+/// to nearest, see ``HalfPrecision``) when added with `half: true`.
 ///
 /// Tensors are recorded by reference and their bytes are streamed straight from the model's buffers to the
 /// output when the file is written, so saving a checkpoint needs no copy of it in memory.
@@ -10,21 +11,21 @@ public struct SafeTensorsWriter {
         case array([Float])
     }
 
-    private var entries: [(name: String, shape: [Int], count: Int, source: Source)] = []
+    private var entries: [(name: String, shape: [Int], count: Int, source: Source, half: Bool)] = []
 
     public init() {}
 
-    /// Adds `shape.product` values of `buffer` starting at `offset`.
-    public mutating func add(_ name: String, shape: [Int], from buffer: FloatBuffer, offset: Int = 0) {
+    /// Adds `shape.product` values of `buffer` starting at `offset`, stored as `F16` when `half`.
+    public mutating func add(_ name: String, shape: [Int], from buffer: FloatBuffer, offset: Int = 0, half: Bool = false) {
         let count = shape.reduce(1, *)
         precondition(offset + count <= buffer.count, "tensor \(name) runs past its buffer")
-        entries.append((name, shape, count, .buffer(buffer, offset: offset)))
+        entries.append((name, shape, count, .buffer(buffer, offset: offset), half))
     }
 
     /// Adds a tensor from an array; `values.count` must equal the product of `shape`.
     public mutating func add(_ name: String, shape: [Int], values: [Float]) {
         precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not match \(values.count) values")
-        entries.append((name, shape, values.count, .array(values)))
+        entries.append((name, shape, values.count, .array(values), false))
     }
 
     /// Streams the file, with `metadata` as the header's `__metadata__` object, to `sink` in pieces.
@@ -32,9 +33,9 @@ public struct SafeTensorsWriter {
         var offset = 0
         var described: [String] = []
         for entry in entries {
-            let end = offset + entry.count * 4
+            let end = offset + entry.count * (entry.half ? 2 : 4)
             let dims = entry.shape.map(String.init).joined(separator: ",")
-            described.append("\(JSONText.quote(entry.name)):{\"dtype\":\"F32\",\"shape\":[\(dims)],\"data_offsets\":[\(offset),\(end)]}")
+            described.append("\(JSONText.quote(entry.name)):{\"dtype\":\"\(entry.half ? "F16" : "F32")\",\"shape\":[\(dims)],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         let meta = metadata.keys.sorted().map { "\(JSONText.quote($0)):\(JSONText.quote(metadata[$0]!))" }
@@ -45,6 +46,8 @@ public struct SafeTensorsWriter {
         try json.withUnsafeBytes { try sink($0) }
         for entry in entries {
             switch entry.source {
+            case .buffer(let buffer, let start) where entry.half:
+                try writeHalves(UnsafeBufferPointer(start: buffer.pointer + start, count: entry.count), to: sink)
             case .buffer(let buffer, let start):
                 try writeLittleEndian(UnsafeBufferPointer(start: buffer.pointer + start, count: entry.count), to: sink)
             case .array(let values):
@@ -58,6 +61,16 @@ public struct SafeTensorsWriter {
         var file: [UInt8] = []
         write(metadata: metadata) { file.append(contentsOf: $0) }
         return file
+    }
+
+    /// Converts to halves a block at a time, so the file streams without a copy of the tensor.
+    private func writeHalves(_ values: UnsafeBufferPointer<Float>, to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        var block = [UInt16](repeating: 0, count: 4096)
+        for start in stride(from: 0, to: values.count, by: block.count) {
+            let n = min(block.count, values.count - start)
+            for j in 0..<n { block[j] = HalfPrecision.bits(values[start + j]).littleEndian }
+            try block.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[0..<(2 * n)])) }
+        }
     }
 
     private func writeLittleEndian(_ values: UnsafeBufferPointer<Float>, to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {

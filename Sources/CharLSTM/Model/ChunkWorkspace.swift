@@ -2,15 +2,15 @@
 /// `batch` streams × `steps` time steps.
 ///
 /// Everything is allocated here, once; the forward and backward passes only reuse these buffers. A workspace made
-/// `forTraining` also holds what backpropagation needs (and dropout masks when `dropout > 0`).
+/// `forTraining` also holds what backpropagation needs (and dropout masks where `dropout` asks for them).
 public final class ChunkWorkspace {
     public let config: ModelConfig
     /// Largest number of parallel streams a chunk may have.
     public let batch: Int
     /// Largest number of time steps a chunk may have.
     public let steps: Int
-    /// Dropout probability applied after every LSTM layer in training passes.
-    public let dropout: Float
+    /// The dropout of training passes.
+    public let dropout: DropoutSettings
 
     /// Input character ids of the chunk, time-major: `inputs[t·batch + b]`.
     public let inputs: UnsafeMutablePointer<Int32>
@@ -21,18 +21,22 @@ public final class ChunkWorkspace {
 
     let embedded: FloatBuffer
     let layers: [LSTMActivations]
+    /// Dropout on the embedding's output: its mask and the masked activations (nil without it).
+    let embeddingDropout: (mask: FloatBuffer, output: FloatBuffer)?
+    /// Dropout on each layer's output (empty without it).
     let dropoutMasks: [FloatBuffer]
     let dropoutOutputs: [FloatBuffer]
     let backwardScratch: LSTMBackwardScratch?
     let upperGradient: FloatBuffer?
     let lowerGradient: FloatBuffer?
 
-    public init(config: ModelConfig, batch: Int, steps: Int, forTraining: Bool = false, dropout: Float = 0) {
+    public init(config: ModelConfig, batch: Int, steps: Int, forTraining: Bool = false,
+                dropout: DropoutSettings = .none) {
         precondition(batch > 0 && steps > 0)
         self.config = config
         self.batch = batch
         self.steps = steps
-        self.dropout = forTraining ? dropout : 0
+        self.dropout = forTraining ? dropout : .none
         let rows = batch * steps
         inputs = .allocate(capacity: rows)
         inputs.initialize(repeating: 0, count: rows)
@@ -48,8 +52,11 @@ public final class ChunkWorkspace {
                 LSTMActivations(batch: batch, steps: steps, hidden: config.hidden, gates: gates, tanhC: tanhC)
             }
         }
-        let masked = forTraining && dropout > 0 ? config.layers : 0
-        dropoutMasks = (0..<masked).map { _ in FloatBuffer(count: rows * config.hidden) }
+        let maskRows = self.dropout.mask == .perSequence ? batch : rows
+        embeddingDropout = self.dropout.embedding > 0
+            ? (FloatBuffer(count: maskRows * config.embedding), FloatBuffer(count: rows * config.embedding)) : nil
+        let masked = self.dropout.layers > 0 ? config.layers : 0
+        dropoutMasks = (0..<masked).map { _ in FloatBuffer(count: maskRows * config.hidden) }
         dropoutOutputs = (0..<masked).map { _ in FloatBuffer(count: rows * config.hidden) }
         if forTraining {
             backwardScratch = LSTMBackwardScratch(batch: batch, steps: steps, hidden: config.hidden)

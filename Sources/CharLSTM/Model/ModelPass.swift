@@ -1,12 +1,13 @@
 /// Forward and backward passes of the whole stack over one chunk in a ``ChunkWorkspace``:
 ///
-///     x_t = embed[id_t] → LSTM₁ → dropout → … → LSTM_L → dropout → logits = head(h_t) → softmax cross-entropy
+///     x_t = embed[id_t] → dropout → LSTM₁ → dropout → … → LSTM_L → dropout → logits = head(h_t) → softmax cross-entropy
 ///
+/// (each dropout only in training passes whose workspace asks for it).
 /// Each stage is a plain function over flat buffers (``Embedding``, ``LSTMLayer``, ``Dropout``, ``LinearHead``,
 /// ``SoftmaxCrossEntropy``); these methods only route buffers between them.
 extension CharLSTMModel {
     /// Runs `steps` time steps of `batch` streams from `workspace.inputs`, leaving logits in `workspace.logits`.
-    /// Dropout is applied only when `random` is given and the workspace was made for training with dropout.
+    /// Dropout is applied as the workspace's ``ChunkWorkspace/dropout`` says, its masks drawn from `random`.
     public func forward(_ workspace: ChunkWorkspace, batch: Int, steps: Int, random: inout RandomSource) {
         forward(workspace, batch: batch, steps: steps, dropoutRandom: &random)
     }
@@ -24,20 +25,29 @@ extension CharLSTMModel {
                          applyDropout: Bool = true, logitsOfLastStepOnly: Bool = false) {
         precondition(batch <= w.batch && steps <= w.steps && w.config == config)
         let rows = batch * steps
+        // A mask covers every row, or (per sequence) one step's `batch` rows and repeats at every step.
+        let maskRows = w.dropout.mask == .perSequence ? batch : rows
+        func dropout(_ x: UnsafePointer<Float>, width: Int, probability: Float, mask: FloatBuffer,
+                     out: FloatBuffer) -> UnsafePointer<Float> {
+            Dropout.drawMask(count: maskRows * width, probability: probability, random: &random, mask: mask.pointer)
+            Dropout.forward(input: x, count: rows * width, mask: mask.pointer, period: maskRows * width, out: out.pointer)
+            return UnsafePointer(out.pointer)
+        }
         Embedding.forward(table: parameters.pointer + layout.embedding, ids: w.inputs, rows: rows,
                           width: config.embedding, out: w.embedded.pointer)
         var input = UnsafePointer(w.embedded.pointer)
+        if applyDropout, let buffers = w.embeddingDropout {
+            input = dropout(input, width: config.embedding, probability: w.dropout.embedding, mask: buffers.mask,
+                            out: buffers.output)
+        }
         for k in 0..<config.layers {
             let activations = w.layers[k]
             LSTMLayer.forward(input: input, weights: layerTensors(k, in: parameters), activations: activations,
                               batch: batch, steps: steps)
-            let output = activations.h.pointer + batch * config.hidden
+            input = UnsafePointer(activations.h.pointer + batch * config.hidden)
             if applyDropout && !w.dropoutMasks.isEmpty {
-                Dropout.forward(input: output, count: rows * config.hidden, probability: w.dropout, random: &random,
-                                mask: w.dropoutMasks[k].pointer, out: w.dropoutOutputs[k].pointer)
-                input = UnsafePointer(w.dropoutOutputs[k].pointer)
-            } else {
-                input = UnsafePointer(output)
+                input = dropout(input, width: config.hidden, probability: w.dropout.layers, mask: w.dropoutMasks[k],
+                                out: w.dropoutOutputs[k])
             }
         }
         let headRows = logitsOfLastStepOnly ? batch : rows
@@ -64,6 +74,7 @@ extension CharLSTMModel {
         let rows = batch * steps
         let (h, v) = (config.hidden, config.vocabularySize)
         let dropout = !w.dropoutMasks.isEmpty
+        let maskRows = w.dropout.mask == .perSequence ? batch : rows
         func layerOutput(_ k: Int) -> UnsafePointer<Float> {
             UnsafePointer(dropout ? w.dropoutOutputs[k].pointer : w.layers[k].h.pointer + batch * h)
         }
@@ -74,12 +85,19 @@ extension CharLSTMModel {
                             dWeight: gradients.pointer + layout.headWeight, dBias: gradients.pointer + layout.headBias,
                             dInput: upper.pointer)
         for k in stride(from: config.layers - 1, through: 0, by: -1) {
-            if dropout { Dropout.backward(mask: w.dropoutMasks[k].pointer, count: rows * h, gradient: upper.pointer) }
-            let input = k == 0 ? UnsafePointer(w.embedded.pointer) : layerOutput(k - 1)
+            if dropout {
+                Dropout.backward(mask: w.dropoutMasks[k].pointer, count: rows * h, period: maskRows * h,
+                                 gradient: upper.pointer)
+            }
+            let input = k == 0 ? UnsafePointer(w.embeddingDropout?.output.pointer ?? w.embedded.pointer) : layerOutput(k - 1)
             LSTMLayer.backward(input: input, weights: layerTensors(k, in: parameters),
                                gradients: layerTensors(k, in: gradients), activations: w.layers[k], scratch: scratch,
                                dH: upper.pointer, dInput: lower.pointer, batch: batch, steps: steps)
             swap(&upper, &lower)
+        }
+        if let buffers = w.embeddingDropout {
+            Dropout.backward(mask: buffers.mask.pointer, count: rows * config.embedding, period: maskRows * config.embedding,
+                             gradient: upper.pointer)
         }
         Embedding.backward(dTable: gradients.pointer + layout.embedding, ids: w.inputs, rows: rows,
                            width: config.embedding, dOut: upper.pointer)

@@ -49,20 +49,26 @@ public final class Sampler {
     /// Whether anything has been fed since the last reset, so that a next-character distribution exists.
     public var isPrimed: Bool { hasDistribution }
 
-    /// Feeds `text` through the network, streaming it in chunks. Characters outside the vocabulary are skipped and
-    /// returned with counts.
+    /// Feeds `text` through the network, streaming it in chunks, until its end or until `progress` says stop.
+    /// Characters outside the vocabulary are skipped and returned with counts.
     @discardableResult
-    public func prime<S: Sequence>(_ text: S) -> [Unicode.Scalar: Int] where S.Element == Unicode.Scalar {
+    public func prime<S: Sequence>(_ text: S, progress: ReadingProgress? = nil) -> [Unicode.Scalar: Int]
+    where S.Element == Unicode.Scalar {
         var filled = 0
+        var read = 0
         let unknown = model.vocabulary.forEachID(in: text) { id in
             workspace.inputs[filled] = id
             filled += 1
-            if filled == workspace.steps {
-                run(steps: filled)
-                filled = 0
-            }
+            guard filled == workspace.steps else { return true }
+            run(steps: filled)
+            read += filled
+            filled = 0
+            return progress?(read) ?? true
         }
-        if filled > 0 { run(steps: filled) }
+        if filled > 0 {
+            run(steps: filled)
+            _ = progress?(read + filled)
+        }
         return unknown
     }
 

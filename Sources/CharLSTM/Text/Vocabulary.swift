@@ -38,13 +38,17 @@ public struct Vocabulary: Sendable, Equatable {
     /// The character with a given id.
     public func character(_ id: Int32) -> Unicode.Scalar { characters[Int(id)] }
 
-    /// Calls `body` with the id of every character of `text` in order, streaming (no array of ids is built); the
-    /// characters it lacks are skipped and returned with their counts.
-    public func forEachID<S: Sequence>(in text: S, _ body: (Int32) -> Void) -> [Unicode.Scalar: Int]
+    /// Calls `body` with the id of every character of `text` in order, streaming (no array of ids is built), until
+    /// `body` returns false; the characters it lacks are skipped and returned with their counts.
+    public func forEachID<S: Sequence>(in text: S, _ body: (Int32) -> Bool) -> [Unicode.Scalar: Int]
     where S.Element == Unicode.Scalar {
         var unknown: [Unicode.Scalar: Int] = [:]
         for character in text {
-            if let id = ids[character] { body(id) } else { unknown[character, default: 0] += 1 }
+            if let id = ids[character] {
+                if !body(id) { break }
+            } else {
+                unknown[character, default: 0] += 1
+            }
         }
         return unknown
     }

@@ -90,11 +90,12 @@ public final class Trainer {
         self.progress = progress
         corpus = CorpusRecord(file)
         workspace = ChunkWorkspace(config: model.config, batch: options.batch, steps: options.seq,
-                                   forTraining: true, dropout: options.dropout)
+                                   forTraining: true, dropout: DropoutSettings(options))
         validationWorkspace = ChunkWorkspace(config: model.config, batch: validationStreams, steps: options.seq)
         gradients = FloatBuffer(count: model.layout.bufferCount)
         optimizer = Adam(count: model.layout.bufferCount, beta1: options.beta1, beta2: options.beta2,
-                         epsilon: options.epsilon)
+                         epsilon: options.epsilon, weightDecay: options.weightDecay,
+                         decayed: model.layout.entries.filter { $0.shape.count == 2 }.map { $0.offset..<$0.offset + $0.count })
     }
 
     /// Steps in one epoch.
@@ -105,8 +106,19 @@ public final class Trainer {
     public var totalSteps: Int { goal.totalSteps(stepsPerEpoch: stepsPerEpoch) }
     /// Whether the goal is reached.
     public var isFinished: Bool { progress.step >= totalSteps }
-    /// The learning rate of the current epoch.
-    public var learningRate: Float { options.learningRate(atEpoch: progress.epoch) }
+    /// The learning rate of the next step.
+    public var learningRate: Float {
+        options.schedule.rate(step: progress.step, epoch: progress.epoch, horizon: scheduleHorizon, options: options)
+    }
+
+    /// The step the schedule anneals to: the goal, or the expected end of a time-limited session if sooner.
+    public var scheduleHorizon: Int? {
+        let deadline = progress.deadlineStep ?? Int.max
+        return goal.isOpenEnded ? progress.deadlineStep : min(totalSteps, deadline)
+    }
+
+    /// Records when the current session is expected to end (nil: it has no time limit).
+    public func expectEnd(atStep step: Int?) { progress.deadlineStep = step.map { max($0, progress.step + 1) } }
 
     /// What one step did.
     public struct StepResult: Sendable {

@@ -5,12 +5,20 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
     public var batch = 50
     /// Time steps per chunk, the truncation length of backpropagation through time (T).
     public var seq = 50
-    /// Adam's initial learning rate.
+    /// Adam's peak learning rate (after warm-up; the start of the schedule).
     public var learningRate: Float = 2e-3
-    /// Factor the learning rate is multiplied by every ``learningRateDecayEvery`` epochs.
+    /// How the learning rate moves over the run.
+    public var schedule = LearningRateSchedule.cosine
+    /// Steps of linear warm-up at the start of the run; 0 = none.
+    public var warmupSteps = 0
+    /// Where the cosine and linear schedules end.
+    public var minLearningRate: Float = 0
+    /// The step schedule's factor, applied every ``learningRateDecayEvery`` epochs.
     public var learningRateDecay: Float = 0.5
-    /// Epochs between learning-rate decays; 0 turns decay off.
+    /// Epochs between the step schedule's decays; 0 turns decay off.
     public var learningRateDecayEvery = 5
+    /// Decoupled weight decay λ (AdamW): every matrix (not the biases) shrinks by lr·λ per step.
+    public var weightDecay: Float = 0
     /// Adam's first- and second-moment decay rates and its denominator epsilon.
     public var beta1: Float = 0.9
     public var beta2: Float = 0.999
@@ -19,6 +27,10 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
     public var clip: Float = 5
     /// Dropout probability after every LSTM layer, in [0, 1).
     public var dropout: Float = 0
+    /// Dropout probability on the embedding's output (the first layer's input), in [0, 1).
+    public var embeddingDropout: Float = 0
+    /// Whether a dropout mask is drawn per element and time step, or once per stream and chunk.
+    public var dropoutMask = DropoutMask.perStep
     /// Share of the corpus, taken from its end, held out for validation; in (0, 1).
     public var validationFraction = 0.1
     /// Steps between validation runs (each is logged, and may update `best`).
@@ -31,13 +43,44 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case batch, seq, clip, dropout, seed, beta1, beta2, epsilon
+        case batch, seq, clip, dropout, seed, beta1, beta2, epsilon, schedule
         case learningRate = "learning_rate"
+        case warmupSteps = "warmup_steps"
+        case minLearningRate = "min_learning_rate"
+        case weightDecay = "weight_decay"
+        case embeddingDropout = "embedding_dropout"
+        case dropoutMask = "dropout_mask"
         case learningRateDecay = "learning_rate_decay"
         case learningRateDecayEvery = "learning_rate_decay_every"
         case validationFraction = "validation_fraction"
         case evaluateEvery = "evaluate_every"
         case checkpointEvery = "checkpoint_every"
+    }
+
+    /// Reads options saved by any version: settings a checkpoint predates take the value that reproduces how it
+    /// was trained (the step schedule, no warm-up, decay or embedding dropout, masks per step).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        batch = try c.decode(Int.self, forKey: .batch)
+        seq = try c.decode(Int.self, forKey: .seq)
+        learningRate = try c.decode(Float.self, forKey: .learningRate)
+        schedule = try c.decodeIfPresent(LearningRateSchedule.self, forKey: .schedule) ?? .step
+        warmupSteps = try c.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? 0
+        minLearningRate = try c.decodeIfPresent(Float.self, forKey: .minLearningRate) ?? 0
+        learningRateDecay = try c.decode(Float.self, forKey: .learningRateDecay)
+        learningRateDecayEvery = try c.decode(Int.self, forKey: .learningRateDecayEvery)
+        weightDecay = try c.decodeIfPresent(Float.self, forKey: .weightDecay) ?? 0
+        beta1 = try c.decode(Float.self, forKey: .beta1)
+        beta2 = try c.decode(Float.self, forKey: .beta2)
+        epsilon = try c.decode(Float.self, forKey: .epsilon)
+        clip = try c.decode(Float.self, forKey: .clip)
+        dropout = try c.decode(Float.self, forKey: .dropout)
+        embeddingDropout = try c.decodeIfPresent(Float.self, forKey: .embeddingDropout) ?? 0
+        dropoutMask = try c.decodeIfPresent(DropoutMask.self, forKey: .dropoutMask) ?? .perStep
+        validationFraction = try c.decode(Double.self, forKey: .validationFraction)
+        evaluateEvery = try c.decode(Int.self, forKey: .evaluateEvery)
+        checkpointEvery = try c.decode(Int.self, forKey: .checkpointEvery)
+        seed = try c.decode(UInt64.self, forKey: .seed)
     }
 
     /// Rejects settings that make no sense, naming the flag.
@@ -53,18 +96,24 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
         try require(learningRateDecayEvery >= 0, "--lr-decay-every must be 0 (off) or more (got \(learningRateDecayEvery))")
         try require(clip.isFinite && clip >= 0, "--clip must be 0 (off) or positive (got \(clip))")
         try require(dropout.isFinite && dropout >= 0 && dropout < 1, "--dropout must be in [0, 1) (got \(dropout))")
+        try require(embeddingDropout.isFinite && embeddingDropout >= 0 && embeddingDropout < 1,
+                    "--embedding-dropout must be in [0, 1) (got \(embeddingDropout))")
+        try require(warmupSteps >= 0, "--warmup must be 0 (off) or more (got \(warmupSteps))")
+        try require(minLearningRate.isFinite && minLearningRate >= 0 && minLearningRate <= learningRate,
+                    "--min-lr must be between 0 and --lr (got \(minLearningRate), --lr \(learningRate))")
+        try require(weightDecay.isFinite && weightDecay >= 0 && weightDecay * learningRate < 1,
+                    "--weight-decay must be 0 (off) or positive, with --lr × --weight-decay below 1 (got \(weightDecay))")
         try require(validationFraction > 0 && validationFraction < 1,
                     "--val-fraction must be strictly between 0 and 1 (got \(validationFraction))")
         try require(evaluateEvery >= 1, "--eval-every must be at least 1 (got \(evaluateEvery))")
         try require(checkpointEvery >= 0, "--checkpoint-every must be 0 or more (got \(checkpointEvery))")
     }
+}
 
-    /// The learning rate during epoch `epoch` (0-based): lr · decay^⌊epoch / every⌋, as in torch-rnn.
-    public func learningRate(atEpoch epoch: Int) -> Float {
-        guard learningRateDecayEvery > 0 else { return learningRate }
-        var rate = learningRate
-        for _ in 0..<(epoch / learningRateDecayEvery) { rate *= learningRateDecay }
-        return rate
+extension DropoutSettings {
+    /// The dropout a training run with `options` applies.
+    public init(_ options: TrainingOptions) {
+        self.init(embedding: options.embeddingDropout, layers: options.dropout, mask: options.dropoutMask)
     }
 }
 

@@ -14,6 +14,9 @@ public struct TrainingProgress: Sendable, Equatable, Codable {
     public var lastValidationBPC: Double?
     /// Training time so far, summed over every resumed session.
     public var trainingSeconds = 0.0
+    /// The step a time-limited session is expected to end at, estimated from its speed; nil without a time limit.
+    /// The learning-rate schedule anneals to it (or to the goal, if that comes first).
+    public var deadlineStep: Int?
 
     public init(random: RandomSource) { self.random = random }
 
@@ -22,6 +25,7 @@ public struct TrainingProgress: Sendable, Equatable, Codable {
         case bestValidationBPC = "best_validation_bpc"
         case lastValidationBPC = "last_validation_bpc"
         case trainingSeconds = "training_seconds"
+        case deadlineStep = "deadline_step"
     }
 }
 

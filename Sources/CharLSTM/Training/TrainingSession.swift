@@ -100,6 +100,7 @@ public final class TrainingSession {
         // Before the first step: clear away what a killed run may have left, and prove that a full checkpoint can be
         // written — so a run that cannot save refuses to start, and the folder always holds a resumable `latest`.
         removeStaleTemporaryFiles()
+        trainer.expectEnd(atStep: nil)
         try save()
         try checkFreeSpace()
 
@@ -123,6 +124,12 @@ public final class TrainingSession {
             sinceRecord.steps += 1
             sinceRecord.seconds += seconds
 
+            if let timeLimit {
+                // The schedule anneals to the deadline: the steps left at the speed so far, validations included.
+                let elapsed = (clock.now - sessionStart).seconds
+                let stepsDone = Double(trainer.progress.step - firstStep)
+                trainer.expectEnd(atStep: trainer.progress.step + Int(max(0, timeLimit - elapsed) * stepsDone / elapsed))
+            }
             let progress = trainer.progress
             let perStep = trainingTime / Double(max(1, progress.step - firstStep))
             var remaining = Double(trainer.totalSteps - progress.step) * perStep
