@@ -1,7 +1,7 @@
-"""Time the REPL as a user feels it: from pressing Enter on a 1,000-character line to the first generated
-character on screen, and the characters per second that follow.
+"""Time the REPL as a user feels it: from pressing Enter on a line (1,000 characters unless --line-length says
+otherwise) to the first generated character on screen, and the characters per second that follow.
 
-    python3 Benchmarks/repl_latency.py [--binary .build/release/charlstm] [--checkpoint PATH] [--runs 5]
+    python3 Benchmarks/repl_latency.py [--binary .build/release/charlstm] [--checkpoint PATH] [--runs 5] [--line-length 100]
 
 Runs `charlstm repl` on a pseudo-terminal (as a person would), waits for the prompt, types the line, and reads
 the screen. The continuation starts after the colour escape the REPL writes; its end is the colour reset.
@@ -33,8 +33,10 @@ def main() -> None:
     parser.add_argument("--checkpoint", default=None)
     parser.add_argument("--length", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--line-length", type=int, default=1000)
     args = parser.parse_args()
-    line = ("The keeper trimmed the wick and wound the clock. " * 30)[:1000]
+    sentence = "The keeper trimmed the wick and wound the clock. "
+    line = (sentence * (args.line_length // len(sentence) + 1))[:args.line_length]
     command = [args.binary, "repl"] + ([args.checkpoint] if args.checkpoint else []) + [
         "--seed", "1", "--length", str(args.length), "--stop", "", "--history", "/dev/null"]
     master, slave = pty.openpty()
@@ -64,7 +66,7 @@ def main() -> None:
         read_until(master, "» ".encode(), screen.split(b"memory cleared", 1)[1])
     os.write(master, b"\x04")
     process.wait(timeout=30)
-    print(f"first character after Enter (1,000-character line): median {statistics.median(firsts):.1f} ms "
+    print(f"first character after Enter ({args.line_length:,}-character line): median {statistics.median(firsts):.1f} ms "
           f"(runs: {', '.join(f'{t:.1f}' for t in firsts)})")
     print(f"streaming: median {statistics.median(rates):,.0f} characters/s over {args.length} characters")
 

@@ -39,25 +39,13 @@ struct BenchCommand: ParsableCommand {
         try threading.apply()
         ThreadOptions.noteFallbackBackend()
         let clock = ContinuousClock()
-        var options = TrainingOptions()
-        options.batch = batch
-        options.seq = seq
-        options.validationFraction = 0.01
-        let warmUp = 2
+        let (trainRate, model) = try TrainingThroughput.measure(layers: layers, hidden: hidden, embedding: embedding,
+                                                                vocabulary: vocab, batch: batch, seq: seq,
+                                                                warmUp: 2, steps: steps)
+        let flopsPerCharacter = 3 * 2 * Double(model.config.forwardMultiplyAdds)
         var random = RandomSource(seed: 1)
-        let characters = (warmUp + steps + 1) * batch * (seq + 1) * 101 / 100 + 2 * (seq + 1)
-        let text = (0..<characters).map { _ in UInt8(33 + random.next() % UInt64(vocab)) }
-        let corpus = try TextFile(path: "synthetic", bytes: text)
-        let trainer = try Trainer(corpus: corpus, embedding: embedding, hidden: hidden, layers: layers,
-                                  options: options, goal: .steps(warmUp + steps))
-        for _ in 0..<warmUp { try trainer.step() }
-        let trainStart = clock.now
-        for _ in 0..<steps { try trainer.step() }
-        let trainSeconds = (clock.now - trainStart).seconds
-        let trainRate = Double(steps * batch * seq) / trainSeconds
-        let flopsPerCharacter = 3 * 2 * Double(trainer.model.config.forwardMultiplyAdds)
 
-        let sampler = Sampler(model: trainer.model)
+        let sampler = Sampler(model: model)
         let prime = (0..<10_000).map { _ in Unicode.Scalar(UInt8(33 + random.next() % UInt64(vocab))) }
         sampler.prime(prime)  // warm-up
         sampler.reset()

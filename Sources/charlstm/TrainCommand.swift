@@ -19,8 +19,15 @@ struct TrainCommand: ParsableCommand {
             --epochs and --steps are totals for the whole run; resuming with a larger value extends it. \
             --minutes limits this invocation only.
 
+            A new run with --minutes and no --epochs or --steps chooses its size for the corpus and the time: \
+            charlstm measures this machine's speed for a moment, then takes the widest 2-layer model that reads \
+            the training text at least 4 times in the minutes given, with dropout (0.25 after each layer, 0.1 on \
+            the embedding, masks per sequence) and weight decay 0.01 once it will read it twice or more. It says \
+            what it chose; --layers, --hidden, --embedding, --dropout, --embedding-dropout, --dropout-mask and \
+            --weight-decay override their part.
+
             Examples:
-              charlstm train corpora/lighthouse.txt --out runs/lighthouse --hidden 256 --minutes 5
+              charlstm train corpora/lighthouse.txt --out runs/lighthouse --minutes 5
               charlstm train --resume runs/lighthouse/latest.safetensors --epochs 20
             """
     )
@@ -38,7 +45,7 @@ struct TrainCommand: ParsableCommand {
     var initFrom: String?
 
     @Option(help: "Stacked LSTM layers (default: 2).") var layers: Int?
-    @Option(help: "Units per LSTM layer (default: 128).") var hidden: Int?
+    @Option(help: "Units per LSTM layer (default: 128; with only --minutes, chosen for the corpus and the time).") var hidden: Int?
     @Option(help: "Width of the character embedding (default: 64).") var embedding: Int?
     @Option(help: "Dropout after each LSTM layer while training, in [0, 1) (default: \(defaults.dropout)).") var dropout: Float?
     @Option(name: .customLong("embedding-dropout"), help: "Dropout on the embedding's output, in [0, 1) (default: \(defaults.embeddingDropout)).") var embeddingDropout: Float?
@@ -130,6 +137,7 @@ struct TrainCommand: ParsableCommand {
             }
             return (trainer, out ?? URL(fileURLWithPath: resume).deletingLastPathComponent().path)
         }
+        let text = try TextFile(path: corpus!)
         var options = TrainingOptions()
         if let batch { options.batch = batch }
         if let seq { options.seq = seq }
@@ -148,18 +156,45 @@ struct TrainCommand: ParsableCommand {
         if let evalEvery { options.evaluateEvery = evalEvery }
         if let checkpointEvery { options.checkpointEvery = checkpointEvery }
         if let seed { options.seed = seed }
+        var config = ModelConfig(vocabularySize: 1, embedding: embedding ?? 64, hidden: hidden ?? 128, layers: layers ?? 2)
+        if let minutes, self.goal == nil, initFrom == nil {
+            let choice = try chooseSize(for: text, minutes: minutes, options: options)
+            if layers == nil { config.layers = choice.layers }
+            if hidden == nil { config.hidden = choice.hidden }
+            if embedding == nil { config.embedding = choice.embedding }
+            if dropout == nil { options.dropout = choice.dropout }
+            if embeddingDropout == nil { options.embeddingDropout = choice.embeddingDropout }
+            if dropoutMask == nil { options.dropoutMask = choice.dropoutMask }
+            if weightDecay == nil { options.weightDecay = choice.weightDecay }
+            let regularisation = options.dropout > 0 || options.embeddingDropout > 0
+                ? CheckpointDescription.regularisation(options) : "no dropout"
+            Terminal.standardOutput.writeLine("Size: \(config.layers)×\(config.hidden), \(regularisation) — about \(HumanReadable.decimal(choice.expectedEpochs, 1)) passes over the training text in \(HumanReadable.duration(minutes * 60)) (size flags override)")
+        }
         try options.validate()
         // With only a time limit, the run has no step goal: it trains until the minutes are up.
         let goal = self.goal ?? (minutes != nil ? .openEnded : .epochs(10))
-        let text = try TextFile(path: corpus!)
         if let initFrom {
             let start = try Checkpoint.load(path: initFrom)
             return (try Trainer(corpus: text, startingFrom: start.model, options: options, goal: goal), out!)
         }
-        let config = ModelConfig(vocabularySize: 1, embedding: embedding ?? 64, hidden: hidden ?? 128, layers: layers ?? 2)
         try config.validate()
         return (try Trainer(corpus: text, embedding: config.embedding, hidden: config.hidden, layers: config.layers,
                             options: options, goal: goal), out!)
+    }
+
+    /// Measures this machine's training speed for a moment, then applies ``ModelSizeRule``.
+    private func chooseSize(for text: TextFile, minutes: Double, options: TrainingOptions) throws -> ModelSizeRule.Choice {
+        let terminal = Terminal.standardOutput
+        if terminal.isInteractive { terminal.write("Measuring this machine's speed to choose a model size…") }
+        let vocabularySize = text.distinctCharacters.count
+        let probe = try TrainingThroughput.measure(layers: ModelSizeRule.layers, hidden: 512, embedding: ModelSizeRule.embedding,
+                                                   vocabulary: min(94, max(2, vocabularySize)), batch: options.batch,
+                                                   seq: options.seq, warmUp: 1, steps: 2)
+        if terminal.isInteractive { terminal.write("\r\u{1B}[K") }
+        let trainingCharacters = Int(Double(text.characterCount) * (1 - options.validationFraction))
+        return ModelSizeRule.choose(trainingCharacters: trainingCharacters, seconds: minutes * 60,
+                                    referenceRate: probe.charactersPerSecond, vocabularySize: vocabularySize,
+                                    hidden: hidden)
     }
 }
 

@@ -77,7 +77,7 @@ final class TrainingProgressDisplay: TrainingObserver {
             terminal.writeLine("Done: step \(HumanReadable.count(progress.step)), epoch \(progress.epoch)\(best). Saved \(session.latestPath) and \(session.bestPath).")
         case .timeLimitReached:
             terminal.writeLine("Time limit reached at step \(HumanReadable.count(progress.step))\(best). Saved \(session.latestPath).")
-            terminal.writeLine("Continue with: charlstm train --resume \(session.latestPath)")
+            terminal.writeLine("Continue with: charlstm train --resume \(session.latestPath) --minutes M (the schedule stretches to the new end)")
         case .stopped:
             terminal.writeLine("Interrupted at step \(HumanReadable.count(progress.step)). Saved \(session.latestPath).")
             terminal.writeLine("Resume with: charlstm train --resume \(session.latestPath)")

@@ -100,7 +100,9 @@ public final class TrainingSession {
         // Before the first step: clear away what a killed run may have left, and prove that a full checkpoint can be
         // written — so a run that cannot save refuses to start, and the folder always holds a resumable `latest`.
         removeStaleTemporaryFiles()
-        trainer.expectEnd(atStep: nil)
+        // Without a time limit the goal alone ends the run; with one, the last session's estimate stands until
+        // this session's first step measures the speed.
+        if timeLimit == nil { trainer.expectEnd(atStep: nil) }
         try save()
         try checkFreeSpace()
 

@@ -1,0 +1,49 @@
+/// The model a time-limited run gets when its user names no size: the widest two-layer LSTM that still reads the
+/// training text `minimumEpochs` times in the time given, regularised by how often it will see it.
+///
+/// Why: in a fixed time a wider model learns more per character but reads fewer characters. On tinyshakespeare in
+/// 10 minutes (README, "Quality") the widest model that still made about four passes won; one that managed only
+/// two lost to it, as did a narrower one. Dropout pays once the text is read several times, when the model
+/// begins to memorise it; below that it only slows learning.
+public struct ModelSizeRule: Sendable {
+    /// The widths considered, narrowest first.
+    public static let widths = [128, 192, 256, 384, 512, 768, 1024]
+    public static let layers = 2
+    public static let embedding = 64
+    /// Passes over the training text the chosen width must manage in the time given.
+    public static let minimumEpochs = 4.0
+    /// Passes from which dropout is used.
+    public static let dropoutFromEpochs = 2.0
+
+    /// What the rule chose, and the passes it expects the run to make.
+    public struct Choice: Sendable, Equatable {
+        public var layers: Int
+        public var hidden: Int
+        public var embedding: Int
+        public var dropout: Float
+        public var embeddingDropout: Float
+        public var dropoutMask: DropoutMask
+        public var weightDecay: Float
+        public var expectedEpochs: Double
+    }
+
+    /// Chooses for `trainingCharacters` characters and `seconds` of training on a machine that trains a 2×512
+    /// model (embedding 64, this vocabulary) at `referenceRate` characters per second. Other widths' speeds are
+    /// scaled by their multiply-adds per character. `hidden`, when given, fixes the width.
+    public static func choose(trainingCharacters: Int, seconds: Double, referenceRate: Double, vocabularySize: Int,
+                              hidden fixedWidth: Int? = nil) -> Choice {
+        func epochs(_ width: Int) -> Double {
+            let cost = { (h: Int) in
+                Double(ModelConfig(vocabularySize: vocabularySize, embedding: embedding, hidden: h, layers: layers)
+                    .forwardMultiplyAdds)
+            }
+            return seconds * referenceRate * cost(512) / cost(width) / Double(max(1, trainingCharacters))
+        }
+        let width = fixedWidth ?? widths.last { epochs($0) >= minimumEpochs } ?? widths[0]
+        let passes = epochs(width)
+        let regularised = passes >= dropoutFromEpochs
+        return Choice(layers: layers, hidden: width, embedding: embedding, dropout: regularised ? 0.25 : 0,
+                      embeddingDropout: regularised ? 0.1 : 0, dropoutMask: .perSequence,
+                      weightDecay: regularised ? 0.01 : 0, expectedEpochs: passes)
+    }
+}

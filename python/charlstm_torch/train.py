@@ -1,0 +1,324 @@
+"""Train a charlstm model with PyTorch: on a GPU when there is one, on many GPUs and machines under `torchrun`
+(DistributedDataParallel: NCCL on GPUs, gloo on CPUs), on the CPU otherwise.
+
+    python -m charlstm_torch.train CORPUS --out DIR [--hidden 512 --minutes 60 …]
+    torchrun --nproc_per_node 8 -m charlstm_torch.train CORPUS --out DIR --batch 64 …
+
+The flags are charlstm's where they mean the same, with charlstm's defaults; the data rules are charlstm's (see
+data.py). Under torchrun the --batch streams are divided among the ranks (rank r trains streams r·B/N … (r+1)·B/N − 1)
+and DDP averages the gradients, so N ranks train the same model as one process with batch B, up to the order of
+floating-point sums. Rank 0 validates and writes DIR/latest.safetensors, DIR/best.safetensors (charlstm
+checkpoints: `charlstm repl DIR/best.safetensors` talks to the result) and DIR/log.jsonl in charlstm's format.
+DIR/latest.safetensors.torch holds what resuming this trainer needs: `--resume DIR/latest.safetensors`.
+"""
+import argparse
+import json
+import math
+import os
+import signal
+import sys
+import time
+
+import torch
+import torch.distributed as dist
+
+from . import checkpoint, data, schedule
+from .model import CharLSTM
+
+OPEN_ENDED = 4611686018427387903  # charlstm's step goal for a run that only a time limit ends (Int.max / 2)
+
+
+def parse(argv):
+    p = argparse.ArgumentParser(prog="python -m charlstm_torch.train", description=__doc__.split("\n\n")[0])
+    p.add_argument("corpus", nargs="?", help="UTF-8 text to train on (optional with --resume)")
+    p.add_argument("--out", help="folder for checkpoints and the log (default with --resume: the checkpoint's)")
+    p.add_argument("--resume", metavar="CHECKPOINT", help="continue a run of this trainer")
+    p.add_argument("--init-from", metavar="CHECKPOINT", help="start from a charlstm checkpoint's weights")
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--hidden", type=int, default=128)
+    p.add_argument("--embedding", type=int, default=64)
+    p.add_argument("--dropout", type=float, default=0.0)
+    p.add_argument("--embedding-dropout", type=float, default=0.0)
+    p.add_argument("--dropout-mask", choices=["step", "sequence"], default="step")
+    p.add_argument("--batch", type=int, default=50)
+    p.add_argument("--seq", type=int, default=50)
+    p.add_argument("--lr", type=float, default=0.002)
+    p.add_argument("--schedule", choices=["step", "cosine", "linear"], default="cosine")
+    p.add_argument("--warmup", type=int, default=0)
+    p.add_argument("--min-lr", type=float, default=0.0)
+    p.add_argument("--lr-decay", type=float, default=0.5)
+    p.add_argument("--lr-decay-every", type=int, default=5)
+    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--clip", type=float, default=5.0)
+    goal = p.add_mutually_exclusive_group()
+    goal.add_argument("--epochs", type=int)
+    goal.add_argument("--steps", type=int)
+    p.add_argument("--minutes", type=float, help="stop this invocation after M minutes, saving first")
+    p.add_argument("--val-fraction", type=float, default=0.1)
+    p.add_argument("--eval-every", type=int, default=500)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast on a GPU")
+    p.add_argument("--threads", type=int, help="CPU threads for PyTorch (default: its own choice)")
+    args = p.parse_args(argv)
+    if args.resume is None and (args.corpus is None or args.out is None):
+        p.error("a new run needs CORPUS and --out")
+    for name, low in (("batch", 1), ("seq", 1), ("eval_every", 1), ("layers", 1), ("hidden", 1), ("embedding", 1)):
+        if getattr(args, name) < low:
+            p.error(f"--{name.replace('_', '-')} must be at least {low}")
+    if not 0 < args.val_fraction < 1:
+        p.error("--val-fraction must be strictly between 0 and 1")
+    for name in ("dropout", "embedding_dropout"):
+        if not 0 <= getattr(args, name) < 1:
+            p.error(f"--{name.replace('_', '-')} must be in [0, 1)")
+    return args
+
+
+class Run:
+    """One training process: its share of the streams, the model (wrapped in DDP under torchrun), and the loop."""
+
+    def __init__(self, args):
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        if torch.cuda.is_available():
+            self.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+            torch.cuda.set_device(self.device)
+        else:
+            self.device = torch.device("cpu")
+        if self.world > 1:
+            dist.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        resume_state = None
+        if args.resume:
+            model, vocabulary, metadata = checkpoint.read(args.resume)
+            if "training_options" not in metadata or not os.path.exists(args.resume + ".torch"):
+                raise checkpoint.CheckpointError(f"{args.resume}: no resumable state of this trainer beside it "
+                                                 f"({args.resume}.torch); use --init-from to start a new run from it")
+            self.options = json.loads(metadata["training_options"])
+            corpus_record = json.loads(metadata["corpus"])
+            self.corpus_path = args.corpus or corpus_record["path"]
+            resume_state = torch.load(args.resume + ".torch", weights_only=True)
+            self.goal = self.goal_from(args) or json.loads(metadata["training_goal"])
+            self.out = args.out or os.path.dirname(os.path.abspath(args.resume))
+        else:
+            self.corpus_path = args.corpus
+            self.options = checkpoint.options_json(args, args.seed)
+            self.goal = self.goal_from(args) or ({"steps": OPEN_ENDED} if args.minutes else {"epochs": 10})
+            self.out = args.out
+            torch.manual_seed(args.seed)
+            if args.init_from:
+                model, vocabulary, _ = checkpoint.read(args.init_from)
+            else:
+                vocabulary = data.vocabulary_of(data.read_text(self.corpus_path))
+                model = CharLSTM(len(vocabulary), args.embedding, args.hidden, args.layers)
+        o = self.options
+        self.B, self.T = o["batch"], o["seq"]
+        if self.B % self.world:
+            raise SystemExit(f"--batch {self.B} must divide evenly among {self.world} processes")
+        text = data.read_text(self.corpus_path)
+        ids = data.encode(text, vocabulary, self.corpus_path)
+        training, validation = data.split(ids, o["validation_fraction"])
+        percent = round(o["validation_fraction"] * 100)
+        self.train = data.Streams(training, self.B, self.T, self.corpus_path,
+                                  f"the training text (first {100 - percent}%)")
+        self.validation = data.validation_streams(validation, self.B, self.T, self.corpus_path,
+                                                  o["validation_fraction"])
+        share = self.B // self.world
+        self.mine = slice(self.rank * share, (self.rank + 1) * share)
+        self.vocabulary = vocabulary
+        self.model = model.to(self.device)
+        self.ddp = torch.nn.parallel.DistributedDataParallel(self.model) if self.world > 1 else self.model
+        matrices = [p for p in self.model.parameters() if p.dim() == 2]
+        vectors = [p for p in self.model.parameters() if p.dim() != 2]
+        self.optimizer = torch.optim.AdamW([{"params": matrices, "weight_decay": o["weight_decay"]},
+                                            {"params": vectors, "weight_decay": 0.0}],
+                                           lr=o["learning_rate"], betas=(o["beta1"], o["beta2"]), eps=o["epsilon"])
+        self.progress = {"step": 0, "epoch": 0, "cursor": 0, "best_validation_bpc": None,
+                         "last_validation_bpc": None, "training_seconds": 0.0}
+        self.state = None
+        if resume_state is not None:
+            self.optimizer.load_state_dict(resume_state["optimizer"])
+            self.progress = resume_state["progress"]
+            if resume_state["h"] is not None:
+                self.state = (resume_state["h"][:, self.mine].to(self.device),
+                              resume_state["c"][:, self.mine].to(self.device))
+            torch.set_rng_state(resume_state["rng"])
+        self.bf16 = args.bf16 and self.device.type == "cuda"
+        self.stop_requested = False
+        signal.signal(signal.SIGINT, self.request_stop)
+        signal.signal(signal.SIGTERM, self.request_stop)
+
+    @staticmethod
+    def goal_from(args):
+        if args.steps is not None:
+            return {"steps": args.steps}
+        if args.epochs is not None:
+            return {"epochs": args.epochs}
+        return None
+
+    def request_stop(self, *_):
+        self.stop_requested = True
+
+    @property
+    def total_steps(self):
+        return self.goal["steps"] if "steps" in self.goal else self.goal["epochs"] * self.train.chunks
+
+    def step(self, horizon):
+        """One optimiser step on the next chunk of this rank's streams; returns the mean loss over all ranks."""
+        o, p = self.options, self.progress
+        if p["cursor"] == 0:
+            self.state = None
+        lr = schedule.rate(o, p["step"], p["epoch"], horizon)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        x, y = (t.to(self.device) for t in self.train.chunk(p["cursor"], self.mine))
+        state = None if self.state is None else tuple(s.detach() for s in self.state)
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+            logits, self.state = self.ddp(x, state, o["embedding_dropout"], o["dropout"], o["dropout_mask"])
+            loss = torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1))
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if o["clip"] > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), o["clip"])
+        self.optimizer.step()
+        p["step"] += 1
+        p["cursor"] += 1
+        if p["cursor"] == self.train.chunks:
+            p["cursor"], p["epoch"] = 0, p["epoch"] + 1
+        reported = loss.detach()
+        if self.world > 1:
+            dist.all_reduce(reported)
+            reported /= self.world
+        return reported.item()
+
+    @torch.no_grad()
+    def evaluate(self):
+        """Validation bits per character, charlstm's way (rank 0 runs it for everyone)."""
+        self.model.eval()
+        total, state, v = 0.0, None, self.validation
+        for j in range(v.chunks):
+            x, y = (t.to(self.device) for t in v.chunk(j))
+            logits, state = self.model(x, state)
+            total += torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1),
+                                                       reduction="sum").item()
+        self.model.train()
+        return total / (v.chunks * v.count * self.T) / math.log(2)
+
+    def carried_state(self):
+        """Every stream's (h, c), gathered from all ranks, on the CPU; None at an epoch's start."""
+        if self.state is None:
+            return None, None
+        parts = [s.detach().contiguous() for s in self.state]
+        if self.world > 1:
+            gathered = []
+            for s in parts:
+                pieces = [torch.empty_like(s) for _ in range(self.world)]
+                dist.all_gather(pieces, s)
+                gathered.append(torch.cat(pieces, dim=1))
+            parts = gathered
+        return parts[0].cpu(), parts[1].cpu()
+
+    def save(self, best=False):
+        h, c = self.carried_state()   # every rank takes part in the gather
+        if self.rank != 0:
+            return
+        record = {
+            "options": self.options, "goal": self.goal,
+            "progress": {**{k: v for k, v in self.progress.items() if v is not None},
+                         "random": [format(self.options["seed"] * 2 + k + 1, "x") for k in range(4)]},
+            "corpus": {"path": os.path.abspath(self.corpus_path), "byte_count": os.path.getsize(self.corpus_path),
+                       "fingerprint": data.fingerprint(self.corpus_path)},
+        }
+        resume = {"optimizer": self.optimizer.state_dict(), "progress": dict(self.progress), "h": h, "c": c,
+                  "rng": torch.get_rng_state()}
+        checkpoint.write(os.path.join(self.out, "latest.safetensors"), self.model, self.vocabulary, record, resume)
+        if best:
+            checkpoint.write(os.path.join(self.out, "best.safetensors"), self.model, self.vocabulary, record)
+
+    def run(self, minutes):
+        os.makedirs(self.out, exist_ok=True)
+        p, o = self.progress, self.options
+        start = time.perf_counter()
+        first = p["step"]
+        since = {"loss": 0.0, "steps": 0, "seconds": 0.0}
+        # The schedule anneals to the goal, or to the deadline's estimated step if that comes first.
+        goal_steps = None if self.goal.get("steps") == OPEN_ENDED else self.total_steps
+        horizon = goal_steps
+        deadline = minutes * 60 if minutes else None
+        log = os.path.join(self.out, "log.jsonl")
+
+        def validate():
+            # As in charlstm's log: the learning rate the next step will use.
+            lr = schedule.rate(o, p["step"], p["epoch"], horizon)
+            bpc = self.evaluate() if self.rank == 0 else 0.0
+            is_best = self.rank == 0 and (p["best_validation_bpc"] is None or bpc < p["best_validation_bpc"])
+            if self.rank == 0:
+                p["last_validation_bpc"] = bpc
+                if is_best:
+                    p["best_validation_bpc"] = bpc
+                entry = {"chars_per_s": since["steps"] * self.B * self.T / max(since["seconds"], 1e-9),
+                         "elapsed_s": p["training_seconds"], "epoch": p["epoch"] + p["cursor"] / self.train.chunks,
+                         "lr": lr, "step": p["step"], "train_loss": since["loss"] / max(since["steps"], 1),
+                         "val_bpc": bpc}
+                with open(log, "a") as f:
+                    f.write(json.dumps(entry, sort_keys=True) + "\n")
+                print(f"step {p['step']:,} · epoch {entry['epoch']:.2f} · train loss {entry['train_loss']:.3f} · "
+                      f"val {bpc:.3f} bpc{' (best)' if is_best else ''} · lr {lr:.3g} · "
+                      f"{entry['chars_per_s']:,.0f} chars/s", flush=True)
+            since.update(loss=0.0, steps=0, seconds=0.0)
+            self.save(best=self.broadcast(is_best))
+
+        stopped = False
+        while p["step"] < self.total_steps:
+            if self.broadcast(self.stop_requested):
+                stopped = True
+                break
+            elapsed = time.perf_counter() - start
+            if deadline is not None and self.broadcast(elapsed >= deadline):
+                break
+            if deadline is not None and p["step"] > first:
+                estimate = p["step"] + int(max(0.0, deadline - elapsed) * (p["step"] - first) / elapsed)
+                horizon = estimate if goal_steps is None else min(goal_steps, estimate)
+            began = time.perf_counter()
+            loss = self.step(horizon)
+            seconds = time.perf_counter() - began
+            p["training_seconds"] += seconds
+            since["loss"] += loss
+            since["steps"] += 1
+            since["seconds"] += seconds
+            if p["step"] % o["evaluate_every"] == 0:
+                validate()
+        if not stopped and since["steps"] > 0:
+            validate()
+        else:
+            self.save()
+        if self.rank == 0:
+            best = p["best_validation_bpc"]
+            print(f"{'Interrupted' if stopped else 'Done'}: step {p['step']:,}"
+                  f"{f', best val {best:.4f} bpc' if best is not None else ''}. "
+                  f"Saved {os.path.join(self.out, 'latest.safetensors')}", flush=True)
+        if self.world > 1:
+            dist.destroy_process_group()
+        return 130 if stopped else 0
+
+    def broadcast(self, flag):
+        """Rank 0's (or any rank's, for a stop request) decision, the same on every rank."""
+        if self.world == 1:
+            return bool(flag)
+        value = torch.tensor([1.0 if flag else 0.0], device=self.device)
+        dist.all_reduce(value, op=dist.ReduceOp.MAX)
+        return value.item() > 0
+
+
+def main(argv=None):
+    args = parse(sys.argv[1:] if argv is None else argv)
+    try:
+        run = Run(args)
+        return run.run(args.minutes)
+    except (data.CorpusError, checkpoint.CheckpointError) as error:
+        print(f"charlstm_torch: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
