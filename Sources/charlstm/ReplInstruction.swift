@@ -8,6 +8,8 @@ enum ReplInstruction: Equatable {
     case temperature(Float)
     case length(Int)
     case topK(Int)
+    case topP(Float)
+    case beam(Int)
     case stop(String)
     case seed(UInt64)
     case newline(Bool)
@@ -20,6 +22,8 @@ enum ReplInstruction: Equatable {
         (":temp", "X", "sampling temperature, X > 0 (lower: safer, higher: wilder)"),
         (":len", "N", "characters to generate per line"),
         (":topk", "K", "sample only among the K likeliest characters; 0 = off"),
+        (":topp", "P", "sample only among the likeliest characters that make up P of the probability; 1 = off"),
+        (":beam", "N", "beam search with N beams: the likeliest continuation (safer, blander); 0 = sample"),
         (":stop", "STRING", "stop after generating STRING (\\n, \\t understood); empty = off"),
         (":seed", "N", "restart the random generator from seed N"),
         (":newline", "on|off", "whether Enter adds a newline to the text you type"),
@@ -74,6 +78,14 @@ enum ReplInstruction: Equatable {
             return number(Int.self, "a whole number").flatMap { value in
                 value >= 0 ? .success(.topK(value)) : .failure(Hint(message: ":topk must be 0 (off) or more (got \(argument))"))
             }
+        case ":topp":
+            return number(Float.self, "a number in (0, 1]").flatMap { value in
+                value > 0 && value <= 1 ? .success(.topP(value)) : .failure(Hint(message: ":topp must be in (0, 1] (got \(argument))"))
+            }
+        case ":beam":
+            return number(Int.self, "a whole number").flatMap { value in
+                (0...64).contains(value) ? .success(.beam(value)) : .failure(Hint(message: ":beam must be 0 (off) to 64 (got \(argument))"))
+            }
         case ":seed":
             return number(UInt64.self, "a whole number from 0 to 2^64−1").map { .seed($0) }
         case ":stop":
@@ -100,6 +112,8 @@ enum ReplInstruction: Equatable {
         case ":temp": return "0.8"
         case ":len": return "300"
         case ":topk": return "5"
+        case ":topp": return "0.9"
+        case ":beam": return "4"
         case ":seed": return "42"
         case ":load": return "runs/lighthouse/best.safetensors"
         default: return "notes.txt"

@@ -17,6 +17,8 @@ final class ReplSession {
     var length: Int
     var stop: String
     var newline: Bool
+    /// Beams for beam search; 0 samples.
+    var beam = 0
     private var seed: UInt64
     private var random: RandomSource
     private var warned: Set<Unicode.Scalar> = []
@@ -69,7 +71,7 @@ final class ReplSession {
                 say("  " + head.padding(toLength: width + 2, withPad: " ", startingAt: 0) + command.summary)
             }
         case .show:
-            say("temperature \(sampling.temperature) · length \(length) · top-k \(sampling.topK == 0 ? "off" : String(sampling.topK)) · stop \(stop.isEmpty ? "off" : quoted(stop)) · seed \(seed) · newline \(newline ? "on" : "off")")
+            say("temperature \(sampling.temperature) · length \(length) · top-k \(sampling.topK == 0 ? "off" : String(sampling.topK)) · top-p \(sampling.topP == 1 ? "off" : String(sampling.topP)) · beam \(beam == 0 ? "off" : String(beam)) · stop \(stop.isEmpty ? "off" : quoted(stop)) · seed \(seed) · newline \(newline ? "on" : "off")")
         case .info:
             CheckpointDescription.lines(checkpoint).forEach(say)
         case .reset:
@@ -82,6 +84,8 @@ final class ReplSession {
         case .temperature(let value): sampling.temperature = value
         case .length(let value): length = value
         case .topK(let value): sampling.topK = value
+        case .topP(let value): sampling.topP = value
+        case .beam(let value): beam = value
         case .stop(let value): stop = value
         case .newline(let value): newline = value
         case .seed(let value):
@@ -122,9 +126,16 @@ final class ReplSession {
             if presentation.colour { output.write("\u{1B}[36m") }
         }
         InterruptSignal.clear()
-        let end = sampler.generate(count: length, stop: Array(stop.unicodeScalars), settings: sampling, random: &random) { character in
-            output.write(display(character))
-            return InterruptSignal.pending == nil
+        let end: Sampler.GenerationEnd
+        if beam > 0 {
+            // Beam search knows its text only at the end: it is shown whole, and the memory holds it.
+            output.write(sampler.beamSearch(width: beam, length: length).map(display).joined())
+            end = .length
+        } else {
+            end = sampler.generate(count: length, stop: Array(stop.unicodeScalars), settings: sampling, random: &random) { character in
+                output.write(display(character))
+                return InterruptSignal.pending == nil
+            }
         }
         if presentation.interactive && presentation.colour { output.write("\u{1B}[0m") }
         output.write("\n")

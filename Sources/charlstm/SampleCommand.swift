@@ -11,8 +11,15 @@ struct SampleCommand: ParsableCommand {
             The priming text is run through the network to set its memory (every layer's h and c), echoed, and \
             then characters are drawn one at a time. The same --seed gives the same output.
 
-            Example:
+            --count N draws N independent samples at once (one batch through the network), separated by a blank \
+            line. --beam N instead finds the continuation the model finds likeliest, keeping the N best partial \
+            continuations at each step: safer, blander text, the same every time (temperature, top-k and top-p do \
+            not apply).
+
+            Examples:
               charlstm sample runs/lighthouse/best.safetensors --prime "The keeper " --length 300 --temperature 0.8
+              charlstm sample runs/lighthouse/best.safetensors --prime "The keeper " --top-p 0.9 --count 5 --output five.txt
+              charlstm sample runs/lighthouse/best.safetensors --prime "The keeper " --length 80 --beam 8
             """
     )
 
@@ -34,8 +41,20 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .customLong("top-k"), help: "Sample only among the K most likely characters; 0 = all.")
     var topK = 0
 
-    @Flag(help: "Always take the most likely character (ignores --temperature and --top-k).")
+    @Option(name: .customLong("top-p"), help: "Sample only among the most likely characters that make up P of the probability (nucleus sampling); 1 = all.")
+    var topP: Float = 1
+
+    @Flag(help: "Always take the most likely character (ignores --temperature, --top-k and --top-p).")
     var argmax = false
+
+    @Option(help: "Beam search with N beams: the likeliest continuation instead of a sample; 0 = off.")
+    var beam = 0
+
+    @Option(help: "Independent samples to draw, as one batch.")
+    var count = 1
+
+    @Option(help: ArgumentHelp("Write the text to this file (atomically) instead of standard output.", valueName: "path"))
+    var output: String?
 
     @Option(help: "Stop after generating this string (escapes \\n, \\t, \\\\ understood).")
     var stop: String?
@@ -52,10 +71,16 @@ struct SampleCommand: ParsableCommand {
         if prime != nil && primeFile != nil { throw ValidationError("give --prime or --prime-file, not both") }
         if length < 0 { throw ValidationError("--length must be 0 or more (got \(length))") }
         if let stop, EscapeSequences.decode(stop).isEmpty { throw ValidationError("--stop must not be empty") }
+        if !(0...64).contains(beam) { throw ValidationError("--beam must be 0 (off) to 64 (got \(beam))") }
+        if !(1...10_000).contains(count) { throw ValidationError("--count must be 1 to 10,000 (got \(count))") }
+        if beam > 0 && (count > 1 || argmax || topK > 0 || topP < 1) {
+            throw ValidationError("--beam finds the likeliest continuation; it does not combine with --count, --argmax, --top-k or --top-p")
+        }
+        if stop != nil && (beam > 0 || count > 1) { throw ValidationError("--stop works with one sampled continuation, not with --beam or --count") }
     }
 
     func run() throws {
-        let settings = SamplingSettings(temperature: temperature, topK: topK, argmax: argmax)
+        let settings = SamplingSettings(temperature: temperature, topK: topK, topP: topP, argmax: argmax)
         try settings.validate()
         try threading.apply()
         let model = try Checkpoint.load(path: checkpoint).model
@@ -79,15 +104,26 @@ struct SampleCommand: ParsableCommand {
             let listed = unknown.keys.sorted { $0.value < $1.value }.map(Vocabulary.printable).joined(separator: " ")
             Terminal.standardError.writeLine("charlstm: warning: skipped priming characters the model does not know: \(listed)")
         }
-        let output = Terminal.standardOutput
-        if !noEcho { output.write(String(String.UnicodeScalarView(primeText))) }
+        let echo = noEcho ? "" : String(String.UnicodeScalarView(primeText))
         var random = RandomSource(seed: seed ?? UInt64.random(in: 0...UInt64.max))
-        let stopScalars = stop.map { Array(EscapeSequences.decode($0).unicodeScalars) } ?? []
-        sampler.generate(count: length, stop: stopScalars, settings: settings, random: &random) { character in
-            output.write(String(character))
-            return InterruptSignal.pending == nil
+        var text = ""
+        // To a file, everything is collected and written at once; to the terminal, one sample streams as made.
+        func emit(_ piece: String) { if output == nil { Terminal.standardOutput.write(piece) } else { text += piece } }
+        if beam > 0 {
+            emit(echo + String(String.UnicodeScalarView(sampler.beamSearch(width: beam, length: length))) + "\n")
+        } else if count > 1 {
+            let samples = sampler.sampleMany(count: count, length: length, settings: settings, random: &random)
+            emit(samples.map { echo + String(String.UnicodeScalarView($0)) + "\n" }.joined(separator: "\n"))
+        } else {
+            emit(echo)
+            let stopScalars = stop.map { Array(EscapeSequences.decode($0).unicodeScalars) } ?? []
+            sampler.generate(count: length, stop: stopScalars, settings: settings, random: &random) { character in
+                emit(String(character))
+                return InterruptSignal.pending == nil
+            }
+            emit("\n")
         }
-        output.write("\n")
+        if let output { try AtomicFile.write(Array(text.utf8), to: output) }
         if let signalNumber = InterruptSignal.pending { throw ExitCode(InterruptSignal.exitStatus(for: signalNumber)) }
     }
 }

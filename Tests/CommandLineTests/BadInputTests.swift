@@ -69,6 +69,13 @@ import Testing
         try expectClearFailure(["train", "--resume", text], mentions: ["text.safetensors"], status: 1)
         try expectClearFailure(["sample", folder + "/nothing.safetensors"], mentions: ["nothing.safetensors", "no such file"], status: 1)
         try expectClearFailure(["sample", folder + "/latest.safetensors", "--temperature", "0"], mentions: ["--temperature"], status: 2)
+        try expectClearFailure(["sample", folder + "/latest.safetensors", "--top-p", "0"], mentions: ["--top-p"], status: 2)
+        try expectClearFailure(["sample", folder + "/latest.safetensors", "--beam", "4", "--count", "2"], mentions: ["--beam", "--count"], status: 2)
+        try expectClearFailure(["sample", folder + "/latest.safetensors", "--count", "2", "--stop", "x"], mentions: ["--stop"], status: 2)
+        try expectClearFailure(["sample", folder + "/latest.safetensors", "--output", folder + "/no/such/folder/out.txt"],
+                               mentions: ["out.txt"], status: 1)
+        try expectClearFailure(["export", folder + "/latest.safetensors", folder + "/no/such/folder/half.safetensors", "--half"],
+                               mentions: ["half.safetensors"], status: 1)
         try expectClearFailure(["train", "--resume", folder + "/latest.safetensors", "--hidden", "16"], mentions: ["--hidden", "resum"], status: 2)
 
         // Fine-tuning on text with characters the model never saw lists them.

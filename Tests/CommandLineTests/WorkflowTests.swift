@@ -46,6 +46,36 @@ import Testing
         #expect(info.stdout.contains("step 30"))
     }
 
+    /// --count draws a set of samples into a file, --beam the likeliest text; both are the same every time, and an
+    /// F16 export samples like the model it came from up to the rounding of its weights.
+    @Test func countBeamOutputAndHalfExport() throws {
+        let out = try CLI.temporaryFolder()
+        #expect(try CLI.run(["train", corpus, "--out", out, "--steps", "20"] + small).status == 0)
+        let model = out + "/latest.safetensors"
+        let file = out + "/samples.txt"
+        let counted = try CLI.run(["sample", model, "--prime", "The ", "--length", "30", "--count", "3", "--top-p", "0.9",
+                                   "--seed", "4", "--output", file])
+        #expect(counted.status == 0 && counted.stdout.isEmpty, "\(counted.stderr)")
+        let samples = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(samples.unicodeScalars.count == 3 * (4 + 30 + 1) + 2, "three samples and two blank lines: \(samples.debugDescription)")
+        #expect(samples.hasPrefix("The "))
+        let again = try CLI.run(["sample", model, "--prime", "The ", "--length", "30", "--count", "3", "--top-p", "0.9",
+                                 "--seed", "4"])
+        #expect(again.stdout == samples)
+        let beam = try CLI.run(["sample", model, "--prime", "The ", "--length", "30", "--beam", "5"])
+        #expect(beam.status == 0 && beam.stdout.unicodeScalars.count == 4 + 30 + 1)
+        #expect(try CLI.run(["sample", model, "--prime", "The ", "--length", "30", "--beam", "5", "--seed", "9"]).stdout == beam.stdout)
+
+        let half = out + "/half.safetensors"
+        #expect(try CLI.run(["export", model, half, "--half"]).status == 0)
+        let size = { (path: String) in (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
+        #expect(try size(half) < size(model) / 4, "F16 and no resume state: well under a quarter of the resumable file")
+        let full = try JSONSerialization.jsonObject(with: Data(CLI.run(["eval", model, corpus, "--json"]).stdout.utf8)) as? [String: Any]
+        let halved = try JSONSerialization.jsonObject(with: Data(CLI.run(["eval", half, corpus, "--json"]).stdout.utf8)) as? [String: Any]
+        let difference = abs((full?["bits_per_character"] as? Double ?? 0) - (halved?["bits_per_character"] as? Double ?? 1))
+        #expect(difference < 0.01, "F16 weights changed the bits per character by \(difference)")
+    }
+
     /// 20 steps, then --resume to 40, ends with the same weights as 40 steps in one go. (With the step schedule:
     /// a cosine or linear one anneals to the goal, so extending the goal changes it; the engine's resume test
     /// covers those with the goal unchanged.)

@@ -12,13 +12,13 @@ import Darwin
 /// generation continues from — and extends — the same memory. Nothing is allocated per character.
 public final class Sampler {
     public let model: CharLSTMModel
-    private let workspace: ChunkWorkspace
+    let workspace: ChunkWorkspace
     /// Logits of the next character, given everything fed so far.
-    private let nextLogits: FloatBuffer
+    let nextLogits: FloatBuffer
     /// Scratch for temperature-scaled logits and for top-k selection.
     private let scaled: FloatBuffer
     private let selection: FloatBuffer
-    private var hasDistribution = false
+    var hasDistribution = false
 
     /// - Parameter primeChunk: time steps per forward pass when priming.
     public init(model: CharLSTMModel, primeChunk: Int = 256) {
@@ -87,7 +87,7 @@ public final class Sampler {
 
     /// Makes sure a distribution exists: with nothing fed yet, feeds a newline (the usual start of a text) when the
     /// vocabulary has one, otherwise its first character.
-    private func ensureDistribution() {
+    func ensureDistribution() {
         if hasDistribution { return }
         feed(model.vocabulary.id(of: "\n") ?? 0)
     }
@@ -95,7 +95,7 @@ public final class Sampler {
     /// Draws the next character, feeds it back, and returns it.
     public func next(_ settings: SamplingSettings, random: inout RandomSource) -> Unicode.Scalar {
         ensureDistribution()
-        let id = choose(settings, random: &random)
+        let id = choose(settings, from: nextLogits.pointer, random: &random)
         feed(id)
         return model.vocabulary.character(id)
     }
@@ -143,9 +143,9 @@ public final class Sampler {
         return order.prefix(count).map { (model.vocabulary.character(Int32($0)), scaled.pointer[$0]) }
     }
 
-    private func choose(_ settings: SamplingSettings, random: inout RandomSource) -> Int32 {
+    /// Draws a character id from `logits` (one row of V) as `settings` say.
+    func choose(_ settings: SamplingSettings, from logits: UnsafePointer<Float>, random: inout RandomSource) -> Int32 {
         let v = model.config.vocabularySize
-        let logits = nextLogits.pointer
         if settings.argmax {
             var best = 0
             for j in 1..<max(v, 1) where logits[j] > logits[best] { best = j }
@@ -155,6 +155,10 @@ public final class Sampler {
         softmax(from: logits, temperature: settings.temperature, into: p)
         if settings.topK > 0 && settings.topK < v {
             let threshold = kthLargest(p, count: v, k: settings.topK)
+            for j in 0..<v where p[j] < threshold { p[j] = 0 }
+        }
+        if settings.topP < 1 {
+            let threshold = nucleusThreshold(p, count: v, mass: settings.topP)
             for j in 0..<v where p[j] < threshold { p[j] = 0 }
         }
         var total: Float = 0
@@ -182,6 +186,31 @@ public final class Sampler {
             sum += p[j]
         }
         for j in 0..<v { p[j] /= sum }
+    }
+
+    /// The smallest probability t such that the characters with p ≥ t carry at least `mass` of the (possibly
+    /// unnormalised, after top-k) total: the cut of nucleus sampling. Bisection on t, as f(t) = Σ_{p ≥ t} p only
+    /// falls as t rises; 40 halvings leave t within 2⁻⁴⁰ of the largest probability, so the kept set is exact
+    /// up to ties. No sort, so nothing is allocated.
+    private func nucleusThreshold(_ p: UnsafePointer<Float>, count: Int, mass: Float) -> Float {
+        var total: Float = 0, largest: Float = 0
+        for j in 0..<count {
+            total += p[j]
+            largest = max(largest, p[j])
+        }
+        let target = mass * total
+        func kept(_ t: Float) -> Float {
+            var sum: Float = 0
+            for j in 0..<count where p[j] >= t { sum += p[j] }
+            return sum
+        }
+        var (low, high) = (Float(0), largest)   // kept(low) ≥ target always; raise it as far as that holds
+        if kept(high) >= target { return high }
+        for _ in 0..<40 {
+            let middle = (low + high) / 2
+            if kept(middle) >= target { low = middle } else { high = middle }
+        }
+        return low
     }
 
     /// The k-th largest of `values[0..<count]`, by quickselect on a copy (Hoare partition, middle pivot).

@@ -4,12 +4,16 @@ public struct SamplingSettings: Sendable, Equatable {
     public var temperature: Float = 1
     /// Keep only the `topK` most likely characters (ties at the cut are kept too); 0 keeps all.
     public var topK = 0
-    /// Always take the most likely character (greedy decoding); ignores temperature and top-k.
+    /// Nucleus sampling: keep only the most likely characters whose probabilities (after temperature and top-k)
+    /// add up to at least `topP`; 1 keeps all.
+    public var topP: Float = 1
+    /// Always take the most likely character (greedy decoding); ignores temperature, top-k and top-p.
     public var argmax = false
 
-    public init(temperature: Float = 1, topK: Int = 0, argmax: Bool = false) {
+    public init(temperature: Float = 1, topK: Int = 0, topP: Float = 1, argmax: Bool = false) {
         self.temperature = temperature
         self.topK = topK
+        self.topP = topP
         self.argmax = argmax
     }
 
@@ -19,5 +23,6 @@ public struct SamplingSettings: Sendable, Equatable {
             throw CharLSTMError.invalidSetting("--temperature must be a positive number (got \(temperature)); use --argmax for greedy decoding")
         }
         if topK < 0 { throw CharLSTMError.invalidSetting("--top-k must be 0 (off) or positive (got \(topK))") }
+        if !(topP > 0 && topP <= 1) { throw CharLSTMError.invalidSetting("--top-p must be in (0, 1] (got \(topP))") }
     }
 }
