@@ -32,20 +32,10 @@ struct ReplCommand: ParsableCommand {
     @Option(help: "Characters to generate per line.")
     var length = 300
 
-    @Option(name: .customLong("top-k"), help: "Sample among the K likeliest characters; 0 = all.")
-    var topK = 0
-
-    @Option(name: .customLong("top-p"), help: "Sample among the likeliest characters that make up P of the probability; 1 = all.")
-    var topP: Float = 1
-
-    @Option(help: "Beam search with N beams instead of sampling: the likeliest continuation (safer, blander); 0 = off.")
-    var beam = 0
+    @OptionGroup var decoding: DecodingOptions
 
     @Option(help: "Stop a continuation after this string (\\n understood; default: \"\\n%\\n\" for models trained on fortunes, none otherwise).")
     var stop: String?
-
-    @Option(help: "Random seed, for reproducible transcripts (default: a fresh random seed).")
-    var seed: UInt64?
 
     @Option(help: "Whether Enter adds a newline to the text you type: on or off.")
     var newline: String = "on"
@@ -59,12 +49,10 @@ struct ReplCommand: ParsableCommand {
     func validate() throws {
         if length < 1 { throw ValidationError("--length must be at least 1 (got \(length))") }
         if newline != "on" && newline != "off" { throw ValidationError("--newline takes on or off (got \(newline))") }
-        if !(0...64).contains(beam) { throw ValidationError("--beam must be 0 (off) to 64 (got \(beam))") }
     }
 
     func run() throws {
-        let settings = SamplingSettings(temperature: temperature, topK: topK, topP: topP)
-        try settings.validate()
+        let settings = try decoding.settings(temperature: temperature)
         try threading.apply()
         let path: String
         if let checkpoint {
@@ -84,9 +72,9 @@ struct ReplCommand: ParsableCommand {
         let session = ReplSession(
             checkpoint: loaded, sampling: settings, length: length,
             stop: stop.map(EscapeSequences.decode) ?? defaultStop, newline: newline == "on",
-            seed: seed ?? UInt64.random(in: 0...UInt64.max),
+            seed: decoding.chosenSeed(),
             presentation: .init(interactive: interactive, colour: colour))
-        session.beam = beam
+        session.beam = decoding.beam
         InterruptSignal.install(secondSignalEnds: false)
         if interactive {
             try runInteractive(session)

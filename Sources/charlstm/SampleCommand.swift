@@ -38,17 +38,8 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Softmax temperature, > 0: lower is more conservative, higher more surprising.")
     var temperature: Float = 1
 
-    @Option(name: .customLong("top-k"), help: "Sample only among the K most likely characters; 0 = all.")
-    var topK = 0
-
-    @Option(name: .customLong("top-p"), help: "Sample only among the most likely characters that make up P of the probability (nucleus sampling); 1 = all.")
-    var topP: Float = 1
-
     @Flag(help: "Always take the most likely character (ignores --temperature, --top-k and --top-p).")
     var argmax = false
-
-    @Option(help: "Beam search with N beams: the likeliest continuation instead of a sample; 0 = off.")
-    var beam = 0
 
     @Option(help: "Independent samples to draw, as one batch.")
     var count = 1
@@ -59,29 +50,25 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Stop after generating this string (escapes \\n, \\t, \\\\ understood).")
     var stop: String?
 
-    @Option(help: "Random seed; the same seed gives the same text (default: a fresh random seed).")
-    var seed: UInt64?
-
     @Flag(name: .customLong("no-echo"), help: "Print only the generated text, not the priming text.")
     var noEcho = false
 
+    @OptionGroup var decoding: DecodingOptions
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
         if prime != nil && primeFile != nil { throw ValidationError("give --prime or --prime-file, not both") }
         if length < 0 { throw ValidationError("--length must be 0 or more (got \(length))") }
         if let stop, EscapeSequences.decode(stop).isEmpty { throw ValidationError("--stop must not be empty") }
-        if !(0...64).contains(beam) { throw ValidationError("--beam must be 0 (off) to 64 (got \(beam))") }
         if !(1...10_000).contains(count) { throw ValidationError("--count must be 1 to 10,000 (got \(count))") }
-        if beam > 0 && (count > 1 || argmax || topK > 0 || topP < 1) {
+        if decoding.beam > 0 && (count > 1 || argmax || decoding.topK > 0 || decoding.topP < 1) {
             throw ValidationError("--beam finds the likeliest continuation; it does not combine with --count, --argmax, --top-k or --top-p")
         }
-        if stop != nil && (beam > 0 || count > 1) { throw ValidationError("--stop works with one sampled continuation, not with --beam or --count") }
+        if stop != nil && (decoding.beam > 0 || count > 1) { throw ValidationError("--stop works with one sampled continuation, not with --beam or --count") }
     }
 
     func run() throws {
-        let settings = SamplingSettings(temperature: temperature, topK: topK, topP: topP, argmax: argmax)
-        try settings.validate()
+        let settings = try decoding.settings(temperature: temperature, argmax: argmax)
         try threading.apply()
         let model = try Checkpoint.load(path: checkpoint).model
         let primeText: [Unicode.Scalar]
@@ -105,12 +92,12 @@ struct SampleCommand: ParsableCommand {
             Terminal.standardError.writeLine("charlstm: warning: skipped priming characters the model does not know: \(listed)")
         }
         let echo = noEcho ? "" : String(String.UnicodeScalarView(primeText))
-        var random = RandomSource(seed: seed ?? UInt64.random(in: 0...UInt64.max))
+        var random = RandomSource(seed: decoding.chosenSeed())
         var text = ""
         // To a file, everything is collected and written at once; to the terminal, one sample streams as made.
         func emit(_ piece: String) { if output == nil { Terminal.standardOutput.write(piece) } else { text += piece } }
-        if beam > 0 {
-            emit(echo + String(String.UnicodeScalarView(sampler.beamSearch(width: beam, length: length))) + "\n")
+        if decoding.beam > 0 {
+            emit(echo + String(String.UnicodeScalarView(sampler.beamSearch(width: decoding.beam, length: length))) + "\n")
         } else if count > 1 {
             let samples = sampler.sampleMany(count: count, length: length, settings: settings, random: &random)
             emit(samples.map { echo + String(String.UnicodeScalarView($0)) + "\n" }.joined(separator: "\n"))
