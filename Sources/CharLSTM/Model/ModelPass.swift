@@ -57,10 +57,11 @@ extension CharLSTMModel {
     }
 
     /// The summed cross-entropy (nats) of the chunk's logits against `workspace.targets`; replaces the logits by
-    /// probabilities.
-    public func loss(_ workspace: ChunkWorkspace, batch: Int, steps: Int) -> Double {
+    /// probabilities. With `rowLosses`, each row's own cross-entropy is written there too.
+    public func loss(_ workspace: ChunkWorkspace, batch: Int, steps: Int,
+                     rowLosses: UnsafeMutablePointer<Double>? = nil) -> Double {
         SoftmaxCrossEntropy.forward(logits: workspace.logits.pointer, targets: workspace.targets, rows: batch * steps,
-                                    classes: config.vocabularySize)
+                                    classes: config.vocabularySize, rowLosses: rowLosses)
     }
 
     /// Backpropagates `scale ·` the summed loss of the last ``forward(_:batch:steps:random:)`` + ``loss(_:batch:steps:)``

@@ -9,21 +9,23 @@ import Darwin
 /// For a row z with target y: p = softmax(z), loss = −log p_y = logΣexp(z) − z_y, computed with the maximum
 /// subtracted so exp never overflows; ∂loss/∂z = p − onehot(y).
 enum SoftmaxCrossEntropy {
-    /// Replaces each row of `logits` by its probabilities and returns the summed loss in nats. Rows are split
-    /// across threads; their partial sums are added in a fixed order.
+    /// Replaces each row of `logits` by its probabilities and returns the summed loss in nats; with `rowLosses`,
+    /// also each row's own loss. Rows are split across threads; their partial sums are added in a fixed order.
     static func forward(logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>, rows: Int,
-                        classes v: Int) -> Double {
+                        classes v: Int, rowLosses: UnsafeMutablePointer<Double>? = nil) -> Double {
         let parts = rows * v < 1 << 16 ? 1 : BLAS.threads
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: parts) { partial in
             partial.initialize(repeating: 0)
-            let blocks = SoftmaxRows(logits: logits, targets: targets, classes: v, losses: partial.baseAddress!)
+            let blocks = SoftmaxRows(logits: logits, targets: targets, classes: v, losses: partial.baseAddress!,
+                                     rowLosses: rowLosses)
             Parallel.forEachBlock(of: rows, parts: parts, blocks)
             return partial.reduce(0, +)
         }
     }
 
     fileprivate static func rowsForward(logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>,
-                                        rows: Range<Int>, classes v: Int) -> Double {
+                                        rows: Range<Int>, classes v: Int,
+                                        rowLosses: UnsafeMutablePointer<Double>?) -> Double {
         var total = 0.0
         for r in rows {
             let row = logits + r * v
@@ -39,7 +41,9 @@ enum SoftmaxCrossEntropy {
             }
             let inverse = 1 / sum
             for j in 0..<v { row[j] *= inverse }
-            total += Double(logf(sum) + maximum - targetLogit)
+            let loss = Double(logf(sum) + maximum - targetLogit)
+            rowLosses?[r] = loss
+            total += loss
         }
         return total
     }
@@ -61,8 +65,10 @@ private struct SoftmaxRows: BlockWork {
     let targets: UnsafePointer<Int32>
     let classes: Int
     let losses: UnsafeMutablePointer<Double>
+    let rowLosses: UnsafeMutablePointer<Double>?
 
     func run(_ rows: Range<Int>, number: Int) {
-        losses[number] = SoftmaxCrossEntropy.rowsForward(logits: logits, targets: targets, rows: rows, classes: classes)
+        losses[number] = SoftmaxCrossEntropy.rowsForward(logits: logits, targets: targets, rows: rows, classes: classes,
+                                                         rowLosses: rowLosses)
     }
 }
