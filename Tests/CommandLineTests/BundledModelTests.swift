@@ -10,6 +10,10 @@ import Testing
         #expect(size <= 8_000_000)
         let checkpoint = try Checkpoint.load(path: path)
         #expect(checkpoint.training?.progress.bestValidationBPC != nil, "the bundled model records its validation bpc")
+        let controls = checkpoint.model.vocabulary.characters.filter {
+            $0 != "\n" && $0 != "\t" && $0.properties.generalCategory == .control
+        }
+        #expect(controls.isEmpty, "a control character in the vocabulary could be sampled (a BEL beeps): \(controls)")
     }
 
     @Test func plainCharlstmFromAnotherFolderTalksWithTheBundledModel() throws {
