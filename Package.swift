@@ -21,13 +21,15 @@ let package = Package(
             providers: [.apt(["libreadline-dev"])]
         ),
         // The command-line tool: one swift-argument-parser command per file, on top of the engine.
+        // Its folders: Commands (one per file), REPL, Pages (page templates, read at run time), Terminal.
         .executableTarget(
             name: "charlstm",
             dependencies: [
                 "CharLSTM",
                 "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            exclude: ["Pages/inspect.html"]
         ),
         .testTarget(name: "CharLSTMTests", dependencies: ["CharLSTM"]),
         .testTarget(name: "CommandLineTests", dependencies: ["charlstm", "CharLSTM"]),

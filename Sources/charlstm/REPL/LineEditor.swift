@@ -60,11 +60,7 @@ final class LineEditor {
 
     /// The history file a session keeps when none is named: `~/.charlstm_history`, where `~` is `$HOME` when it is
     /// set (as shells do), else the account's home folder.
-    static var defaultHistoryPath: String {
-        let environment = ProcessInfo.processInfo.environment["HOME"] ?? ""
-        let home = environment.isEmpty ? FileManager.default.homeDirectoryForCurrentUser.path : environment
-        return (home.hasSuffix("/") ? String(home.dropLast()) : home) + "/.charlstm_history"
-    }
+    static var defaultHistoryPath: String { ShippedFile.home + "/.charlstm_history" }
 
     private static func isDevice(_ path: String) -> Bool {
         var status = stat()

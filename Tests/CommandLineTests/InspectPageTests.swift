@@ -1,0 +1,94 @@
+import CharLSTM
+import Foundation
+import Testing
+
+/// `charlstm inspect`: its data against the engine's, and its page in a real browser (Debian's chromium, headless).
+@Suite struct InspectPageTests {
+    static let text = "\"Quoted,\" he said (twice). <b>bold</b> & </script> more.\nThe lamp (was) lit, \"the kettle\" sang.\n"
+
+    /// A model that knows every character of the text.
+    static let checkpoint: String = {
+        let folder = try! CLI.temporaryFolder()
+        var random = RandomSource(seed: 5)
+        let model = try! CharLSTMModel(vocabulary: Vocabulary(of: text.unicodeScalars), embedding: 6, hidden: 24,
+                                       layers: 2, random: &random)
+        try! Checkpoint.write(model: model, to: folder + "/model.safetensors")
+        return folder + "/model.safetensors"
+    }()
+
+    static let browser: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    struct Report: Decodable {
+        struct Series: Decodable { let scale: Float; let values: String }
+        struct Unit: Decodable { let layer: Int; let unit: Int; let series: [String: Series] }
+        let characters: [String]
+        let surprisal: [Int]
+        let kept: [Unit]
+        let bitsPerCharacter: Double
+    }
+
+    /// Every kept unit's series in --json is the engine's, to within its 8-bit quantisation; the figure is eval's.
+    @Test func theDataIsTheEngines() throws {
+        let out = try CLI.temporaryFolder() + "/page.json"
+        let result = try CLI.run(["inspect", Self.checkpoint, "--text", Self.text, "--json", out, "--threads", "1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: out)))
+        #expect(report.characters.joined() == Self.text)
+        let model = try Checkpoint.load(path: Self.checkpoint).model
+        var engine: [[Float]] = []   // per kept unit, c at every character
+        _ = InspectionPass(model: model).run(Self.text.unicodeScalars) { step in
+            engine.append(report.kept.map { step.values(.c, layer: $0.layer)[$0.unit] })
+            return true
+        }
+        #expect(!report.kept.isEmpty)
+        for (k, unit) in report.kept.enumerated() {
+            let series = try #require(unit.series["c"])
+            let bytes = try #require(Data(base64Encoded: series.values))
+            for (j, byte) in bytes.enumerated() {
+                let value = Float(Int8(bitPattern: byte)) / 127 * series.scale
+                #expect(abs(value - engine[j][k]) <= series.scale / 127, "unit \(k) at \(j)")
+            }
+        }
+        let evaluation = TextEvaluation(model: model, text: Self.text.unicodeScalars)
+        #expect(abs(report.bitsPerCharacter - evaluation.bitsPerCharacter) < 1e-12)
+        #expect(report.surprisal.first == -1 && report.surprisal.dropFirst().allSatisfy { $0 >= 0 })
+    }
+
+    /// The page in a real browser: coloured text, hover details, the unit picker recolouring, a question answered,
+    /// the saturation chart, the text shown as text (its "<b>" and "</script>" included), nothing fetched.
+    @Test(.enabled(if: browser != nil, "needs a headless browser: apt-get install chromium"))
+    func thePageWorksInABrowser() throws {
+        let folder = try CLI.temporaryFolder()
+        let page = folder + "/page.html"
+        let result = try CLI.run(["inspect", Self.checkpoint, "--text", Self.text, "--html", page, "--threads", "1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let dom = try Self.runBrowser(["--virtual-time-budget=5000", "--dump-dom", "file://\(page)#selftest"])
+        let report = try #require(dom.range(of: #"<pre id="selftest">"#).map { dom[$0.upperBound...].prefix { $0 != "<" } },
+                                  "no self-test result in the page: \(dom.prefix(300))")
+        let checks = try #require(try JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Bool])
+        for name in ["characters", "coloured", "escaped", "hoverShowsExpectations", "pickerRecolours", "askListsUnits",
+                     "saturationChart", "nothingFetched"] {
+            #expect(checks[name] == true, "\(name) failed: \(checks)")
+        }
+        let screenshot = folder + "/page.png"
+        _ = try Self.runBrowser(["--hide-scrollbars", "--window-size=1200,760", "--screenshot=\(screenshot)", "file://\(page)"])
+        #expect(FileManager.default.fileExists(atPath: screenshot), "no screenshot")
+        print("inspect page screenshot: \(screenshot)")
+    }
+
+    /// Runs the browser headless (no sandbox: tests may run as root) and returns what it printed.
+    static func runBrowser(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: browser!)
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                             "--user-data-dir=\(try CLI.temporaryFolder())"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
