@@ -28,7 +28,7 @@ import Testing
         let result = try repl(":probs\n:temp abc\n:bogus\n:topk 3\n:show\n:quit\nnever reached\n")
         #expect(result.status == 0)
         let out = result.stdout.split(separator: "\n")
-        #expect(out.count == 11)  // ten probabilities and the settings line
+        #expect(out.count == 12)  // ten probabilities and the two lines of settings
         #expect(out.last?.contains("top-k 3") == true)
         #expect(result.stderr.contains(":temp needs a number above 0"))
         #expect(result.stderr.contains("unknown command :bogus"))

@@ -188,6 +188,56 @@ import Testing
         #expect(try String(contentsOfFile: home + "/.charlstm_history", encoding: .utf8).contains(":len 7"))
     }
 
+    /// :surprise colours typed text and the continuation per character; :cell colours by a unit; :why and :cells
+    /// answer; completion knows the commands.
+    @Test func watchingTheMemoryInColour() throws {
+        let (terminal, _) = try start()
+        var mark = terminal.screen.count
+        terminal.type(":sur\t on\r")
+        #expect(terminal.waitFor("» ", after: mark + 10))
+        var shown = converse(terminal, "The lamp")
+        #expect(shown.contains("\u{1B}[30;48;2;"), "no per-character colour: \(shown.debugDescription)")
+        #expect(!shown.contains("\u{1B}[36m"))
+        mark = terminal.screen.count
+        terminal.type(":why\r")
+        #expect(terminal.waitFor("was drawn from", after: mark), "\(terminal.screen.dropFirst(mark).debugDescription)")
+        #expect(terminal.waitFor("← drawn", after: mark))
+        mark = terminal.screen.count
+        terminal.type(":surprise off\r")
+        #expect(terminal.waitFor("» ", after: mark + 10))
+        terminal.type(":cell 2 3 f\r")
+        #expect(terminal.waitFor("coloured by layer 2 unit 3 f, forget gate", after: mark))
+        #expect(terminal.waitFor("» ", after: terminal.screen.count - 2))
+        shown = converse(terminal, "The kettle")
+        #expect(shown.contains("\u{1B}[30;48;2;"), "\(shown.debugDescription)")
+        mark = terminal.screen.count
+        terminal.type(":cells\r")
+        #expect(terminal.waitFor("moved most", after: mark), "\(terminal.screen.dropFirst(mark).debugDescription)")
+        #expect(terminal.waitFor("layer ", after: mark))
+        #expect(terminal.waitFor("» ", after: terminal.screen.count - 2))
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+    }
+
+    /// Without colour the same information comes as numbers.
+    @Test func watchingTheMemoryWithoutColour() throws {
+        let terminal = try PseudoTerminal(["repl", Self.checkpoint, "--seed", "3", "--length", "20",
+                                           "--history", try CLI.temporaryFolder() + "/history"],
+                                          environment: ["NO_COLOR": "1"])
+        #expect(terminal.waitFor("» "))
+        var mark = terminal.screen.count
+        terminal.type(":surprise on\r")
+        #expect(terminal.waitFor("» ", after: mark + 10))
+        mark = terminal.screen.count
+        terminal.type("The lamp\r")
+        #expect(terminal.waitFor("surprise (bits): T", after: mark), "\(terminal.screen.dropFirst(mark).debugDescription)")
+        #expect(terminal.waitFor("confidence: ", after: mark))
+        #expect(!terminal.screen.dropFirst(mark).contains("\u{1B}[30;48;2;"))
+        #expect(terminal.waitFor("» ", after: terminal.screen.count - 2))
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+    }
+
     @Test func noHistoryFileIsWrittenForAnEmptySession() throws {
         let (terminal, history) = try start()
         terminal.type("\u{4}")

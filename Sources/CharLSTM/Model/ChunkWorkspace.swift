@@ -2,7 +2,9 @@
 /// `batch` streams × `steps` time steps.
 ///
 /// Everything is allocated here, once; the forward and backward passes only reuse these buffers. A workspace made
-/// `forTraining` also holds what backpropagation needs (and dropout masks where `dropout` asks for them).
+/// `forTraining` also holds what backpropagation needs (and dropout masks where `dropout` asks for them). Each
+/// layer keeps its own gates when made `forTraining` or with `keepsLayerGates` (for inspecting them); otherwise
+/// the layers of a stack share one gate buffer.
 public final class ChunkWorkspace {
     public let config: ModelConfig
     /// Largest number of parallel streams a chunk may have.
@@ -31,7 +33,7 @@ public final class ChunkWorkspace {
     let lowerGradient: FloatBuffer?
 
     public init(config: ModelConfig, batch: Int, steps: Int, forTraining: Bool = false,
-                dropout: DropoutSettings = .none) {
+                dropout: DropoutSettings = .none, keepsLayerGates: Bool = false) {
         precondition(batch > 0 && steps > 0)
         self.config = config
         self.batch = batch
@@ -44,7 +46,7 @@ public final class ChunkWorkspace {
         targets.initialize(repeating: 0, count: rows)
         logits = FloatBuffer(count: rows * config.vocabularySize)
         embedded = FloatBuffer(count: rows * config.embedding)
-        if forTraining {
+        if forTraining || keepsLayerGates {
             layers = (0..<config.layers).map { _ in LSTMActivations(batch: batch, steps: steps, hidden: config.hidden) }
         } else {
             let gates = FloatBuffer(count: rows * 4 * config.hidden), tanhC = FloatBuffer(count: rows * config.hidden)

@@ -19,14 +19,20 @@ public final class Sampler {
     private let scaled: FloatBuffer
     private let selection: FloatBuffer
     var hasDistribution = false
+    /// The distribution the last generated character was drawn from, and its id (−1: none yet).
+    private let lastDraw: FloatBuffer
+    private var lastDrawn: Int32 = -1
+    /// Time steps of the last forward pass: its last step's gates are in row `lastSteps − 1`.
+    private var lastSteps = 1
 
     /// - Parameter primeChunk: time steps per forward pass when priming.
     public init(model: CharLSTMModel, primeChunk: Int = 256) {
         self.model = model
-        workspace = ChunkWorkspace(config: model.config, batch: 1, steps: max(1, primeChunk))
+        workspace = ChunkWorkspace(config: model.config, batch: 1, steps: max(1, primeChunk), keepsLayerGates: true)
         nextLogits = FloatBuffer(count: model.config.vocabularySize)
         scaled = FloatBuffer(count: model.config.vocabularySize)
         selection = FloatBuffer(count: model.config.vocabularySize)
+        lastDraw = FloatBuffer(count: model.config.vocabularySize)
     }
 
     /// Forgets everything: `h` and `c` back to zero.
@@ -79,6 +85,7 @@ public final class Sampler {
     }
 
     private func run(steps: Int) {
+        lastSteps = steps
         model.forward(workspace, batch: 1, steps: steps, logitsOfLastStepOnly: true)
         nextLogits.pointer.update(from: workspace.logits.pointer, count: model.config.vocabularySize)
         workspace.carryState(batch: 1, steps: steps)
@@ -96,6 +103,7 @@ public final class Sampler {
     public func next(_ settings: SamplingSettings, random: inout RandomSource) -> Unicode.Scalar {
         ensureDistribution()
         let id = choose(settings, from: nextLogits.pointer, random: &random)
+        rememberDraw(id, settings: settings)
         feed(id)
         return model.vocabulary.character(id)
     }
@@ -141,6 +149,70 @@ public final class Sampler {
         softmax(from: nextLogits.pointer, temperature: 1, into: scaled.pointer)
         let order = (0..<v).sorted { scaled.pointer[$0] > scaled.pointer[$1] }
         return order.prefix(count).map { (model.vocabulary.character(Int32($0)), scaled.pointer[$0]) }
+    }
+
+    /// Keeps the distribution `id` was just drawn from: after ``choose(_:from:random:)`` that is `scaled` (after
+    /// temperature, top-k and top-p, not yet renormalised); for greedy decoding, the plain softmax.
+    private func rememberDraw(_ id: Int32, settings: SamplingSettings) {
+        let v = model.config.vocabularySize
+        if settings.argmax { softmax(from: nextLogits.pointer, temperature: 1, into: scaled.pointer) }
+        var total: Float = 0
+        for j in 0..<v { total += scaled.pointer[j] }
+        for j in 0..<v { lastDraw.pointer[j] = scaled.pointer[j] / total }
+        lastDrawn = id
+    }
+
+    /// The last generated character and the `count` likeliest candidates it was drawn from (after temperature,
+    /// top-k and top-p), most likely first — and the drawn one after them if it was not among them; nil before
+    /// anything was generated.
+    public func lastDrawCandidates(_ count: Int) -> (drawn: Unicode.Scalar, candidates: [(character: Unicode.Scalar, probability: Float)])? {
+        guard lastDrawn >= 0 else { return nil }
+        let order = (0..<model.config.vocabularySize).sorted { lastDraw.pointer[$0] > lastDraw.pointer[$1] }
+        var shown = Array(order.prefix(count).filter { lastDraw.pointer[$0] > 0 })
+        if !shown.contains(Int(lastDrawn)) { shown.append(Int(lastDrawn)) }
+        return (model.vocabulary.character(lastDrawn), shown.map { (model.vocabulary.character(Int32($0)), lastDraw.pointer[$0]) })
+    }
+
+    /// The probability the last generated character had in the distribution it was drawn from (its confidence).
+    public var lastDrawProbability: Float? { lastDrawn >= 0 ? lastDraw.pointer[Int(lastDrawn)] : nil }
+
+    /// Feeds `text` one character at a time, returning each known character with its surprisal, −log₂ p, under
+    /// the distribution the memory gave before it arrived. Slower than ``prime(_:progress:)`` (one step per
+    /// character), for the short lines whose surprise the REPL shows. Unknown characters are skipped.
+    public func feedMeasuringSurprise(_ text: String.UnicodeScalarView) -> [(character: Unicode.Scalar, bits: Double?)] {
+        var measured: [(Unicode.Scalar, Double?)] = []
+        for character in text {
+            guard let id = model.vocabulary.id(of: character) else { measured.append((character, nil)); continue }
+            var bits: Double?
+            if hasDistribution {
+                softmax(from: nextLogits.pointer, temperature: 1, into: scaled.pointer)
+                bits = -log2(Double(scaled.pointer[Int(id)]))
+            }
+            feed(id)
+            measured.append((character, bits))
+        }
+        return measured
+    }
+
+    /// One unit's value now: its state after the last character fed, or its gate at that step.
+    public func unitValue(layer: Int, unit: Int, _ quantity: InspectedQuantity) -> Float {
+        let h = model.config.hidden
+        let activations = workspace.layers[layer]
+        let gateRow = activations.gates.pointer + (lastSteps - 1) * 4 * h
+        switch quantity {
+        case .c: return activations.c.pointer[unit]
+        case .h: return activations.h.pointer[unit]
+        case .i: return gateRow[unit]
+        case .f: return gateRow[h + unit]
+        case .g: return gateRow[2 * h + unit]
+        case .o: return gateRow[3 * h + unit]
+        }
+    }
+
+    /// Every unit's c in every layer now (layer-major), for finding the cells a stretch of text moved.
+    public func cellStates() -> [Float] {
+        let h = model.config.hidden
+        return workspace.layers.flatMap { Array(UnsafeBufferPointer(start: $0.c.pointer, count: h)) }
     }
 
     /// Draws a character id from `logits` (one row of V) as `settings` say.

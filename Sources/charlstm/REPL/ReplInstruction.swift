@@ -15,6 +15,9 @@ enum ReplInstruction: Equatable {
     case newline(Bool)
     case load(String)
     case primeFile(String)
+    case surprise(Bool)
+    case cell(WatchedUnit?)
+    case cells, why
 
     /// Every command with its argument and what it does, for `:help` and tab completion.
     static let commands: [(name: String, argument: String, summary: String)] = [
@@ -29,6 +32,10 @@ enum ReplInstruction: Equatable {
         (":newline", "on|off", "whether Enter adds a newline to the text you type"),
         (":reset", "", "forget everything: h and c back to zero"),
         (":probs", "", "the ten likeliest next characters, given the memory now"),
+        (":why", "", "the ten candidates the last generated character was drawn from"),
+        (":surprise", "on|off", "colour your text by how surprised the model was, its own by how confident"),
+        (":cell", "L U [c|h|f|i|o|g]", "colour continuations by one unit's value (layer L, unit U); :cell off"),
+        (":cells", "", "the cells that moved most over the last exchange, and what they seem to follow"),
         (":load", "PATH", "switch to another checkpoint"),
         (":prime-file", "PATH", "feed a file's text into the memory without generating"),
         (":show", "", "the current settings"),
@@ -65,6 +72,22 @@ enum ReplInstruction: Equatable {
         case ":info": return noArgument(.info)
         case ":reset": return noArgument(.reset)
         case ":probs": return noArgument(.probabilities)
+        case ":why": return noArgument(.why)
+        case ":cells": return noArgument(.cells)
+        case ":surprise":
+            switch argument.trimmingSpaces {
+            case "on": return .success(.surprise(true))
+            case "off": return .success(.surprise(false))
+            default: return .failure(Hint(message: ":surprise takes on or off"))
+            }
+        case ":cell":
+            let words = argument.split(separator: " ").map(String.init)
+            if words == ["off"] { return .success(.cell(nil)) }
+            guard (2...3).contains(words.count), let layer = Int(words[0]), let unit = Int(words[1]), layer >= 1, unit >= 0,
+                  let quantity = InspectedQuantity(rawValue: words.count == 3 ? words[2] : "c") else {
+                return .failure(Hint(message: ":cell needs a layer (from 1), a unit (from 0) and optionally c, h, f, i, o or g, as in :cell 2 17 c; or :cell off"))
+            }
+            return .success(.cell(WatchedUnit(layer: layer - 1, unit: unit, quantity: quantity)))
         case ":quit", ":q", ":exit": return noArgument(.quit)
         case ":temp":
             return number(Float.self, "a number above 0").flatMap { value in
@@ -125,4 +148,11 @@ private extension String {
     var trimmingSpaces: String {
         String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
+}
+
+/// One unit's quantity, as `:cell` names it (layer from 0 here, from 1 on screen).
+struct WatchedUnit: Equatable {
+    let layer: Int
+    let unit: Int
+    let quantity: InspectedQuantity
 }

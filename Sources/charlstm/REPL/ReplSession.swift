@@ -19,6 +19,7 @@ final class ReplSession {
     var newline: Bool
     /// Beams for beam search; 0 samples.
     var beam = 0
+    private var watch = MemoryWatch()
     private var seed: UInt64
     private var random: RandomSource
     private var warned: Set<Unicode.Scalar> = []
@@ -71,6 +72,8 @@ final class ReplSession {
                 say("  " + head.padding(toLength: width + 2, withPad: " ", startingAt: 0) + command.summary)
             }
         case .show:
+            let cell = watch.cell.map { "layer \($0.layer + 1) unit \($0.unit) \($0.quantity.rawValue)" } ?? "off"
+            say("surprise \(watch.surprise ? "on" : "off") · cell \(cell)")
             say("temperature \(sampling.temperature) · length \(length) · top-k \(sampling.topK == 0 ? "off" : String(sampling.topK)) · top-p \(sampling.topP == 1 ? "off" : String(sampling.topP)) · beam \(beam == 0 ? "off" : String(beam)) · stop \(stop.isEmpty ? "off" : quoted(stop)) · seed \(seed) · newline \(newline ? "on" : "off")")
         case .info:
             CheckpointDescription.lines(checkpoint).forEach(say)
@@ -80,6 +83,32 @@ final class ReplSession {
         case .probabilities:
             for (character, probability) in sampler.mostLikely(10) {
                 say("  \(Vocabulary.printable(character).padding(toLength: 8, withPad: " ", startingAt: 0)) \(HumanReadable.decimal(Double(probability), 4))")
+            }
+        case .why:
+            guard let last = sampler.lastDrawCandidates(10) else { notice("nothing generated yet"); break }
+            say("the last character, \(Vocabulary.printable(last.drawn)), was drawn from:")
+            for (character, probability) in last.candidates {
+                let mark = character == last.drawn ? "  ← drawn" : ""
+                say("  \(Vocabulary.printable(character).padding(toLength: 8, withPad: " ", startingAt: 0)) \(HumanReadable.decimal(Double(probability), 4))\(mark)")
+            }
+        case .surprise(let on): watch.surprise = on
+        case .cell(let unit):
+            if let unit {
+                let c = checkpoint.model.config
+                guard unit.layer < c.layers && unit.unit < c.hidden else {
+                    notice(":cell: this model has layers 1–\(c.layers) and units 0–\(c.hidden - 1)")
+                    break
+                }
+                say("continuations coloured by layer \(unit.layer + 1) unit \(unit.unit) \(unit.quantity.rawValue), \(unit.quantity.meaning): blue low, red high")
+            }
+            watch.cell = unit
+        case .cells:
+            let c = checkpoint.model.config
+            let moved = watch.mostMoved(layers: c.layers, units: c.hidden)
+            guard !moved.isEmpty else { notice("no exchange to look at yet"); break }
+            say("cells (c) that moved most over the last exchange (spread = standard deviation):")
+            for cell in moved {
+                say("  layer \(cell.layer + 1) unit \(String(cell.unit).padding(toLength: 5, withPad: " ", startingAt: 0)) spread \(HumanReadable.decimal(Double(cell.spread), 3))  \(cell.follows.map { "follows \($0)" } ?? "")")
             }
         case .temperature(let value): sampling.temperature = value
         case .length(let value): length = value
@@ -120,25 +149,61 @@ final class ReplSession {
     private func continueText(_ text: String) {
         var primed = text
         if newline && !text.isEmpty { primed += "\n" }
-        guard primeWithProgress(primed.unicodeScalars, total: primed.unicodeScalars.count) != nil else { return }
-        if presentation.interactive {
-            output.write(primed)
-            if presentation.colour { output.write("\u{1B}[36m") }
+        let colour = presentation.interactive && presentation.colour
+        watch.begin(before: sampler.cellStates())
+        if watch.surprise && !primed.isEmpty {
+            // One step per character, to know each one's surprise: short lines only need it.
+            let measured = sampler.feedMeasuringSurprise(primed.unicodeScalars)
+            warnAbout(measured.filter { $0.bits == nil && checkpoint.model.vocabulary.id(of: $0.character) == nil }
+                .reduce(into: [:]) { $0[$1.character, default: 0] += 1 })
+            if colour {
+                output.write(measured.map { MemoryWatch.background(red: min(1, ($0.bits ?? 0) / 8)) + String($0.character) + "\u{1B}[0m" }.joined())
+            } else {
+                if presentation.interactive { output.write(primed) }
+                notice("surprise (bits): " + measured.map { "\(Vocabulary.printable($0.character)) \($0.bits.map { HumanReadable.decimal($0, 1) } ?? "–")" }.joined(separator: " "))
+            }
+        } else {
+            guard primeWithProgress(primed.unicodeScalars, total: primed.unicodeScalars.count) != nil else { return }
+            if presentation.interactive { output.write(primed) }
         }
+        let perCharacter = watch.surprise || watch.cell != nil
+        if colour && !perCharacter { output.write("\u{1B}[36m") }
         InterruptSignal.clear()
+        var numbers: [String] = []
+        // A generated character: recorded for :cells, coloured or measured as :surprise and :cell ask.
+        func show(_ character: Unicode.Scalar) {
+            watch.record(character, states: sampler.cellStates())
+            var value: Double?
+            if let cell = watch.cell {
+                let raw = sampler.unitValue(layer: cell.layer, unit: cell.unit, cell.quantity)
+                value = Double(raw)
+                if colour { output.write(MemoryWatch.background(diverging: MemoryWatch.position(raw, cell.quantity))) }
+            } else if watch.surprise, let confidence = sampler.lastDrawProbability {
+                value = Double(confidence)
+                if colour { output.write(MemoryWatch.background(green: Double(confidence))) }
+            }
+            output.write(display(character))
+            if colour && perCharacter { output.write("\u{1B}[0m") }
+            if !colour, perCharacter, let value { numbers.append("\(Vocabulary.printable(character)) \(HumanReadable.decimal(value, 2))") }
+        }
         let end: Sampler.GenerationEnd
         if beam > 0 {
-            // Beam search knows its text only at the end: it is shown whole, and the memory holds it.
+            // Beam search knows its text only at the end: it is shown whole (no per-character values), and the
+            // memory holds it.
             output.write(sampler.beamSearch(width: beam, length: length).map(display).joined())
             end = .length
         } else {
             end = sampler.generate(count: length, stop: Array(stop.unicodeScalars), settings: sampling, random: &random) { character in
-                output.write(display(character))
+                show(character)
                 return InterruptSignal.pending == nil
             }
         }
-        if presentation.interactive && presentation.colour { output.write("\u{1B}[0m") }
+        if colour { output.write("\u{1B}[0m") }
         output.write("\n")
+        if !numbers.isEmpty {
+            let what = watch.cell.map { "layer \($0.layer + 1) unit \($0.unit) \($0.quantity.rawValue)" } ?? "confidence"
+            notice("\(what): " + numbers.joined(separator: " "))
+        }
         if end == .cancelled {
             InterruptSignal.clear()
             notice("stopped; the memory keeps everything up to the last character shown")
