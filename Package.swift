@@ -29,7 +29,7 @@ let package = Package(
                 "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            exclude: ["Pages/inspect.html"]
+            exclude: ["Pages/inspect.html", "Pages/report.html"]
         ),
         .testTarget(name: "CharLSTMTests", dependencies: ["CharLSTM"]),
         .testTarget(name: "CommandLineTests", dependencies: ["charlstm", "CharLSTM"]),

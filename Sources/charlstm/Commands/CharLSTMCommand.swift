@@ -16,7 +16,7 @@ struct CharLSTMCommand: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [ReplCommand.self, TrainCommand.self, SampleCommand.self, EvalCommand.self, InfoCommand.self,
-                      ExportCommand.self, InspectCommand.self, BenchCommand.self],
+                      ExportCommand.self, InspectCommand.self, ReportCommand.self, BenchCommand.self],
         defaultSubcommand: ReplCommand.self
     )
 

@@ -71,8 +71,8 @@ struct InspectCommand: ParsableCommand {
         ThreadOptions.noteFallbackBackend()
         let report = InspectionReport.make(model: loaded.model, name: CheckpointDescription.name(loaded), text: scalars,
                                            limit: limit)
-        if let html { try AtomicFile.write(Array(try InspectPage.html(report).utf8), to: html) }
-        if let json { try AtomicFile.write(Array(try InspectPage.json(report).utf8), to: json) }
+        if let html { try AtomicFile.write(Array(try PageTemplate.inspect.html(report).utf8), to: html) }
+        if let json { try AtomicFile.write(Array(try PageTemplate.json(report).utf8), to: json) }
         let skipped = scalars.count - known
         let shown = report.characters.count
         var facts = ["\(HumanReadable.count(shown)) characters", "\(HumanReadable.decimal(report.bitsPerCharacter, 4)) bits per character"]

@@ -92,3 +92,32 @@ import Testing
         return String(decoding: data, as: UTF8.self)
     }
 }
+
+/// `charlstm report`: a run's page in a real browser, and clear errors for a folder that is not a run.
+@Suite struct ReportPageTests {
+    @Test(.enabled(if: InspectPageTests.browser != nil, "needs a headless browser: apt-get install chromium"))
+    func theReportWorksInABrowser() throws {
+        let run = try CLI.temporaryFolder()
+        let trained = try CLI.run(["train", CLI.repository + "/corpora/lighthouse.txt", "--out", run, "--steps", "30",
+                                   "--eval-every", "10", "--hidden", "16", "--batch", "8", "--seq", "32", "--threads", "1"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let page = try CLI.temporaryFolder() + "/report.html"
+        let result = try CLI.run(["report", run, "--html", page, "--samples", "2", "--length", "60", "--threads", "1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("3 validations, 2 samples"))
+        let dom = try InspectPageTests.runBrowser(["--virtual-time-budget=5000", "--dump-dom", "file://\(page)#selftest"])
+        let report = try #require(dom.range(of: #"<pre id="selftest">"#).map { dom[$0.upperBound...].prefix { $0 != "<" } })
+        let checks = try #require(try JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Bool])
+        for name in ["charts", "settings", "samples", "escaped", "nothingFetched"] {
+            #expect(checks[name] == true, "\(name) failed: \(checks)")
+        }
+    }
+
+    @Test func aFolderWithoutALogIsAClearError() throws {
+        let folder = try CLI.temporaryFolder()
+        let result = try CLI.run(["report", folder, "--html", folder + "/page.html"])
+        #expect(result.status == 1)
+        #expect(result.stderrLines.count == 1 && result.stderr.contains("log.jsonl"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/page.html"))
+    }
+}

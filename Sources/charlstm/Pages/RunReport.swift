@@ -1,0 +1,63 @@
+import CharLSTM
+import Foundation
+
+/// What `charlstm report` shows of a training run: its validations from `log.jsonl`, its settings and record from
+/// the checkpoint, and a few samples from `best`.
+struct RunReport: Encodable {
+    let title: String
+    let records: [EvaluationRecord]
+    /// (label, value) rows.
+    let settings: [[String]]
+    let samples: [Sample]
+
+    struct Sample: Encodable {
+        let seed: UInt64
+        let temperature: Float
+        let text: String
+    }
+
+    /// Reads the run folder `folder`: its log, `best.safetensors` (or `latest`) for the settings and the samples.
+    static func make(folder: String, samples count: Int, length: Int) throws -> RunReport {
+        let logPath = folder + "/log.jsonl"
+        let lines = try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
+        let decoder = JSONDecoder()
+        let records = try lines.enumerated().map { number, line in
+            do { return try decoder.decode(EvaluationRecord.self, from: Data(line.utf8)) } catch {
+                throw CharLSTMError.fileAccess(path: logPath, reason: "line \(number + 1) is not a charlstm log record")
+            }
+        }
+        guard !records.isEmpty else {
+            throw CharLSTMError.fileAccess(path: logPath, reason: "no validations logged yet; a run logs one every --eval-every steps")
+        }
+        let best = folder + "/best.safetensors"
+        let checkpoint = try Checkpoint.load(path: FileManager.default.fileExists(atPath: best) ? best : folder + "/latest.safetensors")
+        let c = checkpoint.model.config
+        var settings: [[String]] = [
+            ["model", "\(c.layers)×\(c.hidden) LSTM, embedding \(c.embedding), vocabulary \(c.vocabularySize), \(HumanReadable.count(checkpoint.model.parameterCount)) parameters"],
+        ]
+        if let training = checkpoint.training {
+            let o = training.options, p = training.progress
+            settings += [
+                ["corpus", "\(training.corpus.path) (\(HumanReadable.count(training.corpus.byteCount)) bytes)"],
+                ["batch × seq", "\(o.batch) × \(o.seq)"],
+                ["learning rate", CheckpointDescription.schedule(o)],
+                ["regularisation", CheckpointDescription.regularisation(o) + ", clip \(o.clip)"],
+                ["goal", HumanReadable.goal(training.goal)],
+                ["reached", "step \(HumanReadable.count(p.step)), epoch \(p.epoch), \(HumanReadable.duration(p.trainingSeconds)) of training"],
+                ["best validation", p.bestValidationBPC.map { "\(HumanReadable.decimal($0, 4)) bits per character" } ?? "—"],
+                ["seed", "\(o.seed)"],
+            ]
+        }
+        let sampler = Sampler(model: checkpoint.model)
+        let samples = (0..<count).map { index -> Sample in
+            let seed = UInt64(index + 1)
+            sampler.reset()
+            var random = RandomSource(seed: seed)
+            var text = String.UnicodeScalarView()
+            sampler.generate(count: length, settings: SamplingSettings(temperature: 0.8), random: &random) { text.append($0); return true }
+            return Sample(seed: seed, temperature: 0.8, text: String(text))
+        }
+        return RunReport(title: URL(fileURLWithPath: folder).lastPathComponent, records: records, settings: settings,
+                         samples: samples)
+    }
+}
