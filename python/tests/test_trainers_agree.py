@@ -62,6 +62,8 @@ def test_charlstm_evaluates_and_continues_a_pytorch_checkpoint(charlstm, corpus,
     reply = run([charlstm, "repl", str(folder / "best.safetensors"), "--seed", "1", "--length", "40", "--threads", "1"],
                 input="The keeper\n")
     assert len(reply.stdout.rstrip("\n")) >= 30
+    page = run([charlstm, "report", str(folder), "--html", str(tmp_path / "report.html"), "--samples", "1"]).stdout
+    assert "3 validations, 1 samples" in page
 
 
 def test_charlstm_fine_tunes_a_pytorch_checkpoint(charlstm, corpus, tmp_path):
