@@ -124,8 +124,6 @@ public final class Trainer {
     public struct StepResult: Sendable {
         /// Mean cross-entropy of the chunk, in nats per character.
         public let loss: Double
-        /// Global gradient norm before clipping.
-        public let gradientNorm: Float
     }
 
     /// One optimiser step on the next chunk: forward, loss, backward, clip, Adam, then carry the state on.
@@ -153,7 +151,7 @@ public final class Trainer {
             progress.cursor = 0
             progress.epoch += 1
         }
-        return StepResult(loss: loss, gradientNorm: norm)
+        return StepResult(loss: loss)
     }
 
     /// Bits per character on the validation text, from zero state with the state carried across chunks. Records the

@@ -118,7 +118,7 @@ extension DropoutSettings {
 }
 
 /// When a training run is complete.
-public enum TrainingGoal: Sendable, Equatable, Codable, CustomStringConvertible {
+public enum TrainingGoal: Sendable, Equatable, Codable {
     /// After this many epochs in total.
     case epochs(Int)
     /// After this many steps in total.
@@ -130,13 +130,6 @@ public enum TrainingGoal: Sendable, Equatable, Codable, CustomStringConvertible 
 
     /// Whether this is ``openEnded``.
     public var isOpenEnded: Bool { self == .openEnded }
-
-    public var description: String {
-        switch self {
-        case .epochs(let n): return "\(n) epoch\(n == 1 ? "" : "s")"
-        case .steps(let n): return "\(n) step\(n == 1 ? "" : "s")"
-        }
-    }
 
     /// Total steps the goal amounts to, given the epoch length.
     public func totalSteps(stepsPerEpoch: Int) -> Int {

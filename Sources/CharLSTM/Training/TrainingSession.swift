@@ -6,8 +6,6 @@ public protocol TrainingObserver: AnyObject {
     func trainingDidStep(_ report: StepReport)
     /// After every validation run.
     func trainingDidEvaluate(_ record: EvaluationRecord, isBest: Bool)
-    /// After a checkpoint file was written.
-    func trainingDidSave(_ path: String)
     /// Polled before every step; returning true ends the session cleanly (the latest checkpoint is saved).
     func trainingShouldStop() -> Bool
 }
@@ -76,7 +74,6 @@ public final class TrainingSession {
         func save() throws {
             try Checkpoint.write(model: trainer.model, training: trainer.snapshot(), to: latestPath)
             lastSavedStep = trainer.progress.step
-            observer.trainingDidSave(latestPath)
         }
         func evaluate() throws {
             let bpc = trainer.evaluate()
@@ -92,7 +89,6 @@ public final class TrainingSession {
             observer.trainingDidEvaluate(record, isBest: isBest)
             if isBest {
                 try Checkpoint.write(model: trainer.model, training: trainer.snapshot(), to: bestPath)
-                observer.trainingDidSave(bestPath)
             }
             try save()
         }

@@ -64,8 +64,6 @@ final class TrainingProgressDisplay: TrainingObserver {
         terminal.writeLine("step \(HumanReadable.count(record.step)) · epoch \(HumanReadable.decimal(record.epoch, 2)) · train loss \(HumanReadable.decimal(record.trainLoss, 3)) · val \(HumanReadable.decimal(record.valBpc, 3)) bpc\(isBest ? " (best)" : "") · lr \(HumanReadable.significant(record.lr)) · \(HumanReadable.rate(record.charsPerS)) chars/s")
     }
 
-    func trainingDidSave(_ path: String) {}
-
     func trainingShouldStop() -> Bool { InterruptSignal.pending != nil }
 
     func finish(trainer: Trainer, session: TrainingSession, outcome: TrainingSession.Outcome) {
