@@ -277,7 +277,8 @@ class Run:
             if deadline is not None and self.broadcast(elapsed >= deadline):
                 break
             if deadline is not None and p["step"] > first:
-                estimate = p["step"] + int(max(0.0, deadline - elapsed) * (p["step"] - first) / elapsed)
+                # Rank 0's estimate for everyone: ranks whose clocks differ must still use one learning rate.
+                estimate = self.agree(p["step"] + int(max(0.0, deadline - elapsed) * (p["step"] - first) / elapsed))
                 horizon = estimate if goal_steps is None else min(goal_steps, estimate)
             began = time.perf_counter()
             loss = self.step(horizon)
@@ -300,6 +301,14 @@ class Run:
         if self.world > 1:
             dist.destroy_process_group()
         return 130 if stopped else 0
+
+    def agree(self, value):
+        """Rank 0's `value` (a whole number), on every rank."""
+        if self.world == 1:
+            return value
+        shared = torch.tensor([float(value)], dtype=torch.float64, device=self.device)
+        dist.broadcast(shared, src=0)
+        return int(shared.item())
 
     def broadcast(self, flag):
         """Rank 0's (or any rank's, for a stop request) decision, the same on every rank."""
