@@ -168,7 +168,8 @@ struct TrainCommand: ParsableCommand {
             if weightDecay == nil { options.weightDecay = choice.weightDecay }
             let regularisation = options.dropout > 0 || options.embeddingDropout > 0
                 ? CheckpointDescription.regularisation(options) : "no dropout"
-            Terminal.standardOutput.writeLine("Size: \(config.layers)×\(config.hidden), \(regularisation) — about \(HumanReadable.decimal(choice.expectedEpochs, 1)) passes over the training text in \(HumanReadable.duration(minutes * 60)) (size flags override)")
+            let megabytes = HumanReadable.decimal(Double(text.byteCount) / 1e6, text.byteCount < 100_000 ? 3 : 1)
+            Terminal.standardOutput.writeLine("Size: \(config.layers)×\(config.hidden), \(regularisation) — for \(megabytes) MB of text and \(HumanReadable.duration(minutes * 60)), about \(HumanReadable.decimal(choice.expectedEpochs, 1)) passes at this machine's speed (size flags override)")
         }
         try options.validate()
         // With only a time limit, the run has no step goal: it trains until the minutes are up.
