@@ -29,6 +29,7 @@ import Testing
         torchRNN.schedule = .step
         torchRNN.learningRateDecayEvery = 2
         torchRNN.dropout = 0.2
+        torchRNN.dropoutMask = .perStep
         var annealed = TrainingOptions()
         annealed.schedule = .cosine
         annealed.warmupSteps = 30
@@ -260,23 +261,24 @@ import Testing
 }
 
 @Suite struct ModelSizeRuleTests {
-    /// The widest width that still makes the minimum number of passes, and dropout once the text is read twice.
+    /// The widest width that still makes the minimum number of passes, and dropout only for many passes.
     @Test func choosesTheWidestModelThatReadsTheTextOftenEnough() {
         let rate = 8_000.0   // 2×512 characters per second, as on a 2-core machine with OpenBLAS
         let shakespeare = ModelSizeRule.choose(trainingCharacters: 1_003_854, seconds: 600, referenceRate: rate,
                                                vocabularySize: 65)
         #expect(shakespeare.hidden == 512 && shakespeare.layers == 2)
         #expect(shakespeare.expectedEpochs >= ModelSizeRule.minimumEpochs)
-        #expect(shakespeare.dropout > 0 && shakespeare.dropoutMask == .perSequence)
+        #expect(shakespeare.dropout == 0 && shakespeare.weightDecay == 0, "about five passes: no regularisation")
         let wider = ModelSizeRule.choose(trainingCharacters: 1_003_854, seconds: 600, referenceRate: rate,
                                          vocabularySize: 65, hidden: 768)
         #expect(wider.expectedEpochs < ModelSizeRule.minimumEpochs, "768 would not make the minimum")
 
         let tiny = ModelSizeRule.choose(trainingCharacters: 6_000, seconds: 600, referenceRate: rate, vocabularySize: 50)
         #expect(tiny.hidden == ModelSizeRule.widths.last)
+        #expect(tiny.dropout > 0 && tiny.dropoutMask == .perSequence && tiny.weightDecay > 0, "hundreds of passes")
         let huge = ModelSizeRule.choose(trainingCharacters: 500_000_000, seconds: 600, referenceRate: rate,
                                         vocabularySize: 200)
         #expect(huge.hidden == ModelSizeRule.widths.first)
-        #expect(huge.dropout == 0 && huge.weightDecay == 0, "a text read less than twice needs no dropout")
+        #expect(huge.dropout == 0 && huge.weightDecay == 0, "a text read less than once needs no dropout")
     }
 }

@@ -39,7 +39,7 @@ def parse(argv):
     p.add_argument("--embedding", type=int, default=64)
     p.add_argument("--dropout", type=float, default=0.0)
     p.add_argument("--embedding-dropout", type=float, default=0.0)
-    p.add_argument("--dropout-mask", choices=["step", "sequence"], default="step")
+    p.add_argument("--dropout-mask", choices=["step", "sequence"], default="sequence")
     p.add_argument("--batch", type=int, default=50)
     p.add_argument("--seq", type=int, default=50)
     p.add_argument("--lr", type=float, default=0.002)

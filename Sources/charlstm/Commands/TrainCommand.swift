@@ -22,7 +22,7 @@ struct TrainCommand: ParsableCommand {
             A new run with --minutes and no --epochs or --steps chooses its size for the corpus and the time: \
             charlstm measures this machine's speed for a moment, then takes the widest 2-layer model that reads \
             the training text at least 4 times in the minutes given, with dropout (0.25 after each layer, 0.1 on \
-            the embedding, masks per sequence) and weight decay 0.01 once it will read it twice or more. It says \
+            the embedding, masks per sequence) and weight decay 0.01 only if it will read it 8 times or more. It says \
             what it chose; --layers, --hidden, --embedding, --dropout, --embedding-dropout, --dropout-mask and \
             --weight-decay override their part.
 

@@ -41,7 +41,7 @@ enum CheckpointDescription {
 
     /// Dropout and weight decay in words: "dropout 0.25 per sequence (embedding 0.1), weight decay 0.01".
     static func regularisation(_ o: TrainingOptions) -> String {
-        let mask = o.dropoutMask == .perSequence ? " per sequence" : ""
+        let mask = o.dropoutMask == .perSequence && (o.dropout > 0 || o.embeddingDropout > 0) ? " per sequence" : ""
         let embedding = o.embeddingDropout > 0 ? " (embedding \(o.embeddingDropout))" : ""
         return "dropout \(o.dropout)\(mask)\(embedding), weight decay \(o.weightDecay)"
     }
