@@ -299,6 +299,8 @@ class Run:
                   f"{f', best val {best:.4f} bpc' if best is not None else ''}. "
                   f"Saved {os.path.join(self.out, 'latest.safetensors')}", flush=True)
         if self.world > 1:
+            # Every rank done with its collectives before the group goes, or gloo aborts the one still in one.
+            dist.barrier()
             dist.destroy_process_group()
         return 130 if stopped else 0
 
