@@ -12,6 +12,7 @@ checkpoints: `charlstm repl DIR/best.safetensors` talks to the result) and DIR/l
 DIR/latest.safetensors.torch holds what resuming this trainer needs: `--resume DIR/latest.safetensors`.
 """
 import argparse
+import gc
 import json
 import math
 import os
@@ -299,8 +300,11 @@ class Run:
                   f"{f', best val {best:.4f} bpc' if best is not None else ''}. "
                   f"Saved {os.path.join(self.out, 'latest.safetensors')}", flush=True)
         if self.world > 1:
-            # Every rank done with its collectives before the group goes, or gloo aborts the one still in one.
+            # Every rank done with its collectives, and DDP's reducer gone, before the process group goes: a
+            # reducer that outlives its group aborts the process as the interpreter shuts down.
             dist.barrier()
+            self.ddp = None
+            gc.collect()
             dist.destroy_process_group()
         return 130 if stopped else 0
 
