@@ -12,6 +12,8 @@ public struct ModelSizeRule: Sendable {
     public static let widths = [128, 192, 256, 384, 512, 768, 1024]
     public static let layers = 2
     public static let embedding = 64
+    /// The width whose measured speed the rule scales from (`choose`'s `referenceRate`).
+    public static let referenceWidth = 512
     /// Passes over the training text the chosen width must manage in the time given.
     public static let minimumEpochs = 4.0
     /// Passes from which dropout and weight decay are used.
@@ -29,8 +31,8 @@ public struct ModelSizeRule: Sendable {
         public var expectedEpochs: Double
     }
 
-    /// Chooses for `trainingCharacters` characters and `seconds` of training on a machine that trains a 2×512
-    /// model (embedding 64, this vocabulary) at `referenceRate` characters per second. Other widths' speeds are
+    /// Chooses for `trainingCharacters` characters and `seconds` of training on a machine that trains a
+    /// `layers`×`referenceWidth` model (this embedding and vocabulary) at `referenceRate` characters per second. Other widths' speeds are
     /// scaled by their multiply-adds per character. `hidden`, when given, fixes the width.
     public static func choose(trainingCharacters: Int, seconds: Double, referenceRate: Double, vocabularySize: Int,
                               hidden fixedWidth: Int? = nil) -> Choice {
@@ -39,7 +41,7 @@ public struct ModelSizeRule: Sendable {
                 Double(ModelConfig(vocabularySize: vocabularySize, embedding: embedding, hidden: h, layers: layers)
                     .forwardMultiplyAdds)
             }
-            return seconds * referenceRate * cost(512) / cost(width) / Double(max(1, trainingCharacters))
+            return seconds * referenceRate * cost(referenceWidth) / cost(width) / Double(max(1, trainingCharacters))
         }
         let width = fixedWidth ?? widths.last { epochs($0) >= minimumEpochs } ?? widths[0]
         let passes = epochs(width)

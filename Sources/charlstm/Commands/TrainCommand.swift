@@ -188,7 +188,8 @@ struct TrainCommand: ParsableCommand {
         let terminal = Terminal.standardOutput
         if terminal.isInteractive { terminal.write("Measuring this machine's speed to choose a model size…") }
         let vocabularySize = text.distinctCharacters.count
-        let probe = try TrainingThroughput.measure(layers: ModelSizeRule.layers, hidden: 512, embedding: ModelSizeRule.embedding,
+        let probe = try TrainingThroughput.measure(layers: ModelSizeRule.layers, hidden: ModelSizeRule.referenceWidth,
+                                                   embedding: ModelSizeRule.embedding,
                                                    vocabulary: min(94, max(2, vocabularySize)), batch: options.batch,
                                                    seq: options.seq, warmUp: 1, steps: 2)
         if terminal.isInteractive { terminal.write("\r\u{1B}[K") }
