@@ -1,6 +1,7 @@
 """Load a charlstm checkpoint into stock PyTorch modules and measure bits per character on a text file.
 
-Cross-checks the checkpoint format and the engine's numerics against PyTorch's own LSTM:
+Cross-checks the checkpoint format and the engine's numerics against PyTorch's own nn.LSTM, nn.GRU or nn.RNN
+(whichever cell the checkpoint records):
 
     python3 Benchmarks/pytorch_crosscheck.py CHECKPOINT TEXTFILE
     charlstm eval CHECKPOINT TEXTFILE          # should agree to about 1e-4 bits
@@ -25,14 +26,14 @@ def main(checkpoint: str, text_path: str) -> None:
     config = json.loads(meta["model"])
     V, E, H, L = config["vocabulary_size"], config["embedding"], config["hidden"], config["layers"]
 
-    model = CharLSTM(V, E, H, L)
+    model = CharLSTM(V, E, H, L, config.get("cell", "lstm"))
     state = {k: v for k, v in load_file(checkpoint).items() if not k.startswith("train.")}
     model.load_state_dict(state, strict=True)
 
     index = {c: i for i, c in enumerate(vocab)}
     text = open(text_path, encoding="utf-8").read()
     ids = [index[c] for c in text if c in index]
-    # One stream, fed in chunks with (h, c) carried across them, as `charlstm eval` does.
+    # One stream, fed in chunks with the state carried across them, as `charlstm eval` does.
     total, state, chunk = 0.0, None, 10_000
     with torch.no_grad():
         for start in range(0, len(ids) - 1, chunk):

@@ -12,10 +12,11 @@ enum Fixtures {
         """
 
     /// A model with random weights of the given shape over `text`'s characters.
-    static func model(text: String, embedding: Int = 3, hidden: Int = 4, layers: Int = 2, seed: UInt64 = 7) -> CharLSTMModel {
+    static func model(text: String, embedding: Int = 3, hidden: Int = 4, layers: Int = 2, cell: RecurrentCell = .lstm,
+                      seed: UInt64 = 7) -> CharLSTMModel {
         var random = RandomSource(seed: seed)
         return try! CharLSTMModel(vocabulary: Vocabulary(of: text.unicodeScalars), embedding: embedding,
-                                  hidden: hidden, layers: layers, random: &random)
+                                  hidden: hidden, layers: layers, cell: cell, random: &random)
     }
 
     /// A text file made from a string, as if read from `path`.

@@ -2,15 +2,16 @@ import Testing
 @testable import CharLSTM
 
 /// The hand-written backward pass against central finite differences of the loss, for every parameter of a
-/// small two-layer model, with a non-zero carried-in state so the h₀/c₀ paths are exercised too — without dropout,
-/// and with dropout on the embedding and every layer, masks drawn per step or per sequence (the same seed for every
-/// evaluation, so each finite difference sees the same masks).
+/// small two-layer model of each cell, with a non-zero carried-in state so the h₀ (and c₀) paths are exercised too —
+/// without dropout, and with dropout on the embedding and every layer, masks drawn per step or per sequence (the same
+/// seed for every evaluation, so each finite difference sees the same masks).
 @Suite struct GradientCheckTests {
-    @Test(arguments: [DropoutSettings.none, DropoutSettings(embedding: 0.3, layers: 0.3, mask: .perStep),
-                      DropoutSettings(embedding: 0.3, layers: 0.3, mask: .perSequence)])
-    func wholeModelGradientsMatchFiniteDifferences(dropout: DropoutSettings) {
+    @Test(arguments: RecurrentCell.allCases,
+          [DropoutSettings.none, DropoutSettings(embedding: 0.3, layers: 0.3, mask: .perStep),
+           DropoutSettings(embedding: 0.3, layers: 0.3, mask: .perSequence)])
+    func wholeModelGradientsMatchFiniteDifferences(cell: RecurrentCell, dropout: DropoutSettings) {
         let text = "abcab cab"
-        let model = Fixtures.model(text: text, embedding: 3, hidden: 4, layers: 2)
+        let model = Fixtures.model(text: text, embedding: 3, hidden: 4, layers: 2, cell: cell)
         let (batch, steps) = (2, 3)
         let workspace = ChunkWorkspace(config: model.config, batch: batch, steps: steps, forTraining: true,
                                        dropout: dropout)
@@ -22,7 +23,7 @@ import Testing
         }
         let stateCount = model.config.layers * batch * model.config.hidden
         let initialH = (0..<stateCount).map { _ in random.nextFloat(in: -0.5, 0.5) }
-        let initialC = (0..<stateCount).map { _ in random.nextFloat(in: -1, 1) }
+        let initialC = cell.hasCellState ? (0..<stateCount).map { _ in random.nextFloat(in: -1, 1) } : []
 
         func loss() -> Double {
             workspace.setState(h: initialH, c: initialC)
@@ -60,7 +61,7 @@ import Testing
         }
         // ‖a − n‖ / (‖a‖ + ‖n‖): the standard summary of a gradient check.
         let relative = differenceSquared.squareRoot() / (normsSquared.analytic.squareRoot() + normsSquared.numeric.squareRoot())
-        print("gradient check: relative error \(relative), worst element \(worst) scaled error \(worstError)")
+        print("gradient check (\(cell)): relative error \(relative), worst element \(worst) scaled error \(worstError)")
         #expect(checked == model.parameterCount)
         #expect(relative < 2e-4)
         #expect(worstError <= 0.25, "worst: \(worst.name)[\(worst.index)] analytic \(worst.analytic) numeric \(worst.numeric)")

@@ -44,15 +44,16 @@ import Testing
     /// 100 steps, a checkpoint written to disk and read back, then 100 more steps, give exactly the losses and
     /// weights of 200 uninterrupted steps — with dropout (generator state) and the learning-rate schedule in play
     /// and several epoch boundaries (state resets) crossed.
-    @Test(arguments: recipes)
-    func resumingFromCheckpointReproducesAnUninterruptedRun(recipe: TrainingOptions) throws {
+    @Test(arguments: [(RecurrentCell.lstm, recipes[0]), (.lstm, recipes[1]), (.gru, recipes[1]), (.rnn, recipes[1])])
+    func resumingFromCheckpointReproducesAnUninterruptedRun(cell: RecurrentCell, recipe: TrainingOptions) throws {
         let corpus = Fixtures.textFile(String(repeating: Fixtures.rhyme, count: 3))
         var options = recipe
         options.batch = 4
         options.seq = 8
         options.seed = 42
         func fresh() throws -> Trainer {
-            try Trainer(corpus: corpus, embedding: 8, hidden: 16, layers: 2, options: options, goal: .steps(200))
+            try Trainer(corpus: corpus, embedding: 8, hidden: 16, layers: 2, cell: cell, options: options,
+                        goal: .steps(200))
         }
         let straight = try fresh()
         var straightLosses: [Double] = []
@@ -265,19 +266,19 @@ import Testing
     @Test func choosesTheWidestModelThatReadsTheTextOftenEnough() {
         let rate = 8_000.0   // 2×512 characters per second, as on a 2-core machine with OpenBLAS
         let shakespeare = ModelSizeRule.choose(trainingCharacters: 1_003_854, seconds: 600, referenceRate: rate,
-                                               vocabularySize: 65)
+                                               vocabularySize: 65, cell: .lstm)
         #expect(shakespeare.hidden == 512 && shakespeare.layers == 2)
         #expect(shakespeare.expectedEpochs >= ModelSizeRule.minimumEpochs)
         #expect(shakespeare.dropout == 0 && shakespeare.weightDecay == 0, "about five passes: no regularisation")
         let wider = ModelSizeRule.choose(trainingCharacters: 1_003_854, seconds: 600, referenceRate: rate,
-                                         vocabularySize: 65, hidden: 768)
+                                         vocabularySize: 65, cell: .lstm, hidden: 768)
         #expect(wider.expectedEpochs < ModelSizeRule.minimumEpochs, "768 would not make the minimum")
 
-        let tiny = ModelSizeRule.choose(trainingCharacters: 6_000, seconds: 600, referenceRate: rate, vocabularySize: 50)
+        let tiny = ModelSizeRule.choose(trainingCharacters: 6_000, seconds: 600, referenceRate: rate, vocabularySize: 50, cell: .lstm)
         #expect(tiny.hidden == ModelSizeRule.widths.last)
         #expect(tiny.dropout > 0 && tiny.dropoutMask == .perSequence && tiny.weightDecay > 0, "hundreds of passes")
         let huge = ModelSizeRule.choose(trainingCharacters: 500_000_000, seconds: 600, referenceRate: rate,
-                                        vocabularySize: 200)
+                                        vocabularySize: 200, cell: .lstm)
         #expect(huge.hidden == ModelSizeRule.widths.first)
         #expect(huge.dropout == 0 && huge.weightDecay == 0, "a text read less than once needs no dropout")
     }

@@ -42,7 +42,7 @@ import Testing
 
         let info = try CLI.run(["info", out + "/latest.safetensors"])
         #expect(info.status == 0)
-        #expect(info.stdout.contains("2 layers × 24 hidden"))
+        #expect(info.stdout.contains("2 LSTM layers × 24 hidden"))
         #expect(info.stdout.contains("step 30"))
     }
 

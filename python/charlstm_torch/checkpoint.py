@@ -83,7 +83,8 @@ def read(path):
                 raise CheckpointError(f"{path}: format version {metadata.get('format_version')} is not {FORMAT_VERSION}")
             vocabulary = json.loads(metadata["vocab"])
             config = json.loads(metadata["model"])
-            model = CharLSTM(config["vocabulary_size"], config["embedding"], config["hidden"], config["layers"])
+            model = CharLSTM(config["vocabulary_size"], config["embedding"], config["hidden"], config["layers"],
+                             config.get("cell", "lstm"))
             state = {name: f.get_tensor(name).float() for name in f.keys() if not name.startswith("train.")}
     except (OSError, KeyError, json.JSONDecodeError) as error:
         raise CheckpointError(f"{path}: not a usable charlstm checkpoint ({error})") from None

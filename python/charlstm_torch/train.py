@@ -35,6 +35,7 @@ def parse(argv):
     p.add_argument("--out", help="folder for checkpoints and the log (default with --resume: the checkpoint's)")
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue a run of this trainer")
     p.add_argument("--init-from", metavar="CHECKPOINT", help="start from a charlstm checkpoint's weights")
+    p.add_argument("--cell", choices=("lstm", "gru", "rnn"), default="lstm")
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--hidden", type=int, default=128)
     p.add_argument("--embedding", type=int, default=64)
@@ -111,7 +112,7 @@ class Run:
                 model, vocabulary, _ = checkpoint.read(args.init_from)
             else:
                 vocabulary = data.vocabulary_of(data.read_text(self.corpus_path))
-                model = CharLSTM(len(vocabulary), args.embedding, args.hidden, args.layers)
+                model = CharLSTM(len(vocabulary), args.embedding, args.hidden, args.layers, args.cell)
         o = self.options
         self.B, self.T = o["batch"], o["seq"]
         if self.B % self.world:
@@ -140,9 +141,8 @@ class Run:
         if resume_state is not None:
             self.optimizer.load_state_dict(resume_state["optimizer"])
             self.progress = resume_state["progress"]
-            if resume_state["h"] is not None:
-                self.state = (resume_state["h"][:, self.mine].to(self.device),
-                              resume_state["c"][:, self.mine].to(self.device))
+            if resume_state["state"] is not None:
+                self.state = tuple(s[:, self.mine].to(self.device) for s in resume_state["state"])
             torch.set_rng_state(resume_state["rng"])
         self.bf16 = args.bf16 and self.device.type == "cuda"
         self.stop_requested = False
@@ -206,9 +206,9 @@ class Run:
         return total / (v.chunks * v.count * self.T) / math.log(2)
 
     def carried_state(self):
-        """Every stream's (h, c), gathered from all ranks, on the CPU; None at an epoch's start."""
+        """Every stream's state ((h, c) or (h,)), gathered from all ranks, on the CPU; None at an epoch's start."""
         if self.state is None:
-            return None, None
+            return None
         parts = [s.detach().contiguous() for s in self.state]
         if self.world > 1:
             gathered = []
@@ -217,10 +217,10 @@ class Run:
                 dist.all_gather(pieces, s)
                 gathered.append(torch.cat(pieces, dim=1))
             parts = gathered
-        return parts[0].cpu(), parts[1].cpu()
+        return tuple(s.cpu() for s in parts)
 
     def save(self, best=False):
-        h, c = self.carried_state()   # every rank takes part in the gather
+        state = self.carried_state()   # every rank takes part in the gather
         if self.rank != 0:
             return
         record = {
@@ -230,7 +230,7 @@ class Run:
             "corpus": {"path": os.path.abspath(self.corpus_path), "byte_count": os.path.getsize(self.corpus_path),
                        "fingerprint": data.fingerprint(self.corpus_path)},
         }
-        resume = {"optimizer": self.optimizer.state_dict(), "progress": dict(self.progress), "h": h, "c": c,
+        resume = {"optimizer": self.optimizer.state_dict(), "progress": dict(self.progress), "state": state,
                   "rng": torch.get_rng_state()}
         checkpoint.write(os.path.join(self.out, "latest.safetensors"), self.model, self.vocabulary, record, resume)
         if best:

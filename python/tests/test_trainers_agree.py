@@ -1,5 +1,6 @@
 """charlstm and the PyTorch trainer train the same model the same way, and each reads the other's files."""
 import json
+import math
 
 import pytest
 import torch
@@ -38,6 +39,39 @@ def test_twenty_steps_give_the_same_losses(charlstm, corpus, start, tmp_path):
         assert abs(x["val_bpc"] - y["val_bpc"]) < 1e-3
 
 
+@pytest.mark.parametrize("cell", ["gru", "rnn"])
+def test_every_cell_trains_the_same_in_both_trainers(charlstm, corpus, cell, tmp_path):
+    """A GRU or RNN checkpoint from charlstm loads into stock nn.GRU/nn.RNN (strict), evaluates to charlstm's
+    figure, and 20 further steps give the same losses in both trainers."""
+    start, swift, torch_run = tmp_path / "start", tmp_path / "charlstm", tmp_path / "torch"
+    run([charlstm, "train", str(corpus), "--out", str(start), "--cell", cell, "--steps", "3", "--hidden", "32",
+         "--embedding", "16", "--threads", "1"] + SMALL)
+    text = corpus.read_text(encoding="utf-8")
+    vocabulary = sorted(set(text))
+    weights = {k: v for k, v in load_file(start / "latest.safetensors").items() if not k.startswith("train.")}
+    modules = torch.nn.ModuleDict({"embed": torch.nn.Embedding(len(vocabulary), 16),
+                                   cell: {"gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell](16, 32, 2, batch_first=True),
+                                   "head": torch.nn.Linear(32, len(vocabulary))})
+    modules.load_state_dict(weights, strict=True)
+    ids = torch.tensor([vocabulary.index(c) for c in text[909:]])
+    with torch.no_grad():
+        out, _ = modules[cell](modules["embed"](ids[:-1].unsqueeze(0)))
+        nats = torch.nn.functional.cross_entropy(modules["head"](out).squeeze(0), ids[1:]).item()
+    validation = tmp_path / "validation.txt"
+    validation.write_text(text[909:], encoding="utf-8")
+    evaluated = json.loads(run([charlstm, "eval", str(start / "latest.safetensors"), str(validation), "--json"]).stdout)
+    assert abs(evaluated["bits_per_character"] - nats / math.log(2)) < 1e-4
+
+    run([charlstm, "train", str(corpus), "--out", str(swift), "--init-from", str(start / "latest.safetensors"),
+         "--steps", "20", "--threads", "1"] + RECIPE)
+    python_module(corpus, "--out", torch_run, "--init-from", start / "latest.safetensors", "--steps", "20", *RECIPE)
+    a, b = log(swift), log(torch_run)
+    assert [r["step"] for r in a] == [r["step"] for r in b] == list(range(1, 21))
+    for x, y in zip(a, b):
+        assert abs(x["train_loss"] - y["train_loss"]) < 1e-3, f"step {x['step']}: {x['train_loss']} vs {y['train_loss']}"
+        assert abs(x["val_bpc"] - y["val_bpc"]) < 1e-3
+
+
 def test_two_processes_train_the_same_model_as_one(corpus, start, tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     arguments = [corpus, "--init-from", start, "--steps", "10"] + SMALL
@@ -58,7 +92,7 @@ def test_charlstm_evaluates_and_continues_a_pytorch_checkpoint(charlstm, corpus,
     evaluated = json.loads(run([charlstm, "eval", str(folder / "latest.safetensors"), str(validation), "--json"]).stdout)
     assert abs(evaluated["bits_per_character"] - reported) < 1e-3
     info = run([charlstm, "info", str(folder / "best.safetensors")]).stdout
-    assert "2 layers × 24 hidden" in info and "step 12" in info
+    assert "2 LSTM layers × 24 hidden" in info and "step 12" in info
     reply = run([charlstm, "repl", str(folder / "best.safetensors"), "--seed", "1", "--length", "40", "--threads", "1"],
                 input="The keeper\n")
     assert len(reply.stdout.rstrip("\n")) >= 30

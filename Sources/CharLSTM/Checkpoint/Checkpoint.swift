@@ -3,10 +3,10 @@ import Foundation
 /// A model, and optionally the state of the run that trained it, stored as one safetensors file.
 ///
 /// Model tensors carry PyTorch's names and shapes, so `safetensors.torch.load_file` gives a state dict for
-/// `embed = nn.Embedding(V, E)`, `lstm = nn.LSTM(E, H, L, batch_first=True)`, `head = nn.Linear(H, V)` (after
-/// dropping the `train.` entries). The state needed to resume is kept in `train.`-prefixed tensors (Adam moments under
-/// `train.adam_m.`/`train.adam_v.` + the model tensor's name, carried state as `train.h`/`train.c`, each
-/// `L × B × H`); the training record (settings, progress, corpus) in the `__metadata__` strings listed in
+/// `embed = nn.Embedding(V, E)`, `lstm = nn.LSTM(E, H, L, batch_first=True)` (`gru = nn.GRU(…)`, `rnn = nn.RNN(…)`),
+/// `head = nn.Linear(H, V)` (after dropping the `train.` entries). The state needed to resume is kept in
+/// `train.`-prefixed tensors (Adam moments under `train.adam_m.`/`train.adam_v.` + the model tensor's name, carried
+/// state as `train.h` and, for the LSTM, `train.c`, each `L × B × H`); the training record (settings, progress, corpus) in the `__metadata__` strings listed in
 /// ``MetadataKey``.
 public struct Checkpoint {
     /// The version this code writes and the only one it reads.
@@ -92,7 +92,7 @@ public struct Checkpoint {
                 addAll(prefix: "train.adam_v.", from: state.adamV)
                 let stateShape = [model.config.layers, training.options.batch, model.config.hidden]
                 writer.add("train.h", shape: stateShape, values: state.stateH)
-                writer.add("train.c", shape: stateShape, values: state.stateC)
+                if model.config.cell.hasCellState { writer.add("train.c", shape: stateShape, values: state.stateC) }
             }
             metadata[MetadataKey.options] = json(training.options)
             metadata[MetadataKey.goal] = json(training.goal)
@@ -154,8 +154,8 @@ public struct Checkpoint {
         if file.tensors.keys.contains(where: { $0.hasPrefix("train.") }) {
             let stateShape = [config.layers, options.batch, config.hidden]
             try check("train.h", stateShape)
-            try check("train.c", stateShape)
-            let (stateH, stateC) = (file.floats("train.h"), file.floats("train.c"))
+            if config.cell.hasCellState { try check("train.c", stateShape) }
+            let (stateH, stateC) = (file.floats("train.h"), config.cell.hasCellState ? file.floats("train.c") : [])
             guard stateH.allSatisfy(\.isFinite), stateC.allSatisfy(\.isFinite) else {
                 throw fail("the carried state (train.h, train.c) contains NaN or infinite values")
             }

@@ -19,6 +19,10 @@ public enum InspectedQuantity: String, Sendable, CaseIterable {
         case .g: return "candidate"
         }
     }
+
+    /// Whether a model of `cell`s has it: every cell has `h`; the gates i, f, g, o and the cell state c are the
+    /// LSTM's.
+    public func isAvailable(in cell: RecurrentCell) -> Bool { self == .h || cell == .lstm }
 }
 
 /// One character's record during an ``InspectionPass``: what every layer holds after reading it, and what the model
@@ -62,7 +66,9 @@ public struct InspectionPass {
     public let model: CharLSTMModel
     public let chunk: Int
 
+    /// `model` must be an LSTM: the pass records its gates and cell state.
     public init(model: CharLSTMModel, chunk: Int = 256) {
+        precondition(model.config.cell == .lstm, "InspectionPass reads an LSTM's gates and cell state")
         self.model = model
         self.chunk = chunk
     }

@@ -2,7 +2,7 @@
 /// ``ParameterLayout``.
 ///
 /// The model holds only weights. Running it needs a ``ChunkWorkspace``, which holds activations and the carried
-/// `h`/`c` state; several workspaces (training, validation, sampling) can share one model.
+/// state (`h`, and the LSTM's `c`); several workspaces (training, validation, sampling) can share one model.
 public final class CharLSTMModel {
     public let config: ModelConfig
     public let vocabulary: Vocabulary
@@ -11,9 +11,11 @@ public final class CharLSTMModel {
     public let parameters: FloatBuffer
 
     /// A freshly initialised model, with PyTorch's default initialisation: the embedding from N(0, 1), and every
-    /// LSTM and head weight and bias from U(−1/√H, 1/√H).
-    public init(vocabulary: Vocabulary, embedding: Int, hidden: Int, layers: Int, random: inout RandomSource) throws {
-        let config = ModelConfig(vocabularySize: vocabulary.count, embedding: embedding, hidden: hidden, layers: layers)
+    /// recurrent and head weight and bias from U(−1/√H, 1/√H).
+    public init(vocabulary: Vocabulary, embedding: Int, hidden: Int, layers: Int,
+                cell: RecurrentCell = ModelConfig.defaults.cell, random: inout RandomSource) throws {
+        let config = ModelConfig(vocabularySize: vocabulary.count, embedding: embedding, hidden: hidden, layers: layers,
+                                 cell: cell)
         try config.validate()
         self.config = config
         self.vocabulary = vocabulary
@@ -48,7 +50,8 @@ public final class CharLSTMModel {
     public var parameterCount: Int { layout.parameterCount }
 
     /// Pointers to layer `k`'s tensors inside `buffer` (the parameters, or a gradient buffer of the same layout).
-    func layerTensors(_ k: Int, in buffer: FloatBuffer) -> LSTMWeights {
-        LSTMWeights(buffer, layout.layers[k], inputSize: config.inputSize(ofLayer: k), hidden: config.hidden)
+    func layerTensors(_ k: Int, in buffer: FloatBuffer) -> LayerWeights {
+        LayerWeights(buffer, layout.layers[k], cell: config.cell, inputSize: config.inputSize(ofLayer: k),
+                     hidden: config.hidden)
     }
 }

@@ -22,13 +22,13 @@ public final class ChunkWorkspace {
     public let logits: FloatBuffer
 
     let embedded: FloatBuffer
-    let layers: [LSTMActivations]
+    let layers: [LayerActivations]
     /// Dropout on the embedding's output: its mask and the masked activations (nil without it).
     let embeddingDropout: (mask: FloatBuffer, output: FloatBuffer)?
     /// Dropout on each layer's output (empty without it).
     let dropoutMasks: [FloatBuffer]
     let dropoutOutputs: [FloatBuffer]
-    let backwardScratch: LSTMBackwardScratch?
+    let backwardScratch: LayerBackwardScratch?
     let upperGradient: FloatBuffer?
     let lowerGradient: FloatBuffer?
 
@@ -46,13 +46,10 @@ public final class ChunkWorkspace {
         targets.initialize(repeating: 0, count: rows)
         logits = FloatBuffer(count: rows * config.vocabularySize)
         embedded = FloatBuffer(count: rows * config.embedding)
-        if forTraining || keepsLayerGates {
-            layers = (0..<config.layers).map { _ in LSTMActivations(batch: batch, steps: steps, hidden: config.hidden) }
-        } else {
-            let gates = FloatBuffer(count: rows * 4 * config.hidden), tanhC = FloatBuffer(count: rows * config.hidden)
-            layers = (0..<config.layers).map { _ in
-                LSTMActivations(batch: batch, steps: steps, hidden: config.hidden, gates: gates, tanhC: tanhC)
-            }
+        let shared = forTraining || keepsLayerGates
+            ? nil : LayerActivations.Scratch(cell: config.cell, batch: batch, steps: steps, hidden: config.hidden)
+        layers = (0..<config.layers).map { _ in
+            LayerActivations(cell: config.cell, batch: batch, steps: steps, hidden: config.hidden, scratch: shared)
         }
         let maskRows = self.dropout.mask == .perSequence ? batch : rows
         embeddingDropout = self.dropout.embedding > 0
@@ -61,7 +58,7 @@ public final class ChunkWorkspace {
         dropoutMasks = (0..<masked).map { _ in FloatBuffer(count: maskRows * config.hidden) }
         dropoutOutputs = (0..<masked).map { _ in FloatBuffer(count: rows * config.hidden) }
         if forTraining {
-            backwardScratch = LSTMBackwardScratch(batch: batch, steps: steps, hidden: config.hidden)
+            backwardScratch = LayerBackwardScratch(cell: config.cell, batch: batch, steps: steps, hidden: config.hidden)
             upperGradient = FloatBuffer(count: rows * max(config.hidden, config.embedding))
             lowerGradient = FloatBuffer(count: rows * max(config.hidden, config.embedding))
         } else {
@@ -76,11 +73,11 @@ public final class ChunkWorkspace {
         targets.deallocate()
     }
 
-    /// Zeroes `h` and `c` of every layer: the start of a text, or an epoch.
+    /// Zeroes `h` (and `c`) of every layer: the start of a text, or an epoch.
     public func resetState() {
         for layer in layers {
             layer.h.pointer.update(repeating: 0, count: batch * config.hidden)
-            layer.c.pointer.update(repeating: 0, count: batch * config.hidden)
+            if layer.hasCellState { layer.c.pointer.update(repeating: 0, count: batch * config.hidden) }
         }
     }
 
@@ -89,13 +86,14 @@ public final class ChunkWorkspace {
         for layer in layers { layer.carryState(batch: batch, steps: steps, hidden: config.hidden) }
     }
 
-    /// The carried state as `layers × batch × H` arrays of `h` and `c`, for checkpoints.
+    /// The carried state as `layers × batch × H` arrays of `h` and `c` (`c` empty for cells without one), for
+    /// checkpoints.
     public func state() -> (h: [Float], c: [Float]) {
         let n = batch * config.hidden
         var h: [Float] = [], c: [Float] = []
         for layer in layers {
             h.append(contentsOf: UnsafeBufferPointer(start: layer.h.pointer, count: n))
-            c.append(contentsOf: UnsafeBufferPointer(start: layer.c.pointer, count: n))
+            if layer.hasCellState { c.append(contentsOf: UnsafeBufferPointer(start: layer.c.pointer, count: n)) }
         }
         return (h, c)
     }
@@ -103,10 +101,12 @@ public final class ChunkWorkspace {
     /// Restores a state saved by ``state()``.
     public func setState(h: [Float], c: [Float]) {
         let n = batch * config.hidden
-        precondition(h.count == n * layers.count && c.count == h.count)
+        precondition(h.count == n * layers.count && c.count == (config.cell.hasCellState ? h.count : 0))
         for (k, layer) in layers.enumerated() {
             h.withUnsafeBufferPointer { layer.h.pointer.update(from: $0.baseAddress! + k * n, count: n) }
-            c.withUnsafeBufferPointer { layer.c.pointer.update(from: $0.baseAddress! + k * n, count: n) }
+            if layer.hasCellState {
+                c.withUnsafeBufferPointer { layer.c.pointer.update(from: $0.baseAddress! + k * n, count: n) }
+            }
         }
     }
 

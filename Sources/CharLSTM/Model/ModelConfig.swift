@@ -1,23 +1,40 @@
-/// The shape of a model: embedding → `layers` stacked LSTMs of `hidden` units → linear head over the vocabulary.
+/// The shape of a model: embedding → `layers` stacked recurrent layers (LSTM, GRU or RNN cells) of `hidden` units →
+/// linear head over the vocabulary.
 public struct ModelConfig: Sendable, Equatable, Codable {
     /// Number of characters in the vocabulary (V).
     public var vocabularySize: Int
     /// Width of the character embedding (E).
     public var embedding: Int
-    /// Units per LSTM layer (H).
+    /// Units per recurrent layer (H).
     public var hidden: Int
-    /// Number of stacked LSTM layers (L).
+    /// Number of stacked recurrent layers (L).
     public var layers: Int
+    /// The cell of every layer.
+    public var cell: RecurrentCell
 
     enum CodingKeys: String, CodingKey {
-        case vocabularySize = "vocabulary_size", embedding, hidden, layers
+        case vocabularySize = "vocabulary_size", embedding, hidden, layers, cell
     }
 
-    public init(vocabularySize: Int, embedding: Int = 64, hidden: Int = 128, layers: Int = 2) {
+    /// A new model's shape where nothing else is said (its vocabulary comes from the corpus).
+    public static let defaults = ModelConfig(vocabularySize: 0, embedding: 64, hidden: 128, layers: 2, cell: .lstm)
+
+    public init(vocabularySize: Int, embedding: Int, hidden: Int, layers: Int, cell: RecurrentCell) {
         self.vocabularySize = vocabularySize
         self.embedding = embedding
         self.hidden = hidden
         self.layers = layers
+        self.cell = cell
+    }
+
+    /// Checkpoints written before there was a choice of cell hold LSTMs and have no `cell` entry.
+    public init(from decoder: any Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        vocabularySize = try values.decode(Int.self, forKey: .vocabularySize)
+        embedding = try values.decode(Int.self, forKey: .embedding)
+        hidden = try values.decode(Int.self, forKey: .hidden)
+        layers = try values.decode(Int.self, forKey: .layers)
+        cell = try values.decodeIfPresent(RecurrentCell.self, forKey: .cell) ?? .lstm
     }
 
     /// Checks that every size is usable, with the flag name in the message.
@@ -36,6 +53,6 @@ public struct ModelConfig: Sendable, Equatable, Codable {
 
     /// Multiply-adds of one character's forward pass (input and recurrent products of every layer, and the head).
     public var forwardMultiplyAdds: Int {
-        (0..<layers).reduce(0) { $0 + 4 * hidden * (inputSize(ofLayer: $1) + hidden) } + vocabularySize * hidden
+        (0..<layers).reduce(0) { $0 + cell.gateCount * hidden * (inputSize(ofLayer: $1) + hidden) } + vocabularySize * hidden
     }
 }

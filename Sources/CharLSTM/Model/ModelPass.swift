@@ -1,9 +1,9 @@
 /// Forward and backward passes of the whole stack over one chunk in a ``ChunkWorkspace``:
 ///
-///     x_t = embed[id_t] → dropout → LSTM₁ → dropout → … → LSTM_L → dropout → logits = head(h_t) → softmax cross-entropy
+///     x_t = embed[id_t] → dropout → cell₁ → dropout → … → cell_L → dropout → logits = head(h_t) → softmax cross-entropy
 ///
 /// (each dropout only in training passes whose workspace asks for it).
-/// Each stage is a plain function over flat buffers (``Embedding``, ``LSTMLayer``, ``Dropout``, ``LinearHead``,
+/// Each stage is a plain function over flat buffers (``Embedding``, ``RecurrentLayer``, ``Dropout``, ``LinearHead``,
 /// ``SoftmaxCrossEntropy``); these methods only route buffers between them.
 extension CharLSTMModel {
     /// Runs `steps` time steps of `batch` streams from `workspace.inputs`, leaving logits in `workspace.logits`.
@@ -42,8 +42,8 @@ extension CharLSTMModel {
         }
         for k in 0..<config.layers {
             let activations = w.layers[k]
-            LSTMLayer.forward(input: input, weights: layerTensors(k, in: parameters), activations: activations,
-                              batch: batch, steps: steps)
+            RecurrentLayer.forward(input: input, weights: layerTensors(k, in: parameters), activations: activations,
+                                   batch: batch, steps: steps)
             input = UnsafePointer(activations.h.pointer + batch * config.hidden)
             if applyDropout && !w.dropoutMasks.isEmpty {
                 input = dropout(input, width: config.hidden, probability: w.dropout.layers, mask: w.dropoutMasks[k],
@@ -91,9 +91,10 @@ extension CharLSTMModel {
                                  gradient: upper.pointer)
             }
             let input = k == 0 ? UnsafePointer(w.embeddingDropout?.output.pointer ?? w.embedded.pointer) : layerOutput(k - 1)
-            LSTMLayer.backward(input: input, weights: layerTensors(k, in: parameters),
-                               gradients: layerTensors(k, in: gradients), activations: w.layers[k], scratch: scratch,
-                               dH: upper.pointer, dInput: lower.pointer, batch: batch, steps: steps)
+            RecurrentLayer.backward(input: input, weights: layerTensors(k, in: parameters),
+                                    gradients: layerTensors(k, in: gradients), activations: w.layers[k],
+                                    scratch: scratch, dH: upper.pointer, dInput: lower.pointer, batch: batch,
+                                    steps: steps)
             swap(&upper, &lower)
         }
         if let buffers = w.embeddingDropout {

@@ -2,8 +2,8 @@
 ///
 /// Parameters, gradients and both Adam moments share this layout, so clipping and the optimiser are single loops
 /// over flat buffers, and a checkpoint writes each tensor as one contiguous slice. Names and shapes are PyTorch's
-/// for `embed = nn.Embedding(V, E)`, `lstm = nn.LSTM(E, H, L, batch_first=True)`, `head = nn.Linear(H, V)`, with
-/// the LSTM's gate rows in PyTorch's order i, f, g, o.
+/// for `embed = nn.Embedding(V, E)`, `lstm = nn.LSTM(E, H, L, batch_first=True)` (or `gru = nn.GRU(…)`,
+/// `rnn = nn.RNN(…)`), `head = nn.Linear(H, V)`, with the gate rows in PyTorch's order (i, f, g, o; r, z, n).
 public struct ParameterLayout: Sendable {
     /// One named tensor.
     public struct Entry: Sendable, Equatable {
@@ -15,7 +15,7 @@ public struct ParameterLayout: Sendable {
         public var count: Int { shape.reduce(1, *) }
     }
 
-    /// Offsets of one LSTM layer's tensors.
+    /// Offsets of one recurrent layer's tensors.
     public struct LayerOffsets: Sendable {
         public let weightIH: Int, weightHH: Int, biasIH: Int, biasHH: Int
     }
@@ -41,12 +41,13 @@ public struct ParameterLayout: Sendable {
             return entry.offset
         }
         let (v, e, h) = (config.vocabularySize, config.embedding, config.hidden)
+        let (module, rows) = (config.cell.moduleName, config.cell.gateCount * h)
         embedding = add("embed.weight", [v, e])
         layers = (0..<config.layers).map { k in
-            LayerOffsets(weightIH: add("lstm.weight_ih_l\(k)", [4 * h, config.inputSize(ofLayer: k)]),
-                         weightHH: add("lstm.weight_hh_l\(k)", [4 * h, h]),
-                         biasIH: add("lstm.bias_ih_l\(k)", [4 * h]),
-                         biasHH: add("lstm.bias_hh_l\(k)", [4 * h]))
+            LayerOffsets(weightIH: add("\(module).weight_ih_l\(k)", [rows, config.inputSize(ofLayer: k)]),
+                         weightHH: add("\(module).weight_hh_l\(k)", [rows, h]),
+                         biasIH: add("\(module).bias_ih_l\(k)", [rows]),
+                         biasHH: add("\(module).bias_hh_l\(k)", [rows]))
         }
         headWeight = add("head.weight", [v, h])
         headBias = add("head.bias", [v])

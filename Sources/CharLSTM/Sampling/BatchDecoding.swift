@@ -95,8 +95,8 @@ extension Sampler {
 private final class BatchState {
     let workspace: ChunkWorkspace
     private let model: CharLSTMModel
-    /// Scratch for ``reorder(parents:count:)``: every layer's `h` and `c` for every stream.
-    private let savedH: FloatBuffer, savedC: FloatBuffer
+    /// Scratch for ``reorder(parents:count:)``: every layer's state (`h`, and the LSTM's `c`) for every stream.
+    private let saved: [FloatBuffer]
 
     init(copying sampler: Sampler, streams: Int) {
         model = sampler.model
@@ -104,13 +104,11 @@ private final class BatchState {
         workspace = ChunkWorkspace(config: config, batch: streams, steps: 1)
         let h = config.hidden
         for (mine, theirs) in zip(workspace.layers, sampler.workspace.layers) {
-            for b in 0..<streams {
-                (mine.h.pointer + b * h).update(from: theirs.h.pointer, count: h)
-                (mine.c.pointer + b * h).update(from: theirs.c.pointer, count: h)
+            for (state, source) in zip(mine.state, theirs.state) {
+                for b in 0..<streams { (state.pointer + b * h).update(from: source.pointer, count: h) }
             }
         }
-        savedH = FloatBuffer(count: config.layers * streams * h)
-        savedC = FloatBuffer(count: config.layers * streams * h)
+        saved = workspace.layers[0].state.map { _ in FloatBuffer(count: config.layers * streams * h) }
     }
 
     /// Runs one step for the first `streams` streams from `workspace.inputs` and carries their state on.
@@ -124,11 +122,11 @@ private final class BatchState {
     func reorder(parents: [Int], count: Int) {
         let h = model.config.hidden, n = workspace.batch
         for (layer, activations) in workspace.layers.enumerated() {
-            savedH.pointer.advanced(by: layer * n * h).update(from: activations.h.pointer, count: n * h)
-            savedC.pointer.advanced(by: layer * n * h).update(from: activations.c.pointer, count: n * h)
-            for k in 0..<count {
-                (activations.h.pointer + k * h).update(from: savedH.pointer + (layer * n + parents[k]) * h, count: h)
-                (activations.c.pointer + k * h).update(from: savedC.pointer + (layer * n + parents[k]) * h, count: h)
+            for (state, scratch) in zip(activations.state, saved) {
+                scratch.pointer.advanced(by: layer * n * h).update(from: state.pointer, count: n * h)
+                for k in 0..<count {
+                    (state.pointer + k * h).update(from: scratch.pointer + (layer * n + parents[k]) * h, count: h)
+                }
             }
         }
     }
@@ -137,8 +135,7 @@ private final class BatchState {
     func copyStream(_ b: Int, into sampler: Sampler) {
         let h = model.config.hidden, v = model.config.vocabularySize
         for (mine, theirs) in zip(workspace.layers, sampler.workspace.layers) {
-            theirs.h.pointer.update(from: mine.h.pointer + b * h, count: h)
-            theirs.c.pointer.update(from: mine.c.pointer + b * h, count: h)
+            for (state, target) in zip(mine.state, theirs.state) { target.pointer.update(from: state.pointer + b * h, count: h) }
         }
         sampler.nextLogits.pointer.update(from: workspace.logits.pointer + b * v, count: v)
         sampler.hasDistribution = true

@@ -7,7 +7,7 @@ import Darwin
 /// Runs a model one stream at a time to read text into its memory and write text out of it.
 ///
 /// ``prime(_:)`` feeds text through the network as a batched-over-time forward pass (chunks of up to
-/// `primeChunk` characters), leaving every layer's `h` and `c` where the text left them and the distribution of
+/// `primeChunk` characters), leaving every layer's `h` (and the LSTM's `c`) where the text left them and the distribution of
 /// the next character ready. ``next(_:random:)`` draws one character from that distribution and feeds it back, so
 /// generation continues from — and extends — the same memory. Nothing is allocated per character.
 public final class Sampler {
@@ -35,7 +35,7 @@ public final class Sampler {
         lastDraw = FloatBuffer(count: model.config.vocabularySize)
     }
 
-    /// Forgets everything: `h` and `c` back to zero.
+    /// Forgets everything: the state back to zero.
     public func reset() {
         workspace.resetState()
         hasDistribution = false
@@ -194,8 +194,10 @@ public final class Sampler {
         return measured
     }
 
-    /// One unit's value now: its state after the last character fed, or its gate at that step.
+    /// One unit's value now: its state after the last character fed, or its gate at that step. Every cell has
+    /// `h`; the other quantities are the LSTM's (see ``InspectedQuantity/isAvailable(in:)``).
     public func unitValue(layer: Int, unit: Int, _ quantity: InspectedQuantity) -> Float {
+        precondition(quantity.isAvailable(in: model.config.cell))
         let h = model.config.hidden
         let activations = workspace.layers[layer]
         let gateRow = activations.gates.pointer + (lastSteps - 1) * 4 * h
@@ -209,10 +211,13 @@ public final class Sampler {
         }
     }
 
-    /// Every unit's c in every layer now (layer-major), for finding the cells a stretch of text moved.
-    public func cellStates() -> [Float] {
+    /// Every unit's long-term memory now (layer-major): `c` for the LSTM, `h` for cells that only have that — for
+    /// finding the units a stretch of text moved.
+    public func memoryStates() -> [Float] {
         let h = model.config.hidden
-        return workspace.layers.flatMap { Array(UnsafeBufferPointer(start: $0.c.pointer, count: h)) }
+        return workspace.layers.flatMap { layer in
+            Array(UnsafeBufferPointer(start: layer.hasCellState ? layer.c.pointer : layer.h.pointer, count: h))
+        }
     }
 
     /// Draws a character id from `logits` (one row of V) as `settings` say.

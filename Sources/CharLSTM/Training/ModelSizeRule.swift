@@ -1,4 +1,4 @@
-/// The model a time-limited run gets when its user names no size: the widest two-layer LSTM that still reads the
+/// The model a time-limited run gets when its user names no size: the widest two-layer model that still reads the
 /// training text `minimumEpochs` times in the time given, with dropout only when it will read it many times.
 ///
 /// Why: in a fixed time a wider model learns more per character but reads fewer characters. On tinyshakespeare in
@@ -32,14 +32,15 @@ public struct ModelSizeRule: Sendable {
     }
 
     /// Chooses for `trainingCharacters` characters and `seconds` of training on a machine that trains a
-    /// `layers`×`referenceWidth` model (this embedding and vocabulary) at `referenceRate` characters per second. Other widths' speeds are
-    /// scaled by their multiply-adds per character. `hidden`, when given, fixes the width.
+    /// `layers`×`referenceWidth` model of `cell`s (this embedding and vocabulary) at `referenceRate` characters per
+    /// second. Other widths' speeds are scaled by their multiply-adds per character. `hidden`, when given, fixes the
+    /// width. (The thresholds were measured with LSTMs.)
     public static func choose(trainingCharacters: Int, seconds: Double, referenceRate: Double, vocabularySize: Int,
-                              hidden fixedWidth: Int? = nil) -> Choice {
+                              cell: RecurrentCell, hidden fixedWidth: Int? = nil) -> Choice {
         func epochs(_ width: Int) -> Double {
             let cost = { (h: Int) in
-                Double(ModelConfig(vocabularySize: vocabularySize, embedding: embedding, hidden: h, layers: layers)
-                    .forwardMultiplyAdds)
+                Double(ModelConfig(vocabularySize: vocabularySize, embedding: embedding, hidden: h, layers: layers,
+                                   cell: cell).forwardMultiplyAdds)
             }
             return seconds * referenceRate * cost(referenceWidth) / cost(width) / Double(max(1, trainingCharacters))
         }

@@ -26,11 +26,11 @@ public final class Trainer {
 
     /// A new run on `corpus` with a freshly initialised model.
     public convenience init(corpus: TextFile, embedding: Int, hidden: Int, layers: Int,
-                            options: TrainingOptions, goal: TrainingGoal) throws {
+                            cell: RecurrentCell = ModelConfig.defaults.cell, options: TrainingOptions, goal: TrainingGoal) throws {
         try options.validate()
         var random = RandomSource(seed: options.seed)
         let model = try CharLSTMModel(vocabulary: Vocabulary(of: corpus.distinctCharacters), embedding: embedding,
-                                      hidden: hidden, layers: layers, random: &random)
+                                      hidden: hidden, layers: layers, cell: cell, random: &random)
         try self.init(model: model, corpus: corpus, options: options, goal: goal, progress: TrainingProgress(random: random))
     }
 

@@ -18,7 +18,8 @@ struct BenchCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Stacked LSTM layers.") var layers = 2
+    @Option(help: "Recurrent cell: lstm, gru or rnn.") var cell = ModelConfig.defaults.cell
+    @Option(help: "Stacked recurrent layers.") var layers = 2
     @Option(help: "Units per layer.") var hidden = 128
     @Option(help: "Embedding width.") var embedding = 64
     @Option(help: "Vocabulary size of the synthetic text (65 is tinyshakespeare's).") var vocab = 65
@@ -39,7 +40,8 @@ struct BenchCommand: ParsableCommand {
         try threading.apply()
         ThreadOptions.noteFallbackBackend()
         let clock = ContinuousClock()
-        let (trainRate, model) = try TrainingThroughput.measure(layers: layers, hidden: hidden, embedding: embedding,
+        let (trainRate, model) = try TrainingThroughput.measure(layers: layers, hidden: hidden, cell: cell,
+                                                                embedding: embedding,
                                                                 vocabulary: vocab, batch: batch, seq: seq,
                                                                 warmUp: 2, steps: steps)
         let flopsPerCharacter = 3 * 2 * Double(model.config.forwardMultiplyAdds)
@@ -64,7 +66,7 @@ struct BenchCommand: ParsableCommand {
         let gflops = trainRate * flopsPerCharacter / 1e9
         if json {
             let object: [String: Any] = [
-                "layers": layers, "hidden": hidden, "embedding": embedding, "vocab": vocab, "batch": batch, "seq": seq,
+                "cell": cell.rawValue, "layers": layers, "hidden": hidden, "embedding": embedding, "vocab": vocab, "batch": batch, "seq": seq,
                 "threads": BLAS.threads, "train_chars_per_s": trainRate.rounded(), "sample_chars_per_s": sampleRate.rounded(),
                 "prime_chars_per_s": primeRate.rounded(), "peak_rss_mb": (peakMegabytes * 10).rounded() / 10,
                 "gflops": (gflops * 10).rounded() / 10, "blas": BLAS.backend.description,
@@ -73,7 +75,7 @@ struct BenchCommand: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        print("model     \(layers)×\(hidden) LSTM, embedding \(embedding), vocabulary \(vocab); batch \(batch) × seq \(seq); \(BLAS.threads) thread\(BLAS.threads == 1 ? "" : "s"), \(BLAS.backend)")
+        print("model     \(layers)×\(hidden) \(cell.displayName), embedding \(embedding), vocabulary \(vocab); batch \(batch) × seq \(seq); \(BLAS.threads) thread\(BLAS.threads == 1 ? "" : "s"), \(BLAS.backend)")
         print("train     \(HumanReadable.count(Int(trainRate))) chars/s  (\(HumanReadable.decimal(gflops, 1)) GFLOP/s, \(HumanReadable.decimal(flopsPerCharacter / 1e6, 1)) MFLOP per character)")
         print("sample    \(HumanReadable.count(Int(sampleRate))) chars/s at batch 1")
         print("prime     \(HumanReadable.count(Int(primeRate))) chars/s (10,000-character text)")

@@ -62,6 +62,10 @@ struct InspectCommand: ParsableCommand {
     func run() throws {
         try threading.apply()
         let loaded = try Checkpoint.load(path: checkpoint)
+        let cell = loaded.model.config.cell
+        guard cell == .lstm else {
+            throw CharLSTMError.invalidSetting("\(checkpoint): inspect shows an LSTM's gates and cell state, and this model's layers are \(cell.displayName) cells")
+        }
         let source = file ?? "--text"
         let scalars = try file.map { Array(try TextFile(path: $0)) } ?? Array(text!.unicodeScalars)
         let known = scalars.lazy.filter { loaded.model.vocabulary.id(of: $0) != nil }.count

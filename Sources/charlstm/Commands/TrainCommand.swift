@@ -44,10 +44,11 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("init-from"), help: ArgumentHelp("Start a new run from this checkpoint's weights (fine-tuning).", valueName: "checkpoint"))
     var initFrom: String?
 
-    @Option(help: "Stacked LSTM layers (default: 2).") var layers: Int?
-    @Option(help: "Units per LSTM layer (default: 128; with only --minutes, chosen for the corpus and the time).") var hidden: Int?
-    @Option(help: "Width of the character embedding (default: 64).") var embedding: Int?
-    @Option(help: "Dropout after each LSTM layer while training, in [0, 1) (default: \(defaults.dropout)).") var dropout: Float?
+    @Option(help: "Recurrent cell of every layer: lstm, gru or rnn (tanh) (default: \(ModelConfig.defaults.cell.rawValue)).") var cell: RecurrentCell?
+    @Option(help: "Stacked recurrent layers (default: \(ModelConfig.defaults.layers)).") var layers: Int?
+    @Option(help: "Units per layer (default: \(ModelConfig.defaults.hidden); with only --minutes, chosen for the corpus and the time).") var hidden: Int?
+    @Option(help: "Width of the character embedding (default: \(ModelConfig.defaults.embedding)).") var embedding: Int?
+    @Option(help: "Dropout after each layer while training, in [0, 1) (default: \(defaults.dropout)).") var dropout: Float?
     @Option(name: .customLong("embedding-dropout"), help: "Dropout on the embedding's output, in [0, 1) (default: \(defaults.embeddingDropout)).") var embeddingDropout: Float?
     @Option(name: .customLong("dropout-mask"), help: "Dropout masks drawn per time step (step) or once per stream and chunk (sequence) (default: \(defaults.dropoutMask.rawValue)).") var dropoutMask: DropoutMask?
     @Option(help: "Parallel streams per step (default: \(defaults.batch)).") var batch: Int?
@@ -77,7 +78,7 @@ struct TrainCommand: ParsableCommand {
         if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be positive (got \(minutes))") }
         if resume != nil {
             let fixed: [(String, Bool)] = [
-                ("--layers", layers != nil), ("--hidden", hidden != nil), ("--embedding", embedding != nil),
+                ("--cell", cell != nil), ("--layers", layers != nil), ("--hidden", hidden != nil), ("--embedding", embedding != nil),
                 ("--dropout", dropout != nil), ("--batch", batch != nil), ("--seq", seq != nil), ("--lr", lr != nil),
                 ("--lr-decay", lrDecay != nil), ("--lr-decay-every", lrDecayEvery != nil), ("--clip", clip != nil),
                 ("--embedding-dropout", embeddingDropout != nil), ("--dropout-mask", dropoutMask != nil),
@@ -92,8 +93,8 @@ struct TrainCommand: ParsableCommand {
         } else {
             if corpus == nil { throw ValidationError("missing the corpus to train on (charlstm train CORPUS --out DIR)") }
             if out == nil { throw ValidationError("missing --out DIR, the folder for checkpoints and the log") }
-            if initFrom != nil, layers != nil || hidden != nil || embedding != nil {
-                throw ValidationError("--layers, --hidden and --embedding come from the --init-from checkpoint and cannot be given")
+            if initFrom != nil, cell != nil || layers != nil || hidden != nil || embedding != nil {
+                throw ValidationError("--cell, --layers, --hidden and --embedding come from the --init-from checkpoint and cannot be given")
             }
         }
     }
@@ -156,9 +157,14 @@ struct TrainCommand: ParsableCommand {
         if let evalEvery { options.evaluateEvery = evalEvery }
         if let checkpointEvery { options.checkpointEvery = checkpointEvery }
         if let seed { options.seed = seed }
-        var config = ModelConfig(vocabularySize: 1, embedding: embedding ?? 64, hidden: hidden ?? 128, layers: layers ?? 2)
+        var config = ModelConfig.defaults
+        config.vocabularySize = text.distinctCharacters.count
+        if let cell { config.cell = cell }
+        if let layers { config.layers = layers }
+        if let hidden { config.hidden = hidden }
+        if let embedding { config.embedding = embedding }
         if let minutes, self.goal == nil, initFrom == nil {
-            let choice = try chooseSize(for: text, minutes: minutes, options: options)
+            let choice = try chooseSize(for: text, minutes: minutes, options: options, cell: config.cell)
             if layers == nil { config.layers = choice.layers }
             if hidden == nil { config.hidden = choice.hidden }
             if embedding == nil { config.embedding = choice.embedding }
@@ -169,7 +175,7 @@ struct TrainCommand: ParsableCommand {
             let regularisation = options.dropout > 0 || options.embeddingDropout > 0
                 ? CheckpointDescription.regularisation(options) : "no dropout"
             let megabytes = HumanReadable.decimal(Double(text.byteCount) / 1e6, text.byteCount < 100_000 ? 3 : 1)
-            Terminal.standardOutput.writeLine("Size: \(config.layers)×\(config.hidden), \(regularisation) — for \(megabytes) MB of text and \(HumanReadable.duration(minutes * 60)), about \(HumanReadable.decimal(choice.expectedEpochs, 1)) passes at this machine's speed (size flags override)")
+            Terminal.standardOutput.writeLine("Size: \(config.layers)×\(config.hidden) \(config.cell.displayName), \(regularisation) — for \(megabytes) MB of text and \(HumanReadable.duration(minutes * 60)), about \(HumanReadable.decimal(choice.expectedEpochs, 1)) passes at this machine's speed (size flags override)")
         }
         try options.validate()
         // With only a time limit, the run has no step goal: it trains until the minutes are up.
@@ -180,25 +186,27 @@ struct TrainCommand: ParsableCommand {
         }
         try config.validate()
         return (try Trainer(corpus: text, embedding: config.embedding, hidden: config.hidden, layers: config.layers,
-                            options: options, goal: goal), out!)
+                            cell: config.cell, options: options, goal: goal), out!)
     }
 
     /// Measures this machine's training speed for a moment, then applies ``ModelSizeRule``.
-    private func chooseSize(for text: TextFile, minutes: Double, options: TrainingOptions) throws -> ModelSizeRule.Choice {
+    private func chooseSize(for text: TextFile, minutes: Double, options: TrainingOptions,
+                            cell: RecurrentCell) throws -> ModelSizeRule.Choice {
         let terminal = Terminal.standardOutput
         if terminal.isInteractive { terminal.write("Measuring this machine's speed to choose a model size…") }
         let vocabularySize = text.distinctCharacters.count
         let probe = try TrainingThroughput.measure(layers: ModelSizeRule.layers, hidden: ModelSizeRule.referenceWidth,
-                                                   embedding: ModelSizeRule.embedding,
+                                                   cell: cell, embedding: ModelSizeRule.embedding,
                                                    vocabulary: min(94, max(2, vocabularySize)), batch: options.batch,
                                                    seq: options.seq, warmUp: 1, steps: 2)
         if terminal.isInteractive { terminal.write("\r\u{1B}[K") }
         let trainingCharacters = Int(Double(text.characterCount) * (1 - options.validationFraction))
         return ModelSizeRule.choose(trainingCharacters: trainingCharacters, seconds: minutes * 60,
                                     referenceRate: probe.charactersPerSecond, vocabularySize: vocabularySize,
-                                    hidden: hidden)
+                                    cell: cell, hidden: hidden)
     }
 }
 
 extension LearningRateSchedule: ExpressibleByArgument {}
+extension RecurrentCell: ExpressibleByArgument {}
 extension DropoutMask: ExpressibleByArgument {}

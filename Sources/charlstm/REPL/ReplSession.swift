@@ -45,7 +45,7 @@ final class ReplSession {
     var banner: String {
         let c = checkpoint.model.config
         let bpc = checkpoint.training?.progress.bestValidationBPC.map { ", val \(HumanReadable.decimal($0, 2)) bpc" } ?? ""
-        return "charlstm · \(CheckpointDescription.name(checkpoint)) model: \(c.layers)×\(c.hidden) LSTM, \(c.vocabularySize) characters\(bpc) · type text to continue it, :help for commands, Ctrl-D to quit"
+        return "charlstm · \(CheckpointDescription.name(checkpoint)) model: \(c.layers)×\(c.hidden) \(c.cell.displayName), \(c.vocabularySize) characters\(bpc) · type text to continue it, :help for commands, Ctrl-D to quit"
     }
 
     /// Carries out one line; returns false when the session should end.
@@ -99,6 +99,10 @@ final class ReplSession {
                     notice(":cell: this model has layers 1–\(c.layers) and units 0–\(c.hidden - 1)")
                     break
                 }
+                guard unit.quantity.isAvailable(in: c.cell) else {
+                    notice(":cell: this model's layers are \(c.cell.displayName) cells, which have no \(unit.quantity.rawValue) (\(unit.quantity.meaning)); h is what they keep")
+                    break
+                }
                 say("continuations coloured by layer \(unit.layer + 1) unit \(unit.unit) \(unit.quantity.rawValue), \(unit.quantity.meaning): blue low, red high")
             }
             watch.cell = unit
@@ -106,7 +110,8 @@ final class ReplSession {
             let c = checkpoint.model.config
             let moved = watch.mostMoved(layers: c.layers, units: c.hidden)
             guard !moved.isEmpty else { notice("no exchange to look at yet"); break }
-            say("cells (c) that moved most over the last exchange (spread = standard deviation):")
+            let memory = c.cell.hasCellState ? "cells (c)" : "units (h; \(c.cell.displayName) cells have no c)"
+            say("\(memory) that moved most over the last exchange (spread = standard deviation):")
             for cell in moved {
                 say("  layer \(cell.layer + 1) unit \(String(cell.unit).padding(toLength: 5, withPad: " ", startingAt: 0)) spread \(HumanReadable.decimal(Double(cell.spread), 3))  \(cell.follows.map { "follows \($0)" } ?? "")")
             }
@@ -150,7 +155,7 @@ final class ReplSession {
         var primed = text
         if newline && !text.isEmpty { primed += "\n" }
         let colour = presentation.interactive && presentation.colour
-        watch.begin(before: sampler.cellStates())
+        watch.begin(before: sampler.memoryStates())
         if watch.surprise && !primed.isEmpty {
             // One step per character, to know each one's surprise: short lines only need it.
             let measured = sampler.feedMeasuringSurprise(primed.unicodeScalars)
@@ -172,7 +177,7 @@ final class ReplSession {
         var numbers: [String] = []
         // A generated character: recorded for :cells, coloured or measured as :surprise and :cell ask.
         func show(_ character: Unicode.Scalar) {
-            watch.record(character, states: sampler.cellStates())
+            watch.record(character, states: sampler.memoryStates())
             var value: Double?
             if let cell = watch.cell {
                 let raw = sampler.unitValue(layer: cell.layer, unit: cell.unit, cell.quantity)

@@ -7,7 +7,10 @@ enum CheckpointDescription {
         let c = model.config
         var lines = [
             "checkpoint  \(checkpoint.path)",
-            "model       \(c.layers) layer\(c.layers == 1 ? "" : "s") × \(c.hidden) hidden, embedding \(c.embedding), vocabulary \(c.vocabularySize)",
+            "model       \(c.layers) \(c.cell.displayName) layer\(c.layers == 1 ? "" : "s") × \(c.hidden) hidden, embedding \(c.embedding), vocabulary \(c.vocabularySize)",
+            "memory      " + (c.cell.hasCellState
+                ? "h (short-term) and c (long-term) per unit"
+                : "h only: \(c.cell.displayName) cells have no separate cell state c"),
             "parameters  \(HumanReadable.count(model.parameterCount))",
             "vocabulary  \(model.vocabulary.characters.map(Vocabulary.printable).joined(separator: " "))",
         ]

@@ -24,7 +24,7 @@ final class TrainingProgressDisplay: TrainingObserver {
         if resumed {
             terminal.writeLine("Resuming \(trainer.corpus.path) at step \(HumanReadable.count(trainer.progress.step)) (epoch \(trainer.progress.epoch)), goal \(HumanReadable.goal(trainer.goal))")
         }
-        terminal.writeLine("Model: \(c.layers)×\(c.hidden) LSTM, embedding \(c.embedding), vocabulary \(c.vocabularySize), \(HumanReadable.count(model.parameterCount)) parameters")
+        terminal.writeLine("Model: \(c.layers)×\(c.hidden) \(c.cell.displayName), embedding \(c.embedding), vocabulary \(c.vocabularySize), \(HumanReadable.count(model.parameterCount)) parameters")
         terminal.writeLine("Data: \(trainer.corpus.path), \(HumanReadable.count(trainer.stepsPerEpoch)) step\(trainer.stepsPerEpoch == 1 ? "" : "s") per epoch of \(o.batch)×\(o.seq) characters; \(goalText(trainer))")
         terminal.writeLine("Output: \(session.directory)/ · BLAS: \(BLAS.backend), \(BLAS.threads) thread\(BLAS.threads == 1 ? "" : "s")")
     }
