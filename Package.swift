@@ -18,7 +18,7 @@ let package = Package(
         .systemLibrary(
             name: "CReadline",
             path: "Sources/CReadline",
-            providers: [.apt(["libreadline-dev"])]
+            providers: [.apt(["libreadline-dev"]), .brew(["readline"])]
         ),
         // The command-line tool: one swift-argument-parser command per file, on top of the engine.
         // Its folders: Commands (one per file), REPL, Pages (page templates, read at run time), Terminal.

@@ -1,3 +1,4 @@
+import Foundation
 @testable import CharLSTM
 
 /// Small models and texts shared by the engine tests.
@@ -30,7 +31,3 @@ enum Fixtures {
         return "/tmp/charlstm-tests-\(getpid())-\(cleaned)-\(UInt32.random(in: 0...UInt32.max))"
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

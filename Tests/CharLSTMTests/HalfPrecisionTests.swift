@@ -34,7 +34,7 @@ import Testing
     @Test func halfCheckpointLoadsAsRoundedWeights() throws {
         let model = Fixtures.model(text: "half a loaf", embedding: 5, hidden: 7, layers: 2)
         let directory = Fixtures.temporaryDirectory()
-        try TrainingSession.prepare(directory)
+        try RunFolder.prepare(directory)
         let full = directory + "/full.safetensors", half = directory + "/half.safetensors"
         try Checkpoint.write(model: model, to: full)
         try Checkpoint.export(Checkpoint.load(path: full), to: half, half: true)

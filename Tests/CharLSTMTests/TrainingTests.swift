@@ -64,7 +64,7 @@ import Testing
         for _ in 0..<100 { resumedLosses.append(try first.step().loss) }
         #expect(first.progress.epoch >= 2, "the test should cross epoch boundaries")
         let directory = Fixtures.temporaryDirectory()
-        try TrainingSession.prepare(directory)
+        try RunFolder.prepare(directory)
         let path = directory + "/latest.safetensors"
         try Checkpoint.write(model: first.model, training: first.snapshot(), to: path)
         let second = try Trainer(resuming: Checkpoint.load(path: path), corpus: corpus)

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
 /// How well a model predicts a text: bits per character over one stream, state carried from start to end.
 public struct TextEvaluation: Sendable {

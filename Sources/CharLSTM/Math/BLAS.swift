@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Single-precision matrix multiplication for the whole engine, row-major throughout.
 ///
 /// At first use the engine looks for a CBLAS at run time — `libopenblas.so.0`, then `libblas.so.3` — with `dlopen`,
@@ -10,16 +8,8 @@ public enum BLAS {
     /// The implementation in use, decided once per process.
     public static var backend: BLASBackend { implementation.backend }
 
-    /// Sets how many threads the engine uses (1 until set). charlstm splits the work itself (see ``Parallel``);
-    /// a loaded OpenBLAS runs single-threaded, so the two never compete for cores. Results are deterministic for
-    /// a fixed thread count.
-    public static func setThreads(_ count: Int) {
-        threadCount.store(max(1, count), ordering: .relaxed)
-        _ = implementation  // load the library now, not inside the first step
-    }
-
-    /// The number of threads the engine uses.
-    public static var threads: Int { threadCount.load(ordering: .relaxed) }
+    /// Loads the library (or settles on the built-in kernel) now, not inside the first step.
+    static func load() { _ = implementation }
 
     /// `C ← α·op(A)·op(B) + β·C`, where `op(A)` is `m×k`, `op(B)` is `k×n` and `C` is `m×n`, all row-major.
     /// `lda`, `ldb`, `ldc` are the row strides of the matrices as stored (before any transpose). With
@@ -39,7 +29,7 @@ public enum BLAS {
             gemv(m: n, n: k, alpha: alpha, a: b, lda: ldb, x: a, beta: beta, y: c, parallel: parallel)
             return
         }
-        SplitGEMM.multiply(implementation, threads: parallel ? threads : 1, transposeA, transposeB, m, n, k,
+        SplitGEMM.multiply(implementation, threads: parallel ? EngineThreads.count : 1, transposeA, transposeB, m, n, k,
                            alpha, a, lda, b, ldb, beta, c, ldc)
     }
 
@@ -50,7 +40,7 @@ public enum BLAS {
     public static func gemv(m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
                             x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>, parallel: Bool = true) {
         if m == 0 { return }
-        SplitGEMM.multiplyVector(implementation, threads: parallel && m * n >= gemvThreshold ? threads : 1,
+        SplitGEMM.multiplyVector(implementation, threads: parallel && m * n >= gemvThreshold ? EngineThreads.count : 1,
                                  m, n, alpha, a, lda, x, beta, y)
     }
 
@@ -59,11 +49,10 @@ public enum BLAS {
     /// small-GEMM kernels win, above it gemv is up to 4× faster).
     static let gemvThreshold = 1 << 17
 
-    private static let threadCount = Atomic<Int>(1)
     private static let implementation: GEMMProvider = {
         let choice = Environment.value("CHARLSTM_BLAS")
         if choice != "builtin" {
-            let candidates = choice.map { [$0] } ?? ["libopenblas.so.0", "libblas.so.3"]
+            let candidates = choice.map { [$0] } ?? Platform.blasLibraries
             for name in candidates {
                 if let library = CBLASLibrary(path: name) {
                     library.setThreads(1)

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
 /// A CBLAS shared library (OpenBLAS, or the reference BLAS) opened with `dlopen` at run time.
 ///

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
 /// Access to the process environment, for the few knobs the engine honours (`CHARLSTM_BLAS`) and sets.
 enum Environment {

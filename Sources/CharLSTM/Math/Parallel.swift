@@ -1,4 +1,4 @@
-/// Runs independent pieces of work on the engine's threads (``BLAS/threads``).
+/// Runs independent pieces of work on the engine's threads (``EngineThreads``).
 ///
 /// charlstm owns its parallelism: a loaded OpenBLAS runs single-threaded, and the work is split here into pieces
 /// with disjoint outputs — column or row blocks of a matrix product, groups of streams in a recurrent sweep, blocks

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
 /// A seedable, serialisable pseudo-random generator (xoshiro256**, seeded through SplitMix64).
 ///

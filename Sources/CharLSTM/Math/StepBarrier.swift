@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 import Synchronization
 
 /// A barrier for a group of threads that advance through numbered steps together, each waiting at the end of

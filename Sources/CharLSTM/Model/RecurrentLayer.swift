@@ -56,7 +56,7 @@ enum RecurrentLayer {
     }
 
     /// How many groups to split `batch` streams into for a sweep: one per thread, but at least two streams each.
-    static func streamGroups(_ batch: Int) -> Int { max(1, min(BLAS.threads, batch / 2)) }
+    static func streamGroups(_ batch: Int) -> Int { max(1, min(EngineThreads.count, batch / 2)) }
 
     /// Backward over the chunk, from `dH` (∂loss/∂h_t for t = 1…T, from the layer above or the head), adding the
     /// weight gradients into `gradients` and writing ∂loss/∂x_t into `dInput` (when given).
@@ -114,13 +114,13 @@ enum RecurrentLayer {
                   alpha: 1, a: dGates, lda: rowWidth, b: x, ldb: d, beta: 1, c: dw.weightIH, ldc: d)
         BLAS.gemm(transposeA: true, transposeB: false, m: rowWidth, n: h, k: rows,
                   alpha: 1, a: dRecurrent, lda: rowWidth, b: a.h.pointer, ldb: h, beta: 1, c: dw.weightHH, ldc: h)
-        Parallel.forEachBlock(of: rowWidth, parts: BLAS.threads, quantum: 64,
+        Parallel.forEachBlock(of: rowWidth, parts: EngineThreads.count, quantum: 64,
                               ColumnSums(matrix: dGates, rows: rows, columns: rowWidth, sums: dw.biasIH))
         if dRecurrent == dGates {
             // Both biases enter the same sum, so their gradients are equal.
             dw.biasHH.update(from: dw.biasIH, count: rowWidth)
         } else {
-            Parallel.forEachBlock(of: rowWidth, parts: BLAS.threads, quantum: 64,
+            Parallel.forEachBlock(of: rowWidth, parts: EngineThreads.count, quantum: 64,
                                   ColumnSums(matrix: dRecurrent, rows: rows, columns: rowWidth, sums: dw.biasHH))
         }
         if let dInput {

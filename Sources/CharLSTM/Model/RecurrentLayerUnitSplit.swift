@@ -22,7 +22,7 @@ extension RecurrentLayer {
     /// (or, for one stream, a single thread) instead. At batch 1 it pays once the recurrent product is large
     /// enough to be worth threads at all (``BLAS/gemvThreshold``, measured for matrix–vector products).
     static func unitShares(batch: Int, hidden: Int, cell: RecurrentCell) -> Int {
-        let shares = min(BLAS.threads, hidden / minimumUnitsPerShare)
+        let shares = min(EngineThreads.count, hidden / minimumUnitsPerShare)
         let pays = batch == 1 ? cell.gateCount * hidden * hidden >= BLAS.gemvThreshold : hidden >= unitSplitTrainingWidth
         return pays ? shares : 1
     }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
 /// Softmax over each row of logits and the cross-entropy against target ids.
 ///
@@ -13,7 +9,7 @@ enum SoftmaxCrossEntropy {
     /// also each row's own loss. Rows are split across threads; their partial sums are added in a fixed order.
     static func forward(logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>, rows: Int,
                         classes v: Int, rowLosses: UnsafeMutablePointer<Double>? = nil) -> Double {
-        let parts = rows * v < 1 << 16 ? 1 : BLAS.threads
+        let parts = rows * v < 1 << 16 ? 1 : EngineThreads.count
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: parts) { partial in
             partial.initialize(repeating: 0)
             let blocks = SoftmaxRows(logits: logits, targets: targets, classes: v, losses: partial.baseAddress!,

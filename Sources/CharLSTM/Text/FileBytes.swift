@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
 /// Reads whole files with plain POSIX calls, turning every failure into a ``CharLSTMError`` that names the file.
 enum FileBytes {
@@ -19,7 +15,7 @@ enum FileBytes {
         var filled = 0
         try bytes.withUnsafeMutableBytes { buffer in
             while filled < size {
-                let got = Glibc.read(descriptor, buffer.baseAddress! + filled, size - filled)
+                let got = Platform.read(descriptor, buffer.baseAddress! + filled, size - filled)
                 if got < 0 {
                     if errno == EINTR { continue }
                     throw CharLSTMError.fileAccess(path: path, reason: "read failed: \(systemMessage(errno))")

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The Adam optimiser (Kingma & Ba) over a flat parameter buffer, with decoupled weight decay λ (AdamW,
 /// Loshchilov & Hutter) on the `decayed` ranges, as PyTorch's `AdamW` computes it:
 ///
@@ -38,7 +40,7 @@ public final class Adam {
     /// Applies update number `step` (1-based; it sets the bias corrections).
     public func update(parameters: FloatBuffer, gradients: FloatBuffer, learningRate: Float, step: Int) {
         update(parameters: parameters, gradients: gradients, learningRate: learningRate, step: step,
-               parts: parameters.count >= Self.splitThreshold ? BLAS.threads : 1)
+               parts: parameters.count >= Self.splitThreshold ? EngineThreads.count : 1)
     }
 
     /// The update shared out in `parts` blocks.
@@ -77,8 +79,3 @@ private struct AdamBlock: BlockWork {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
 /// A training run over one corpus: the model, the optimiser, the data cursor and the carried state, and the two
 /// operations a training loop needs — one optimiser ``step()`` and a validation pass, ``evaluate()``.

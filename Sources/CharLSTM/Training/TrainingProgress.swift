@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where a training run is: everything besides weights, optimiser moments and carried state that a resumed run
 /// needs to continue exactly.
 public struct TrainingProgress: Sendable, Equatable, Codable {
@@ -29,7 +31,6 @@ public struct TrainingProgress: Sendable, Equatable, Codable {
     }
 }
 
-import Foundation
 
 /// Which text a run trains on, recorded so that resuming on a changed file is caught.
 public struct CorpusRecord: Sendable, Equatable, Codable {

@@ -28,14 +28,12 @@ public struct StepReport: Sendable {
     public let validationBPC: Double?
 }
 
-/// Drives a ``Trainer`` to its goal, a time limit, or a stop request, and owns the output folder:
+/// Drives a ``Trainer`` to its goal, a time limit, or a stop request, writing into its ``RunFolder``:
 /// `latest.safetensors` (after every validation, every `checkpointEvery` steps, and when the session ends),
 /// `best.safetensors` (whenever validation improves) and `log.jsonl` (one line per validation).
 public final class TrainingSession {
     public let trainer: Trainer
-    public let directory: String
-    /// Held for the session's lifetime, so a second run cannot write into the same folder.
-    private let lock: FolderLock
+    public let folder: RunFolder
 
     /// How a session ended.
     public enum Outcome: Sendable, Equatable {
@@ -47,17 +45,10 @@ public final class TrainingSession {
         case stopped
     }
 
-    public var latestPath: String { directory + "/latest.safetensors" }
-    public var bestPath: String { directory + "/best.safetensors" }
-    public var logPath: String { directory + "/log.jsonl" }
-
-    /// Prepares `directory` (creating it if needed), checks that it can be written and claims it, all before any
-    /// training; fails if another run holds it.
-    public init(trainer: Trainer, directory: String) throws {
+    /// A session of `trainer` writing into `folder`, which it claims (see ``RunFolder``) before any training.
+    public init(trainer: Trainer, folder: String) throws {
         self.trainer = trainer
-        self.directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
-        try Self.prepare(self.directory)
-        lock = try FolderLock(folder: self.directory)
+        self.folder = try RunFolder(path: folder)
     }
 
     /// Runs until the goal, `timeLimit` seconds, or the observer's stop request; saves `latest` on the way out.
@@ -72,7 +63,7 @@ public final class TrainingSession {
         let options = trainer.options
 
         func save() throws {
-            try Checkpoint.write(model: trainer.model, training: trainer.snapshot(), to: latestPath)
+            try Checkpoint.write(model: trainer.model, training: trainer.snapshot(), to: folder.latest)
             lastSavedStep = trainer.progress.step
         }
         func evaluate() throws {
@@ -83,24 +74,24 @@ public final class TrainingSession {
                 valBpc: bpc, lr: trainer.learningRate,
                 charsPerS: Double(sinceRecord.steps * trainer.charactersPerStep) / max(sinceRecord.seconds, 1e-9),
                 elapsedS: trainer.progress.trainingSeconds)
-            try TrainingLog(path: logPath).append(record)
+            try TrainingLog(path: folder.log).append(record)
             sinceRecord = (0, 0, 0)
             lastEvaluatedStep = trainer.progress.step
             observer.trainingDidEvaluate(record, isBest: isBest)
             if isBest {
-                try Checkpoint.write(model: trainer.model, training: trainer.snapshot(), to: bestPath)
+                try Checkpoint.write(model: trainer.model, training: trainer.snapshot(), to: folder.best)
             }
             try save()
         }
 
         // Before the first step: clear away what a killed run may have left, and prove that a full checkpoint can be
         // written — so a run that cannot save refuses to start, and the folder always holds a resumable `latest`.
-        removeStaleTemporaryFiles()
+        folder.removeStaleTemporaryFiles()
         // Without a time limit the goal alone ends the run; with one, the last session's estimate stands until
         // this session's first step measures the speed.
         if timeLimit == nil { trainer.expectEnd(atStep: nil) }
         try save()
-        try checkFreeSpace()
+        try folder.checkRoomForCheckpoints()
 
         var outcome = Outcome.finished
         while !trainer.isFinished {
@@ -113,7 +104,7 @@ public final class TrainingSession {
             do {
                 result = try trainer.step()
             } catch CharLSTMError.trainingFailed(let detail) {
-                throw CharLSTMError.trainingFailed(detail + " The last good checkpoint, \(latestPath) (step \(lastSavedStep)), is unchanged.")
+                throw CharLSTMError.trainingFailed(detail + " The last good checkpoint, \(folder.latest) (step \(lastSavedStep)), is unchanged.")
             }
             let seconds = (clock.now - stepStart).seconds
             trainingTime += seconds
@@ -152,48 +143,8 @@ public final class TrainingSession {
         return outcome
     }
 
-    /// Temporary files in the folder can only be debris of a killed save: this session holds the folder's lock.
-    private func removeStaleTemporaryFiles() {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
-            try? FileManager.default.removeItem(atPath: directory + "/" + name)
-        }
-    }
-
-    /// Refuses to train when the disk cannot take `best` and the temporary copy a save writes beside `latest`.
-    private func checkFreeSpace() throws {
-        var info = statvfs()
-        guard statvfs(directory, &info) == 0,
-              let size = (try? FileManager.default.attributesOfItem(atPath: latestPath))?[.size] as? Int else { return }
-        let available = Int(info.f_bavail) * Int(info.f_frsize)
-        let megabytes = { (bytes: Int) in String(format: "%.1f MB", Double(bytes) / 1e6) }
-        guard available >= 2 * size else {
-            throw CharLSTMError.fileAccess(path: directory, reason: "only \(megabytes(available)) free; checkpoints are \(megabytes(size)) and saving needs room for best.safetensors and a temporary copy (\(megabytes(2 * size)))")
-        }
-    }
-
     private var epochProgress: Double {
         let progress = trainer.progress
         return Double(progress.epoch) + Double(progress.cursor) / Double(trainer.stepsPerEpoch)
-    }
-
-    /// Creates the folder if needed and proves it writable with a probe file.
-    static func prepare(_ directory: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw CharLSTMError.fileAccess(path: directory, reason: "cannot create the output folder (\(error.localizedDescription))")
-        }
-        var info = stat()
-        guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-            throw CharLSTMError.fileAccess(path: directory, reason: "the output path exists and is not a folder")
-        }
-        let probe = directory + "/.write-test.\(getpid())"
-        let descriptor = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw CharLSTMError.fileAccess(path: directory, reason: "the output folder is not writable: \(FileBytes.systemMessage(errno))")
-        }
-        close(descriptor)
-        unlink(probe)
     }
 }

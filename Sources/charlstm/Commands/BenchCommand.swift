@@ -60,14 +60,12 @@ struct BenchCommand: ParsableCommand {
         sampler.generate(count: sampleCharacters, settings: SamplingSettings(), random: &sampleRandom) { _ in true }
         let sampleRate = Double(sampleCharacters) / (clock.now - sampleStart).seconds
 
-        var usage = rusage()
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        let peakMegabytes = Double(usage.ru_maxrss) / 1024  // Linux reports KiB; this is MiB (2^20 bytes)
+        let peakMegabytes = Double(Platform.peakResidentBytes()) / 1_048_576  // MiB
         let gflops = trainRate * flopsPerCharacter / 1e9
         if json {
             let object: [String: Any] = [
                 "cell": cell.rawValue, "layers": layers, "hidden": hidden, "embedding": embedding, "vocab": vocab, "batch": batch, "seq": seq,
-                "threads": BLAS.threads, "train_chars_per_s": trainRate.rounded(), "sample_chars_per_s": sampleRate.rounded(),
+                "threads": EngineThreads.count, "train_chars_per_s": trainRate.rounded(), "sample_chars_per_s": sampleRate.rounded(),
                 "prime_chars_per_s": primeRate.rounded(), "peak_rss_mb": (peakMegabytes * 10).rounded() / 10,
                 "gflops": (gflops * 10).rounded() / 10, "blas": BLAS.backend.description,
             ]
@@ -75,7 +73,7 @@ struct BenchCommand: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        print("model     \(layers)×\(hidden) \(cell.displayName), embedding \(embedding), vocabulary \(vocab); batch \(batch) × seq \(seq); \(BLAS.threads) thread\(BLAS.threads == 1 ? "" : "s"), \(BLAS.backend)")
+        print("model     \(layers)×\(hidden) \(cell.displayName), embedding \(embedding), vocabulary \(vocab); batch \(batch) × seq \(seq); \(EngineThreads.count) thread\(EngineThreads.count == 1 ? "" : "s"), \(BLAS.backend)")
         print("train     \(HumanReadable.count(Int(trainRate))) chars/s  (\(HumanReadable.decimal(gflops, 1)) GFLOP/s, \(HumanReadable.decimal(flopsPerCharacter / 1e6, 1)) MFLOP per character)")
         print("sample    \(HumanReadable.count(Int(sampleRate))) chars/s at batch 1")
         print("prime     \(HumanReadable.count(Int(primeRate))) chars/s (10,000-character text)")

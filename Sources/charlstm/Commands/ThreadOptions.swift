@@ -11,7 +11,7 @@ struct ThreadOptions: ParsableArguments {
     func apply() throws {
         let count = threads ?? ProcessInfo.processInfo.activeProcessorCount
         guard count >= 1 else { throw CharLSTMError.invalidSetting("--threads must be at least 1 (got \(count))") }
-        BLAS.setThreads(count)
+        EngineThreads.set(count)
     }
 
     /// Once the inputs have been checked and real work is about to start: a one-line hint when the engine fell

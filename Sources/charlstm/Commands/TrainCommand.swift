@@ -102,7 +102,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         try threading.apply()
         let (trainer, directory) = try makeTrainer()
-        let session = try TrainingSession(trainer: trainer, directory: directory)
+        let session = try TrainingSession(trainer: trainer, folder: directory)
         ThreadOptions.noteFallbackBackend()
         let display = TrainingProgressDisplay(terminal: .standardOutput, timeLimited: minutes != nil)
         display.announce(trainer: trainer, session: session, resumed: resume != nil)

@@ -26,7 +26,7 @@ final class TrainingProgressDisplay: TrainingObserver {
         }
         terminal.writeLine("Model: \(c.layers)×\(c.hidden) \(c.cell.displayName), embedding \(c.embedding), vocabulary \(c.vocabularySize), \(HumanReadable.count(model.parameterCount)) parameters")
         terminal.writeLine("Data: \(trainer.corpus.path), \(HumanReadable.count(trainer.stepsPerEpoch)) step\(trainer.stepsPerEpoch == 1 ? "" : "s") per epoch of \(o.batch)×\(o.seq) characters; \(goalText(trainer))")
-        terminal.writeLine("Output: \(session.directory)/ · BLAS: \(BLAS.backend), \(BLAS.threads) thread\(BLAS.threads == 1 ? "" : "s")")
+        terminal.writeLine("Output: \(session.folder.path)/ · BLAS: \(BLAS.backend), \(EngineThreads.count) thread\(EngineThreads.count == 1 ? "" : "s")")
     }
 
     private func goalText(_ trainer: Trainer) -> String {
@@ -72,13 +72,13 @@ final class TrainingProgressDisplay: TrainingObserver {
         let best = progress.bestValidationBPC.map { ", best val \(HumanReadable.decimal($0, 3)) bpc" } ?? ""
         switch outcome {
         case .finished:
-            terminal.writeLine("Done: step \(HumanReadable.count(progress.step)), epoch \(progress.epoch)\(best). Saved \(session.latestPath) and \(session.bestPath).")
+            terminal.writeLine("Done: step \(HumanReadable.count(progress.step)), epoch \(progress.epoch)\(best). Saved \(session.folder.latest) and \(session.folder.best).")
         case .timeLimitReached:
-            terminal.writeLine("Time limit reached at step \(HumanReadable.count(progress.step))\(best). Saved \(session.latestPath).")
-            terminal.writeLine("Continue with: charlstm train --resume \(session.latestPath) --minutes M (the schedule stretches to the new end)")
+            terminal.writeLine("Time limit reached at step \(HumanReadable.count(progress.step))\(best). Saved \(session.folder.latest).")
+            terminal.writeLine("Continue with: charlstm train --resume \(session.folder.latest) --minutes M (the schedule stretches to the new end)")
         case .stopped:
-            terminal.writeLine("Interrupted at step \(HumanReadable.count(progress.step)). Saved \(session.latestPath).")
-            terminal.writeLine("Resume with: charlstm train --resume \(session.latestPath)")
+            terminal.writeLine("Interrupted at step \(HumanReadable.count(progress.step)). Saved \(session.folder.latest).")
+            terminal.writeLine("Resume with: charlstm train --resume \(session.folder.latest)")
         }
     }
 
