@@ -11,7 +11,7 @@ import Testing
             return nil
         } catch let error as CharLSTMError {
             guard case .invalidCheckpoint(let path, let reason) = error, path == "c.safetensors" else { return "wrong error \(error)" }
-            return reason
+            return reason.description
         } catch {
             return "unexpected \(error)"
         }

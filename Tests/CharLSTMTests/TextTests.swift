@@ -51,12 +51,15 @@ import Testing
         #expect(targets == [4, 14, 5, 15, 6, 16])
     }
 
+    /// The message names the settings to change as settings, so each front end can name them its own way.
     @Test func tooShortTextSaysWhatToChange() {
         #expect {
             try StreamBatcher(source: [Int32](repeating: 0, count: 100), streams: 50, steps: 50, path: "s.txt", describe: "the training text")
         } throws: { error in
-            let message = "\(error)"
-            return message.contains("s.txt") && message.contains("100 characters") && message.contains("2550") && message.contains("--batch")
+            guard let error = error as? CharLSTMError else { return false }
+            let message = error.description(naming: { "<\($0.rawValue)>" })
+            return message.contains("s.txt") && message.contains("100 characters") && message.contains("2550")
+                && message.contains("<batch>") && message.contains("<seq>") && !message.contains("--")
         }
     }
 }

@@ -1,4 +1,5 @@
 import CharLSTM
+@testable import charlstm
 import Foundation
 import Testing
 
@@ -33,6 +34,14 @@ import Testing
         chmod(unreadable, 0)
         if getuid() != 0 {  // root reads anything
             try expectClearFailure(["train", unreadable, "--out", out], mentions: ["secret.txt", "ermission"], status: 1)
+        }
+    }
+
+    /// The engine names settings, not flags; the command line names each by its flag, which must exist.
+    @Test func everyEngineSettingIsNamedByAFlagThatExists() throws {
+        let help = try ["train", "sample"].map { try CLI.run([$0, "--help"]).stdout }.joined()
+        for setting in Setting.allCases {
+            #expect(help.contains(setting.flag + " ") || help.contains(setting.flag + "\n"), "\(setting) → \(setting.flag)")
         }
     }
 

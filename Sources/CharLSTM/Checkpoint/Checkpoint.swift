@@ -104,7 +104,7 @@ public struct Checkpoint {
 
     private static func decode(_ file: SafeTensorsFile) throws -> Checkpoint {
         let path = file.path
-        func fail(_ reason: String) -> CharLSTMError { .invalidCheckpoint(path: path, reason: reason) }
+        func fail(_ reason: SettingMessage) -> CharLSTMError { .invalidCheckpoint(path: path, reason: reason) }
         let meta = file.metadata
         guard meta[MetadataKey.format] == "charlstm" else {
             throw fail("it is a safetensors file, but not one written by charlstm (no \"format\": \"charlstm\" metadata)")
@@ -167,7 +167,7 @@ public struct Checkpoint {
         return Checkpoint(path: path, model: model, training: snapshot)
     }
 
-    private static func decodeVocabulary(_ text: String?, fail: (String) -> CharLSTMError) throws -> Vocabulary {
+    private static func decodeVocabulary(_ text: String?, fail: (SettingMessage) -> CharLSTMError) throws -> Vocabulary {
         guard let text, let data = text.data(using: .utf8),
               let list = (try? JSONSerialization.jsonObject(with: data)) as? [Any] else {
             throw fail("the vocabulary metadata is missing or is not a JSON array")
@@ -182,7 +182,7 @@ public struct Checkpoint {
         do { return try Vocabulary(characters: characters) } catch { throw fail("the vocabulary is invalid: \(error)") }
     }
 
-    private static func decodeJSON<T: Decodable>(_ text: String?, key: String, fail: (String) -> CharLSTMError) throws -> T {
+    private static func decodeJSON<T: Decodable>(_ text: String?, key: String, fail: (SettingMessage) -> CharLSTMError) throws -> T {
         guard let text else { throw fail("metadata \"\(key)\" is missing") }
         do { return try JSONDecoder().decode(T.self, from: Data(text.utf8)) } catch {
             throw fail("metadata \"\(key)\" is not valid (\(text.prefix(80)))")

@@ -18,7 +18,7 @@ public final class FolderLock {
         if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             let holder = Self.readHolder(descriptor)
             close(descriptor)
-            throw CharLSTMError.trainingFailed("\(folder): another training run\(holder.map { " (process \($0))" } ?? "") is writing to this folder; wait for it to finish or choose another --out")
+            throw CharLSTMError.trainingFailed("\(folder): another training run\(holder.map { " (process \($0))" } ?? "") is writing to this folder; wait for it to finish or choose another \(Setting.outputFolder)")
         }
         let pid = Array("\(getpid())\n".utf8)
         _ = ftruncate(descriptor, 0)

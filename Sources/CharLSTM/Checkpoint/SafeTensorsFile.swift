@@ -30,7 +30,7 @@ public struct SafeTensorsFile {
 
     /// Validates a file already in memory; `path` is used in messages.
     public init(path: String, bytes: [UInt8]) throws {
-        func fail(_ reason: String) -> CharLSTMError { .invalidCheckpoint(path: path, reason: reason) }
+        func fail(_ reason: SettingMessage) -> CharLSTMError { .invalidCheckpoint(path: path, reason: reason) }
         guard bytes.count >= 8 else {
             throw fail("the file is \(bytes.count) bytes, too short to hold a safetensors header")
         }

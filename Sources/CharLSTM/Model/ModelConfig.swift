@@ -37,14 +37,14 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         cell = try values.decodeIfPresent(RecurrentCell.self, forKey: .cell) ?? .lstm
     }
 
-    /// Checks that every size is usable, with the flag name in the message.
+    /// Checks that every size is usable, naming the setting.
     public func validate() throws {
-        func require(_ ok: Bool, _ message: String) throws {
+        func require(_ ok: Bool, _ message: SettingMessage) throws {
             if !ok { throw CharLSTMError.invalidSetting(message) }
         }
-        try require(layers >= 1 && layers <= 64, "--layers must be between 1 and 64 (got \(layers))")
-        try require(hidden >= 1 && hidden <= 16384, "--hidden must be between 1 and 16384 (got \(hidden))")
-        try require(embedding >= 1 && embedding <= 16384, "--embedding must be between 1 and 16384 (got \(embedding))")
+        try require(layers >= 1 && layers <= 64, "\(Setting.layers) must be between 1 and 64 (got \(layers))")
+        try require(hidden >= 1 && hidden <= 16384, "\(Setting.hidden) must be between 1 and 16384 (got \(hidden))")
+        try require(embedding >= 1 && embedding <= 16384, "\(Setting.embedding) must be between 1 and 16384 (got \(embedding))")
         try require(vocabularySize >= 1 && vocabularySize <= 1 << 21, "vocabulary size must be between 1 and 2^21 (got \(vocabularySize))")
     }
 

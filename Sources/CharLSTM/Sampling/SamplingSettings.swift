@@ -17,12 +17,12 @@ public struct SamplingSettings: Sendable, Equatable {
         self.argmax = argmax
     }
 
-    /// Rejects settings that make no sense, naming the flag.
+    /// Rejects settings that make no sense, naming the setting.
     public func validate() throws {
         if !argmax && !(temperature.isFinite && temperature > 0) {
-            throw CharLSTMError.invalidSetting("--temperature must be a positive number (got \(temperature)); use --argmax for greedy decoding")
+            throw CharLSTMError.invalidSetting("\(Setting.temperature) must be a positive number (got \(temperature)); use \(Setting.argmax) for greedy decoding")
         }
-        if topK < 0 { throw CharLSTMError.invalidSetting("--top-k must be 0 (off) or positive (got \(topK))") }
-        if !(topP > 0 && topP <= 1) { throw CharLSTMError.invalidSetting("--top-p must be in (0, 1] (got \(topP))") }
+        if topK < 0 { throw CharLSTMError.invalidSetting("\(Setting.topK) must be 0 (off) or positive (got \(topK))") }
+        if !(topP > 0 && topP <= 1) { throw CharLSTMError.invalidSetting("\(Setting.topP) must be in (0, 1] (got \(topP))") }
     }
 }

@@ -28,8 +28,7 @@ public final class StreamBatcher {
             let needed = streams * (steps + 1)
             throw CharLSTMError.textTooShort(
                 path: path,
-                detail: "\(describe) has \(source.count) characters, but \(streams) streams × \(steps + 1) characters "
-                    + "need at least \(needed); use a smaller --batch or --seq, or a longer text")
+                detail: "\(describe) has \(source.count) characters, but \(streams) streams × \(steps + 1) characters need at least \(needed); use a smaller \(Setting.batch) or \(Setting.seq), or a longer text")
         }
         self.streams = streams
         self.steps = steps

@@ -45,10 +45,10 @@ public final class Trainer {
     /// Continues the run saved in `checkpoint`, which must hold training state, on the same corpus.
     public convenience init(resuming checkpoint: Checkpoint, corpus: TextFile, goal: TrainingGoal? = nil) throws {
         guard let saved = checkpoint.training, let state = saved.resumeState else {
-            throw CharLSTMError.invalidCheckpoint(path: checkpoint.path, reason: "it holds weights only, no training state to resume; use --init-from to start a new run from it")
+            throw CharLSTMError.invalidCheckpoint(path: checkpoint.path, reason: "it holds weights only, no training state to resume; use \(Setting.initialWeights) to start a new run from it")
         }
         guard saved.corpus.matches(corpus) else {
-            throw CharLSTMError.trainingFailed("\(corpus.path): the corpus changed since the checkpoint was written (recorded \(saved.corpus.byteCount) bytes, fingerprint \(saved.corpus.fingerprint); now \(corpus.byteCount) bytes, fingerprint \(String(corpus.fingerprint, radix: 16))); resuming needs the same text — use --init-from to train on a new one")
+            throw CharLSTMError.trainingFailed("\(corpus.path): the corpus changed since the checkpoint was written (recorded \(saved.corpus.byteCount) bytes, fingerprint \(saved.corpus.fingerprint); now \(corpus.byteCount) bytes, fingerprint \(String(corpus.fingerprint, radix: 16))); resuming needs the same text — use \(Setting.initialWeights) to train on a new one")
         }
         try self.init(model: checkpoint.model, corpus: corpus, options: saved.options, goal: goal ?? saved.goal,
                       progress: saved.progress)
@@ -76,7 +76,7 @@ public final class Trainer {
         let validationCount = total - trainCount
         let validationStreams = min(options.batch, validationCount / (options.seq + 1))
         guard validationStreams >= 1 else {
-            throw CharLSTMError.textTooShort(path: file.path, detail: "the validation text (last \(percent)%) has \(validationCount) characters, but one stream of --seq \(options.seq) needs at least \(options.seq + 1); raise --val-fraction, lower --seq, or use a longer text")
+            throw CharLSTMError.textTooShort(path: file.path, detail: "the validation text (last \(percent)%) has \(validationCount) characters, but one stream of \(Setting.seq) \(options.seq) needs at least \(options.seq + 1); raise \(Setting.validationFraction), lower \(Setting.seq), or use a longer text")
         }
         validation = try StreamBatcher(source: text(trainCount..<total), streams: validationStreams, steps: options.seq,
                                        path: file.path, describe: "the validation text")
@@ -135,8 +135,8 @@ public final class Trainer {
         model.backward(workspace, batch: b, steps: t, scale: 1 / Float(b * t), gradients: gradients)
         let norm = GradientClipping.clip(gradients, maxNorm: options.clip)
         guard loss.isFinite, norm.isFinite else {
-            let clipAdvice = options.clip > 0 ? "a smaller --clip (now \(options.clip))" : "gradient clipping (--clip 5; it is off)"
-            throw CharLSTMError.trainingFailed("training diverged at step \(progress.step + 1): the \(loss.isFinite ? "gradient norm" : "loss") is not finite, so the weights were not updated. Try a lower --lr (now \(learningRate)) or \(clipAdvice).")
+            let clipAdvice: SettingMessage = options.clip > 0 ? "a smaller \(Setting.clip) (now \(options.clip))" : "gradient clipping (\(Setting.clip) 5; it is off)"
+            throw CharLSTMError.trainingFailed("training diverged at step \(progress.step + 1): the \(loss.isFinite ? "gradient norm" : "loss") is not finite, so the weights were not updated. Try a lower \(Setting.learningRate) (now \(learningRate)) or \(clipAdvice).")
         }
         optimizer.update(parameters: model.parameters, gradients: gradients, learningRate: learningRate,
                          step: progress.step + 1)

@@ -84,30 +84,30 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
         seed = try c.decode(UInt64.self, forKey: .seed)
     }
 
-    /// Rejects settings that make no sense, naming the flag.
+    /// Rejects settings that make no sense, naming the setting.
     public func validate() throws {
-        func require(_ ok: Bool, _ message: String) throws {
+        func require(_ ok: Bool, _ message: SettingMessage) throws {
             if !ok { throw CharLSTMError.invalidSetting(message) }
         }
-        try require(batch >= 1, "--batch must be at least 1 (got \(batch))")
-        try require(seq >= 1, "--seq must be at least 1 (got \(seq))")
-        try require(learningRate.isFinite && learningRate > 0, "--lr must be a positive number (got \(learningRate))")
+        try require(batch >= 1, "\(Setting.batch) must be at least 1 (got \(batch))")
+        try require(seq >= 1, "\(Setting.seq) must be at least 1 (got \(seq))")
+        try require(learningRate.isFinite && learningRate > 0, "\(Setting.learningRate) must be a positive number (got \(learningRate))")
         try require(learningRateDecay.isFinite && learningRateDecay > 0 && learningRateDecay <= 1,
-                    "--lr-decay must be in (0, 1] (got \(learningRateDecay))")
-        try require(learningRateDecayEvery >= 0, "--lr-decay-every must be 0 (off) or more (got \(learningRateDecayEvery))")
-        try require(clip.isFinite && clip >= 0, "--clip must be 0 (off) or positive (got \(clip))")
-        try require(dropout.isFinite && dropout >= 0 && dropout < 1, "--dropout must be in [0, 1) (got \(dropout))")
+                    "\(Setting.learningRateDecay) must be in (0, 1] (got \(learningRateDecay))")
+        try require(learningRateDecayEvery >= 0, "\(Setting.learningRateDecayEvery) must be 0 (off) or more (got \(learningRateDecayEvery))")
+        try require(clip.isFinite && clip >= 0, "\(Setting.clip) must be 0 (off) or positive (got \(clip))")
+        try require(dropout.isFinite && dropout >= 0 && dropout < 1, "\(Setting.dropout) must be in [0, 1) (got \(dropout))")
         try require(embeddingDropout.isFinite && embeddingDropout >= 0 && embeddingDropout < 1,
-                    "--embedding-dropout must be in [0, 1) (got \(embeddingDropout))")
-        try require(warmupSteps >= 0, "--warmup must be 0 (off) or more (got \(warmupSteps))")
+                    "\(Setting.embeddingDropout) must be in [0, 1) (got \(embeddingDropout))")
+        try require(warmupSteps >= 0, "\(Setting.warmupSteps) must be 0 (off) or more (got \(warmupSteps))")
         try require(minLearningRate.isFinite && minLearningRate >= 0 && minLearningRate <= learningRate,
-                    "--min-lr must be between 0 and --lr (got \(minLearningRate), --lr \(learningRate))")
+                    "\(Setting.minLearningRate) must be between 0 and \(Setting.learningRate) (got \(minLearningRate), \(Setting.learningRate) \(learningRate))")
         try require(weightDecay.isFinite && weightDecay >= 0 && weightDecay * learningRate < 1,
-                    "--weight-decay must be 0 (off) or positive, with --lr × --weight-decay below 1 (got \(weightDecay))")
+                    "\(Setting.weightDecay) must be 0 (off) or positive, with \(Setting.learningRate) × \(Setting.weightDecay) below 1 (got \(weightDecay))")
         try require(validationFraction > 0 && validationFraction < 1,
-                    "--val-fraction must be strictly between 0 and 1 (got \(validationFraction))")
-        try require(evaluateEvery >= 1, "--eval-every must be at least 1 (got \(evaluateEvery))")
-        try require(checkpointEvery >= 0, "--checkpoint-every must be 0 or more (got \(checkpointEvery))")
+                    "\(Setting.validationFraction) must be strictly between 0 and 1 (got \(validationFraction))")
+        try require(evaluateEvery >= 1, "\(Setting.evaluateEvery) must be at least 1 (got \(evaluateEvery))")
+        try require(checkpointEvery >= 0, "\(Setting.checkpointEvery) must be 0 or more (got \(checkpointEvery))")
     }
 }
 

@@ -104,7 +104,7 @@ public final class TrainingSession {
             do {
                 result = try trainer.step()
             } catch CharLSTMError.trainingFailed(let detail) {
-                throw CharLSTMError.trainingFailed(detail + " The last good checkpoint, \(folder.latest) (step \(lastSavedStep)), is unchanged.")
+                throw CharLSTMError.trainingFailed("\(detail) The last good checkpoint, \(folder.latest) (step \(lastSavedStep)), is unchanged.")
             }
             let seconds = (clock.now - stepStart).seconds
             trainingTime += seconds

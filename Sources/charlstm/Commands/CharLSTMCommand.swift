@@ -34,8 +34,8 @@ struct CharLSTMCommand: ParsableCommand {
             try command.run()
             return 0
         } catch let error as CharLSTMError {
-            if case .invalidSetting = error { return report(error.description, status: 2) }
-            return report(error.description, status: 1)
+            if case .invalidSetting = error { return report(error.commandLineMessage, status: 2) }
+            return report(error.commandLineMessage, status: 1)
         } catch let exitCode as ExitCode {
             return exitCode.rawValue
         } catch {

@@ -134,7 +134,7 @@ final class ReplSession {
                 warned = []
                 say(banner)
             } catch {
-                notice("\(error) — keeping \(checkpoint.path)")
+                notice("\(commandLineMessage(error)) — keeping \(checkpoint.path)")
             }
         case .primeFile(let path):
             do {
@@ -143,7 +143,7 @@ final class ReplSession {
                     say("read \(HumanReadable.count(read)) characters into the memory")
                 }
             } catch {
-                notice("\(error)")
+                notice(commandLineMessage(error))
             }
         }
         return true
