@@ -18,6 +18,8 @@ public enum CharLSTMError: Error, Equatable, CustomStringConvertible {
     case unknownCharacters(path: String, characters: [Unicode.Scalar])
     /// A checkpoint that is truncated, corrupt, or not a charlstm checkpoint.
     case invalidCheckpoint(path: String, reason: SettingMessage)
+    /// Saved training state that cannot be resumed (the caller knows which file it came from).
+    case invalidTrainingState(SettingMessage)
     /// A setting outside its meaningful range.
     case invalidSetting(SettingMessage)
     /// A training run that cannot continue; `detail` says why and what to do.
@@ -47,6 +49,8 @@ public enum CharLSTMError: Error, Equatable, CustomStringConvertible {
             return "\(path): \(characters.count) character(s) not in the model's vocabulary: \(shown)\(more)"
         case .invalidCheckpoint(let path, let reason):
             return "\(path): not a usable charlstm checkpoint: \(reason.rendered(naming: name))"
+        case .invalidTrainingState(let reason):
+            return "the saved training state cannot be resumed: \(reason.rendered(naming: name))"
         case .invalidSetting(let message):
             return message.rendered(naming: name)
         case .trainingFailed(let detail):

@@ -42,18 +42,20 @@ public final class Trainer {
                       progress: TrainingProgress(random: RandomSource(seed: options.seed)))
     }
 
-    /// Continues the run saved in `checkpoint`, which must hold training state, on the same corpus.
-    public convenience init(resuming checkpoint: Checkpoint, corpus: TextFile, goal: TrainingGoal? = nil) throws {
-        guard let saved = checkpoint.training, let state = saved.resumeState else {
-            throw CharLSTMError.invalidCheckpoint(path: checkpoint.path, reason: "it holds weights only, no training state to resume; use \(Setting.initialWeights) to start a new run from it")
+    /// Continues the run `saved` (from a ``snapshot()``, with its resume state) of `model` on the same corpus;
+    /// `goal` replaces the saved one when given.
+    public convenience init(resuming saved: TrainingSnapshot, model: CharLSTMModel, corpus: TextFile,
+                            goal: TrainingGoal? = nil) throws {
+        guard let state = saved.resumeState else {
+            throw CharLSTMError.invalidTrainingState("it holds weights only, no training state to resume; use \(Setting.initialWeights) to start a new run from it")
         }
         guard saved.corpus.matches(corpus) else {
             throw CharLSTMError.trainingFailed("\(corpus.path): the corpus changed since the checkpoint was written (recorded \(saved.corpus.byteCount) bytes, fingerprint \(saved.corpus.fingerprint); now \(corpus.byteCount) bytes, fingerprint \(String(corpus.fingerprint, radix: 16))); resuming needs the same text — use \(Setting.initialWeights) to train on a new one")
         }
-        try self.init(model: checkpoint.model, corpus: corpus, options: saved.options, goal: goal ?? saved.goal,
+        try self.init(model: model, corpus: corpus, options: saved.options, goal: goal ?? saved.goal,
                       progress: saved.progress)
         guard progress.cursor < batcher.chunksPerPass else {
-            throw CharLSTMError.invalidCheckpoint(path: checkpoint.path, reason: "data cursor \(progress.cursor) is past the end of an epoch (\(batcher.chunksPerPass) chunks)")
+            throw CharLSTMError.invalidTrainingState("data cursor \(progress.cursor) is past the end of an epoch (\(batcher.chunksPerPass) chunks)")
         }
         optimizer.m.pointer.update(from: state.adamM.pointer, count: optimizer.m.count)
         optimizer.v.pointer.update(from: state.adamV.pointer, count: optimizer.v.count)
