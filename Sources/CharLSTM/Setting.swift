@@ -3,8 +3,9 @@
 /// touches the engine.
 public enum Setting: String, Sendable, CaseIterable {
     case cell, layers, hidden, embedding
-    case batch, seq, learningRate, learningRateDecay, learningRateDecayEvery, clip, dropout, embeddingDropout
-    case warmupSteps, minLearningRate, weightDecay, validationFraction, evaluateEvery, checkpointEvery
+    case batch, seq, learningRate, schedule, learningRateDecay, learningRateDecayEvery, clip
+    case dropout, embeddingDropout, dropoutMask
+    case warmupSteps, minLearningRate, weightDecay, validationFraction, evaluateEvery, checkpointEvery, seed
     case goalEpochs, goalSteps, initialWeights, outputFolder
     case temperature, topK, topP, argmax
 
@@ -18,6 +19,9 @@ public enum Setting: String, Sendable, CaseIterable {
         case .batch: "batch"
         case .seq: "sequence length"
         case .learningRate: "learning rate"
+        case .schedule: "learning-rate schedule"
+        case .dropoutMask: "dropout mask"
+        case .seed: "seed"
         case .learningRateDecay: "learning-rate decay"
         case .learningRateDecayEvery: "learning-rate decay interval"
         case .clip: "gradient clip"

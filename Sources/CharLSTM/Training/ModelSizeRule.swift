@@ -18,6 +18,11 @@ public struct ModelSizeRule: Sendable {
     public static let minimumEpochs = 4.0
     /// Passes from which dropout and weight decay are used.
     public static let dropoutFromEpochs = 8.0
+    /// The regularisation used from ``dropoutFromEpochs`` passes: dropout after each layer and on the embedding
+    /// (masks per sequence), and AdamW's weight decay.
+    public static let dropout: Float = 0.25
+    public static let embeddingDropout: Float = 0.1
+    public static let weightDecay: Float = 0.01
 
     /// What the rule chose, and the passes it expects the run to make.
     public struct Choice: Sendable, Equatable {
@@ -47,8 +52,8 @@ public struct ModelSizeRule: Sendable {
         let width = fixedWidth ?? widths.last { epochs($0) >= minimumEpochs } ?? widths[0]
         let passes = epochs(width)
         let regularised = passes >= dropoutFromEpochs
-        return Choice(layers: layers, hidden: width, embedding: embedding, dropout: regularised ? 0.25 : 0,
-                      embeddingDropout: regularised ? 0.1 : 0, dropoutMask: .perSequence,
-                      weightDecay: regularised ? 0.01 : 0, expectedEpochs: passes)
+        return Choice(layers: layers, hidden: width, embedding: embedding, dropout: regularised ? dropout : 0,
+                      embeddingDropout: regularised ? embeddingDropout : 0, dropoutMask: .perSequence,
+                      weightDecay: regularised ? weightDecay : 0, expectedEpochs: passes)
     }
 }

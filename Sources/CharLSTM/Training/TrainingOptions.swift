@@ -129,6 +129,9 @@ public enum TrainingGoal: Sendable, Equatable, Codable {
     /// checkpoints) as a step count no run reaches.
     public static let openEnded = TrainingGoal.steps(Int.max / 2)
 
+    /// The goal of a new run that names none and has no time limit.
+    public static let defaultEpochs = 10
+
     /// Whether this is ``openEnded``.
     public var isOpenEnded: Bool { self == .openEnded }
 

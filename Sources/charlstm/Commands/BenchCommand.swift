@@ -19,12 +19,12 @@ struct BenchCommand: ParsableCommand {
     )
 
     @Option(help: "Recurrent cell: lstm, gru or rnn.") var cell = ModelConfig.defaults.cell
-    @Option(help: "Stacked recurrent layers.") var layers = 2
-    @Option(help: "Units per layer.") var hidden = 128
-    @Option(help: "Embedding width.") var embedding = 64
+    @Option(help: "Stacked recurrent layers.") var layers = ModelConfig.defaults.layers
+    @Option(help: "Units per layer.") var hidden = ModelConfig.defaults.hidden
+    @Option(help: "Embedding width.") var embedding = ModelConfig.defaults.embedding
     @Option(help: "Vocabulary size of the synthetic text (65 is tinyshakespeare's).") var vocab = 65
-    @Option(help: "Parallel streams per training step.") var batch = 50
-    @Option(help: "Characters per stream per step.") var seq = 50
+    @Option(help: "Parallel streams per training step.") var batch = TrainingOptions().batch
+    @Option(help: "Characters per stream per step.") var seq = TrainingOptions().seq
     @Option(help: "Timed training steps.") var steps = 20
     @Option(name: .customLong("sample-chars"), help: "Characters generated for the sampling figure.") var sampleCharacters = 5000
     @Flag(help: "Print one JSON object.") var json = false

@@ -4,10 +4,6 @@ import Foundation
 
 /// `charlstm train`: learn a corpus, or continue a run.
 struct TrainCommand: ParsableCommand {
-    /// A new run's settings where no flag is given; help shows them from here.
-    private static let defaults = TrainingOptions()
-    private var defaults: TrainingOptions { Self.defaults }
-
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a model on a UTF-8 text file, or resume a run.",
@@ -20,10 +16,11 @@ struct TrainCommand: ParsableCommand {
             --minutes limits this invocation only.
 
             A new run with --minutes and no --epochs or --steps chooses its size for the corpus and the time: \
-            charlstm measures this machine's speed for a moment, then takes the widest 2-layer model that reads \
-            the training text at least 4 times in the minutes given, with dropout (0.25 after each layer, 0.1 on \
-            the embedding, masks per sequence) and weight decay 0.01 only if it will read it 8 times or more. It says \
-            what it chose; --layers, --hidden, --embedding, --dropout, --embedding-dropout, --dropout-mask and \
+            charlstm measures this machine's speed for a moment, then takes the widest \(ModelSizeRule.layers)-layer \
+            model that reads the training text at least \(Int(ModelSizeRule.minimumEpochs)) times in the minutes \
+            given, with dropout (\(ModelSizeRule.dropout) after each layer, \(ModelSizeRule.embeddingDropout) on \
+            the embedding, masks per sequence) and weight decay \(ModelSizeRule.weightDecay) only if it will read it \
+            \(Int(ModelSizeRule.dropoutFromEpochs)) times or more. It says what it chose; --layers, --hidden, --embedding, --dropout, --embedding-dropout, --dropout-mask and \
             --weight-decay override their part.
 
             Examples:
@@ -44,30 +41,10 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("init-from"), help: ArgumentHelp("Start a new run from this checkpoint's weights (fine-tuning).", valueName: "checkpoint"))
     var initFrom: String?
 
-    @Option(help: "Recurrent cell of every layer: lstm, gru or rnn (tanh) (default: \(ModelConfig.defaults.cell.rawValue)).") var cell: RecurrentCell?
-    @Option(help: "Stacked recurrent layers (default: \(ModelConfig.defaults.layers)).") var layers: Int?
-    @Option(help: "Units per layer (default: \(ModelConfig.defaults.hidden); with only --minutes, chosen for the corpus and the time).") var hidden: Int?
-    @Option(help: "Width of the character embedding (default: \(ModelConfig.defaults.embedding)).") var embedding: Int?
-    @Option(help: "Dropout after each layer while training, in [0, 1) (default: \(defaults.dropout)).") var dropout: Float?
-    @Option(name: .customLong("embedding-dropout"), help: "Dropout on the embedding's output, in [0, 1) (default: \(defaults.embeddingDropout)).") var embeddingDropout: Float?
-    @Option(name: .customLong("dropout-mask"), help: "Dropout masks drawn per time step (step) or once per stream and chunk (sequence) (default: \(defaults.dropoutMask.rawValue)).") var dropoutMask: DropoutMask?
-    @Option(help: "Parallel streams per step (default: \(defaults.batch)).") var batch: Int?
-    @Option(help: "Characters per stream per step: the BPTT length (default: \(defaults.seq)).") var seq: Int?
-    @Option(help: "Adam's peak learning rate (default: \(defaults.learningRate)).") var lr: Float?
-    @Option(help: "Learning-rate schedule: cosine or linear anneal to --min-lr at the run's end (its goal, or the end of --minutes); step multiplies by --lr-decay every --lr-decay-every epochs (default: \(defaults.schedule.rawValue)).") var schedule: LearningRateSchedule?
-    @Option(help: "Steps of linear learning-rate warm-up (default: \(defaults.warmupSteps)).") var warmup: Int?
-    @Option(name: .customLong("min-lr"), help: "Learning rate the cosine and linear schedules end at (default: \(defaults.minLearningRate)).") var minLR: Float?
-    @Option(name: .customLong("lr-decay"), help: "Step schedule: factor applied every --lr-decay-every epochs (default: \(defaults.learningRateDecay)).") var lrDecay: Float?
-    @Option(name: .customLong("lr-decay-every"), help: "Step schedule: epochs between decays; 0 = never (default: \(defaults.learningRateDecayEvery)).") var lrDecayEvery: Int?
-    @Option(name: .customLong("weight-decay"), help: "Decoupled weight decay (AdamW) on the weight matrices; 0 = off (default: \(defaults.weightDecay)).") var weightDecay: Float?
-    @Option(help: "Clip gradients to this global norm; 0 = off (default: \(defaults.clip)).") var clip: Float?
-    @Option(help: "Train until this many epochs in total (default: 10).") var epochs: Int?
+    @OptionGroup(title: "Model and training settings (fixed for the whole run)") var settings: RunSettingOptions
+    @Option(help: "Train until this many epochs in total (default: \(TrainingGoal.defaultEpochs)).") var epochs: Int?
     @Option(help: "Train until this many steps in total (instead of --epochs).") var steps: Int?
     @Option(help: "Stop this invocation after this many minutes (saving first).") var minutes: Double?
-    @Option(name: .customLong("val-fraction"), help: "Share of the corpus, from its end, held out for validation (default: \(defaults.validationFraction)).") var valFraction: Double?
-    @Option(name: .customLong("eval-every"), help: "Steps between validations (default: \(defaults.evaluateEvery)).") var evalEvery: Int?
-    @Option(name: .customLong("checkpoint-every"), help: "Extra saves of latest every N steps; 0 = only at validations and the end (default: \(defaults.checkpointEvery)).") var checkpointEvery: Int?
-    @Option(help: "Seed for initialisation and dropout (default: \(defaults.seed)).") var seed: UInt64?
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
@@ -77,24 +54,16 @@ struct TrainCommand: ParsableCommand {
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1 (got \(steps))") }
         if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be positive (got \(minutes))") }
         if resume != nil {
-            let fixed: [(String, Bool)] = [
-                ("--cell", cell != nil), ("--layers", layers != nil), ("--hidden", hidden != nil), ("--embedding", embedding != nil),
-                ("--dropout", dropout != nil), ("--batch", batch != nil), ("--seq", seq != nil), ("--lr", lr != nil),
-                ("--lr-decay", lrDecay != nil), ("--lr-decay-every", lrDecayEvery != nil), ("--clip", clip != nil),
-                ("--embedding-dropout", embeddingDropout != nil), ("--dropout-mask", dropoutMask != nil),
-                ("--schedule", schedule != nil), ("--warmup", warmup != nil), ("--min-lr", minLR != nil),
-                ("--weight-decay", weightDecay != nil),
-                ("--val-fraction", valFraction != nil), ("--eval-every", evalEvery != nil),
-                ("--checkpoint-every", checkpointEvery != nil), ("--seed", seed != nil),
-            ]
-            if let flag = fixed.first(where: { $0.1 })?.0 {
-                throw ValidationError("\(flag) cannot change when resuming: a resumed run keeps its settings (use --init-from to start a new run from the weights)")
+            if let setting = settings.given.first {
+                throw ValidationError("\(setting.flag) cannot change when resuming: a resumed run keeps its settings (use --init-from to start a new run from the weights)")
             }
         } else {
             if corpus == nil { throw ValidationError("missing the corpus to train on (charlstm train CORPUS --out DIR)") }
             if out == nil { throw ValidationError("missing --out DIR, the folder for checkpoints and the log") }
-            if initFrom != nil, cell != nil || layers != nil || hidden != nil || embedding != nil {
-                throw ValidationError("--cell, --layers, --hidden and --embedding come from the --init-from checkpoint and cannot be given")
+            var shape = ModelConfig.defaults
+            let shapeGiven = settings.applyModel(to: &shape)
+            if initFrom != nil, !shapeGiven.isEmpty {
+                throw ValidationError("\(shapeGiven.map(\.flag).joined(separator: ", ")): the model's shape comes from the --init-from checkpoint and cannot be given")
             }
         }
     }
@@ -140,38 +109,22 @@ struct TrainCommand: ParsableCommand {
         }
         let text = try TextFile(path: corpus!)
         var options = TrainingOptions()
-        if let batch { options.batch = batch }
-        if let seq { options.seq = seq }
-        if let lr { options.learningRate = lr }
-        if let lrDecay { options.learningRateDecay = lrDecay }
-        if let lrDecayEvery { options.learningRateDecayEvery = lrDecayEvery }
-        if let clip { options.clip = clip }
-        if let dropout { options.dropout = dropout }
-        if let embeddingDropout { options.embeddingDropout = embeddingDropout }
-        if let dropoutMask { options.dropoutMask = dropoutMask }
-        if let schedule { options.schedule = schedule }
-        if let warmup { options.warmupSteps = warmup }
-        if let minLR { options.minLearningRate = minLR }
-        if let weightDecay { options.weightDecay = weightDecay }
-        if let valFraction { options.validationFraction = valFraction }
-        if let evalEvery { options.evaluateEvery = evalEvery }
-        if let checkpointEvery { options.checkpointEvery = checkpointEvery }
-        if let seed { options.seed = seed }
         var config = ModelConfig.defaults
         config.vocabularySize = text.distinctCharacters.count
-        if let cell { config.cell = cell }
-        if let layers { config.layers = layers }
-        if let hidden { config.hidden = hidden }
-        if let embedding { config.embedding = embedding }
+        settings.applyModel(to: &config)
+        settings.applyTraining(to: &options)
         if let minutes, self.goal == nil, initFrom == nil {
             let choice = try chooseSize(for: text, minutes: minutes, options: options, cell: config.cell)
-            if layers == nil { config.layers = choice.layers }
-            if hidden == nil { config.hidden = choice.hidden }
-            if embedding == nil { config.embedding = choice.embedding }
-            if dropout == nil { options.dropout = choice.dropout }
-            if embeddingDropout == nil { options.embeddingDropout = choice.embeddingDropout }
-            if dropoutMask == nil { options.dropoutMask = choice.dropoutMask }
-            if weightDecay == nil { options.weightDecay = choice.weightDecay }
+            config.layers = choice.layers
+            config.hidden = choice.hidden
+            config.embedding = choice.embedding
+            options.dropout = choice.dropout
+            options.embeddingDropout = choice.embeddingDropout
+            options.dropoutMask = choice.dropoutMask
+            options.weightDecay = choice.weightDecay
+            // Explicit flags win over the rule.
+            settings.applyModel(to: &config)
+            settings.applyTraining(to: &options)
             let regularisation = options.dropout > 0 || options.embeddingDropout > 0
                 ? CheckpointDescription.regularisation(options) : "no dropout"
             let megabytes = HumanReadable.decimal(Double(text.byteCount) / 1e6, text.byteCount < 100_000 ? 3 : 1)
@@ -179,7 +132,7 @@ struct TrainCommand: ParsableCommand {
         }
         try options.validate()
         // With only a time limit, the run has no step goal: it trains until the minutes are up.
-        let goal = self.goal ?? (minutes != nil ? .openEnded : .epochs(10))
+        let goal = self.goal ?? (minutes != nil ? .openEnded : .epochs(TrainingGoal.defaultEpochs))
         if let initFrom {
             let start = try Checkpoint.load(path: initFrom)
             return (try Trainer(corpus: text, startingFrom: start.model, options: options, goal: goal), out!)
@@ -203,10 +156,8 @@ struct TrainCommand: ParsableCommand {
         let trainingCharacters = Int(Double(text.characterCount) * (1 - options.validationFraction))
         return ModelSizeRule.choose(trainingCharacters: trainingCharacters, seconds: minutes * 60,
                                     referenceRate: probe.charactersPerSecond, vocabularySize: vocabularySize,
-                                    cell: cell, hidden: hidden)
+                                    cell: cell, hidden: settings.hidden)
     }
 }
 
-extension LearningRateSchedule: ExpressibleByArgument {}
-extension RecurrentCell: ExpressibleByArgument {}
-extension DropoutMask: ExpressibleByArgument {}
+
