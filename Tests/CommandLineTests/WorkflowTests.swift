@@ -46,6 +46,33 @@ import Testing
         #expect(info.stdout.contains("step 30"))
     }
 
+    /// A GRU and an RNN go through the same commands; `info` and the REPL say they keep only h, `inspect` (which
+    /// shows an LSTM's gates and cells) refuses them, sampling on the batch-1 path threaded by units (384 units,
+    /// 2 threads) repeats itself, and the run resumes.
+    @Test(arguments: ["gru", "rnn"])
+    func otherCellsTrainSampleAndSayWhatTheyKeep(cell: String) throws {
+        let out = try CLI.temporaryFolder()
+        let shape = ["--cell", cell, "--hidden", "384", "--embedding", "8", "--batch", "8", "--seq", "32"]
+        let train = try CLI.run(["train", corpus, "--out", out, "--steps", "20", "--threads", "1"] + shape)
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stdout.contains("2×384 \(cell.uppercased())"))
+        let model = out + "/latest.safetensors"
+        let info = try CLI.run(["info", model])
+        #expect(info.stdout.contains("2 \(cell.uppercased()) layers × 384 hidden") && info.stdout.contains("h only"))
+        let samples = try (0..<2).map { _ in
+            try CLI.run(["sample", model, "--prime", "The keeper", "--length", "60", "--seed", "3", "--threads", "2"])
+        }
+        #expect(samples[0].status == 0 && samples[0].stdout.hasPrefix("The keeper"))
+        #expect(samples[0].stdout == samples[1].stdout)
+        let inspect = try CLI.run(["inspect", model, "--text", "The keeper", "--json", out + "/x.json"])
+        #expect(inspect.status != 0 && inspect.stderr.contains("LSTM"))
+        let repl = try CLI.run(["repl", model, "--length", "10", "--seed", "1"], input: ":cell 1 3 c\n:cells\nThe sea\n:cells\n")
+        #expect(repl.stdout.contains("keep only h") || repl.stderr.contains("keep only h"))
+        #expect(repl.stdout.contains("units (h;"))
+        let resumed = try CLI.run(["train", "--resume", model, "--steps", "25", "--threads", "1"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+    }
+
     /// --count draws a set of samples into a file, --beam the likeliest text; both are the same every time, and an
     /// F16 export samples like the model it came from up to the rounding of its weights.
     @Test func countBeamOutputAndHalfExport() throws {

@@ -100,7 +100,7 @@ final class ReplSession {
                     break
                 }
                 guard unit.quantity.isAvailable(in: c.cell) else {
-                    notice(":cell: this model's layers are \(c.cell.displayName) cells, which have no \(unit.quantity.rawValue) (\(unit.quantity.meaning)); h is what they keep")
+                    notice(":cell: this model's layers are \(c.cell.displayName) cells, which keep only h; \(unit.quantity.rawValue) is an LSTM's \(unit.quantity.meaning)")
                     break
                 }
                 say("continuations coloured by layer \(unit.layer + 1) unit \(unit.unit) \(unit.quantity.rawValue), \(unit.quantity.meaning): blue low, red high")
