@@ -172,13 +172,21 @@ public final class Sampler {
     /// The probability the last generated character had in the distribution it was drawn from (its confidence).
     public var lastDrawProbability: Float? { lastDrawn >= 0 ? lastDraw.pointer[Int(lastDrawn)] : nil }
 
-    /// Feeds `text` one character at a time, returning each known character with its surprisal, −log₂ p, under
-    /// the distribution the memory gave before it arrived. Slower than ``prime(_:progress:)`` (one step per
-    /// character), for the short lines whose surprise the REPL shows. Unknown characters are skipped.
-    public func feedMeasuringSurprise(_ text: String.UnicodeScalarView) -> [(character: Unicode.Scalar, bits: Double?)] {
+    /// Feeds `text` one character at a time, returning every character with its surprisal, −log₂ p, under the
+    /// distribution the memory gave before it arrived (nil for the first character fed after a reset, which had no
+    /// distribution, and for unknown characters). Slower than ``prime(_:progress:)`` (one step per character), for
+    /// the short lines whose surprise the REPL shows. As there, unknown characters are skipped and returned with
+    /// counts.
+    public func feedMeasuringSurprise(_ text: String.UnicodeScalarView)
+        -> (measured: [(character: Unicode.Scalar, bits: Double?)], unknown: [Unicode.Scalar: Int]) {
         var measured: [(Unicode.Scalar, Double?)] = []
+        var unknown: [Unicode.Scalar: Int] = [:]
         for character in text {
-            guard let id = model.vocabulary.id(of: character) else { measured.append((character, nil)); continue }
+            guard let id = model.vocabulary.id(of: character) else {
+                measured.append((character, nil))
+                unknown[character, default: 0] += 1
+                continue
+            }
             var bits: Double?
             if hasDistribution {
                 softmax(from: nextLogits.pointer, temperature: 1, into: scaled.pointer)
@@ -187,7 +195,7 @@ public final class Sampler {
             feed(id)
             measured.append((character, bits))
         }
-        return measured
+        return (measured, unknown)
     }
 
     /// One unit's value now: its state after the last character fed, or its gate at that step. Every cell has
@@ -207,12 +215,13 @@ public final class Sampler {
         }
     }
 
-    /// Every unit's long-term memory now (layer-major): `c` for the LSTM, `h` for cells that only have that — for
-    /// finding the units a stretch of text moved.
-    public func memoryStates() -> [Float] {
+    /// Appends every unit's long-term memory now (layer-major) to `states`: `c` for the LSTM, `h` for cells that
+    /// only have that — for finding the units a stretch of text moved. Allocates nothing while `states` has room.
+    public func appendMemoryStates(to states: inout [Float]) {
         let h = model.config.hidden
-        return workspace.layers.flatMap { layer in
-            Array(UnsafeBufferPointer(start: layer.hasCellState ? layer.c.pointer : layer.h.pointer, count: h))
+        for layer in workspace.layers {
+            states.append(contentsOf: UnsafeBufferPointer(start: layer.hasCellState ? layer.c.pointer : layer.h.pointer,
+                                                          count: h))
         }
     }
 

@@ -8,20 +8,29 @@ struct MemoryWatch {
     var surprise = false
     /// The unit whose value colours continuations.
     var cell: WatchedUnit?
-    /// The last exchange: every generated character with every cell's c after it, and the c before it began.
+    /// The last exchange: every generated character, and the memory (every unit's c, or h) before it began and
+    /// after each character — `width` values per row, rows one after another. Both arrays keep their room from one
+    /// exchange to the next, so recording allocates nothing once an exchange as long has been seen.
     private(set) var characters: [Unicode.Scalar] = []
-    private(set) var states: [[Float]] = []
+    private var states: [Float] = []
+    private var width = 0
 
-    /// Starts recording an exchange from the memory `before` it.
-    mutating func begin(before: [Float]) {
-        characters = []
-        states = [before]
+    /// Starts recording an exchange from the sampler's memory now.
+    mutating func begin(_ sampler: Sampler) {
+        characters.removeAll(keepingCapacity: true)
+        states.removeAll(keepingCapacity: true)
+        sampler.appendMemoryStates(to: &states)
+        width = states.count
     }
 
-    mutating func record(_ character: Unicode.Scalar, states now: [Float]) {
+    /// Records a generated character and the sampler's memory after it.
+    mutating func record(_ character: Unicode.Scalar, _ sampler: Sampler) {
         characters.append(character)
-        states.append(now)
+        sampler.appendMemoryStates(to: &states)
     }
+
+    /// Row `k` of the recorded memory, value `index`.
+    private func state(_ k: Int, _ index: Int) -> Float { states[k * width + index] }
 
     /// ANSI background for a share in [0, 1] of red (surprise), or of green (confidence).
     static func background(red share: Double) -> String { truecolour(255, Int(255 - 150 * share), Int(255 - 160 * share)) }
@@ -44,22 +53,27 @@ struct MemoryWatch {
         }
     }
 
-    /// The ten cells whose c moved most over the last exchange, each with the property of the generated text it
-    /// follows best (Pearson r), when one does clearly (|r| ≥ 0.5).
+    /// The ten units whose memory moved most over the last exchange, each with the property of the generated text
+    /// it follows best (Pearson r), when one does clearly (|r| ≥ 0.5).
     func mostMoved(layers: Int, units: Int, count: Int = 10) -> [(layer: Int, unit: Int, spread: Float, follows: String?)] {
-        guard states.count >= 3 else { return [] }
-        let n = Float(states.count)
+        let rows = width > 0 ? states.count / width : 0
+        guard rows >= 3, width == layers * units else { return [] }
+        let n = Float(rows)
         var ranked: [(index: Int, spread: Float)] = []
-        for index in 0..<(layers * units) {
+        for index in 0..<width {
             var sum: Float = 0, squares: Float = 0
-            for state in states { sum += state[index]; squares += state[index] * state[index] }
+            for k in 0..<rows {
+                let value = state(k, index)
+                sum += value
+                squares += value * value
+            }
             let mean = sum / n
             ranked.append((index, max(0, squares / n - mean * mean).squareRoot()))
         }
         let properties = InspectionReport.properties(of: characters)
         return ranked.sorted { $0.spread > $1.spread }.prefix(count).map { entry in
-            // After character k the state is states[k + 1].
-            let values = (0..<characters.count).map { Double(states[$0 + 1][entry.index]) }
+            // After character k the memory is row k + 1.
+            let values = (0..<characters.count).map { Double(state($0 + 1, entry.index)) }
             var best: (name: String, r: Double)?
             for (p, property) in InspectionReport.Property.allCases.enumerated() {
                 let r = Self.correlation(values, properties[p])

@@ -155,12 +155,11 @@ final class ReplSession {
         var primed = text
         if newline && !text.isEmpty { primed += "\n" }
         let colour = presentation.interactive && presentation.colour
-        watch.begin(before: sampler.memoryStates())
+        watch.begin(sampler)
         if watch.surprise && !primed.isEmpty {
             // One step per character, to know each one's surprise: short lines only need it.
-            let measured = sampler.feedMeasuringSurprise(primed.unicodeScalars)
-            warnAbout(measured.filter { $0.bits == nil && checkpoint.model.vocabulary.id(of: $0.character) == nil }
-                .reduce(into: [:]) { $0[$1.character, default: 0] += 1 })
+            let (measured, unknown) = sampler.feedMeasuringSurprise(primed.unicodeScalars)
+            warnAbout(unknown)
             if colour {
                 output.write(measured.map { MemoryWatch.background(red: min(1, ($0.bits ?? 0) / 8)) + String($0.character) + "\u{1B}[0m" }.joined())
             } else {
@@ -177,7 +176,7 @@ final class ReplSession {
         var numbers: [String] = []
         // A generated character: recorded for :cells, coloured or measured as :surprise and :cell ask.
         func show(_ character: Unicode.Scalar) {
-            watch.record(character, states: sampler.memoryStates())
+            watch.record(character, sampler)
             var value: Double?
             if let cell = watch.cell {
                 let raw = sampler.unitValue(layer: cell.layer, unit: cell.unit, cell.quantity)
