@@ -13,7 +13,9 @@ let package = Package(
     ],
     targets: [
         // The engine: text, math, model, training, sampling, checkpoints. No terminal code.
-        .target(name: "CharLSTM"),
+        .target(name: "CharLSTM", dependencies: ["CHalfKernels"]),
+        // Half-precision matrix-vector products for batch-1 steps (F16C, chosen at run time; see half_kernels.c).
+        .target(name: "CHalfKernels"),
         // GNU readline, for the REPL's line editing and history.
         .systemLibrary(
             name: "CReadline",

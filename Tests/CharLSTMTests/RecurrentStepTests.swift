@@ -93,16 +93,40 @@ import Testing
         }
     }
 
-    static let cases: [(RecurrentCell, Int, Int)] = RecurrentCell.allCases.flatMap { cell in
-        [(1, 1), (1, 2), (1, 3), (3, 1), (3, 2), (3, 3)].map { (cell, $0.0, $0.1) }
+    /// (cell, batch, unit shares, F16 copies of W_hh — read at batch 1 only).
+    static let cases: [(RecurrentCell, Int, Int, Bool)] = RecurrentCell.allCases.flatMap { cell in
+        [(1, 1), (1, 2), (1, 3), (3, 1), (3, 2), (3, 3)].map { (cell, $0.0, $0.1, false) }
+            + (HalfGEMV.isAvailable ? [(cell, 1, 1, true), (cell, 1, 2, true), (cell, 1, 3, true)] : [])
     }
 
     @Test(arguments: cases)
-    func forwardMatchesReference(cell: RecurrentCell, batch: Int, parts: Int) {
+    func forwardMatchesReference(cell: RecurrentCell, batch: Int, parts: Int, half: Bool) {
         let (d, h, steps) = (5, 200, 9)
         var random = RandomSource(seed: UInt64(10 * batch + parts))
         let (layer, storage) = Self.layer(cell, d: d, h: h, random: &random)
-        defer { withExtendedLifetime(storage) {} }
+        // With halves, every weight is rounded to one first, so the reference multiplies by the same values; the
+        // layer under test gets the halves of W_hh beside a float W_hh negated, so only reading the halves passes.
+        let halves = storage.array.map(HalfPrecision.bits)
+        let decoy = FloatBuffer(count: storage.count)
+        if half {
+            for j in 0..<storage.count { storage.pointer[j] = HalfPrecision.float(halves[j]) }
+        }
+        decoy.pointer.update(from: storage.pointer, count: storage.count)
+        var tested = LayerWeights(decoy, Self.offsets(cell, d: d, h: h), cell: cell, inputSize: d, hidden: h)
+        halves.withUnsafeBufferPointer { halves in
+            if half {
+                for j in 0..<(cell.gateCount * h * h) { tested.weightHH[j] = -tested.weightHH[j] }
+                tested.halfHH = halves.baseAddress! + (layer.weightHH - storage.pointer)
+            }
+            withExtendedLifetime((storage, decoy)) {
+                run(cell: cell, tested: tested, reference: layer, batch: batch, parts: parts, d: d, h: h, steps: steps,
+                    random: &random)
+            }
+        }
+    }
+
+    private func run(cell: RecurrentCell, tested: LayerWeights, reference layer: LayerWeights, batch: Int, parts: Int,
+                     d: Int, h: Int, steps: Int, random: inout RandomSource) {
         let x = (0..<(steps * batch * d)).map { _ in random.nextFloat(in: -1, 1) }
         let activations = LayerActivations(cell: cell, batch: batch, steps: steps, hidden: h)
         for j in 0..<(batch * h) {
@@ -113,7 +137,7 @@ import Testing
         var cRef = (0..<batch).map { b in (0..<h).map { cell.hasCellState ? Double(activations.c.pointer[b * h + $0]) : 0 } }
 
         x.withUnsafeBufferPointer { input in
-            RecurrentLayer.forward(input: input.baseAddress!, weights: layer, activations: activations, batch: batch,
+            RecurrentLayer.forward(input: input.baseAddress!, weights: tested, activations: activations, batch: batch,
                                    steps: steps, unitShares: parts)
         }
 

@@ -21,6 +21,12 @@ extension CellKernel {
     static var gateCount: Int { cell.gateCount }
     /// Whether `W_hh·h_{t−1}` is kept apart from the input products (the GRU) rather than added into them.
     static var keepsRecurrentApart: Bool { cell == .gru }
+    /// Where the recurrent products `h_{t−1}·W_hhᵀ` go, and the β of that product: added into the gates' input
+    /// products (β = 1), or, for the GRU, written apart (β = 0).
+    static func recurrentProducts(in a: LayerActivations) -> UnsafeMutablePointer<Float> {
+        keepsRecurrentApart ? a.recurrent.pointer : a.gates.pointer
+    }
+    static var recurrentProductBeta: Float { keepsRecurrentApart ? 0 : 1 }
     /// Whether δh_{t−1} has a part that bypasses `W_hh` (the GRU's `z ⊙ h_{t−1}` term): the recurrent gradient
     /// product then adds to `dhNext` instead of overwriting it.
     static var hasDirectStateGradient: Bool { cell == .gru }

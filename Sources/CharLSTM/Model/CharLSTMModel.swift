@@ -46,6 +46,14 @@ public final class CharLSTMModel {
         self.parameters = parameters
     }
 
+    /// A copy with every parameter rounded to the nearest half (what an `export --half` file holds), so that a
+    /// ``Sampler`` of it uses F16 weights; for measuring that path on any model.
+    public func roundedToHalf() throws -> CharLSTMModel {
+        let copy = FloatBuffer(count: parameters.count)
+        for j in 0..<copy.count { copy.pointer[j] = HalfPrecision.float(HalfPrecision.bits(parameters.pointer[j])) }
+        return try CharLSTMModel(vocabulary: vocabulary, config: config, parameters: copy)
+    }
+
     /// Number of trainable parameters.
     public var parameterCount: Int { layout.parameterCount }
 

@@ -13,6 +13,8 @@ public final class ChunkWorkspace {
     public let steps: Int
     /// The dropout of training passes.
     public let dropout: DropoutSettings
+    /// F16 copies of the model's matrices that batch-1 forward passes multiply by instead (nil: floats).
+    let halfWeights: HalfWeights?
 
     /// Input character ids of the chunk, time-major: `inputs[t·batch + b]`.
     public let inputs: UnsafeMutablePointer<Int32>
@@ -32,9 +34,17 @@ public final class ChunkWorkspace {
     let upperGradient: FloatBuffer?
     let lowerGradient: FloatBuffer?
 
-    public init(config: ModelConfig, batch: Int, steps: Int, forTraining: Bool = false,
-                dropout: DropoutSettings = .none, keepsLayerGates: Bool = false) {
+    public convenience init(config: ModelConfig, batch: Int, steps: Int, forTraining: Bool = false,
+                            dropout: DropoutSettings = .none, keepsLayerGates: Bool = false) {
+        self.init(config: config, batch: batch, steps: steps, forTraining: forTraining, dropout: dropout,
+                  keepsLayerGates: keepsLayerGates, halfWeights: nil)
+    }
+
+    /// A workspace whose batch-1 forward passes use `halfWeights` (made from the model it will run).
+    init(config: ModelConfig, batch: Int, steps: Int, forTraining: Bool = false, dropout: DropoutSettings = .none,
+         keepsLayerGates: Bool = false, halfWeights: HalfWeights?) {
         precondition(batch > 0 && steps > 0)
+        self.halfWeights = halfWeights
         self.config = config
         self.batch = batch
         self.steps = steps

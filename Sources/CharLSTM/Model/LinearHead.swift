@@ -1,9 +1,15 @@
 /// The output layer: logits = Y·Wᵀ + b, mapping each `H`-wide top-layer output to `V` character scores.
 enum LinearHead {
-    static func forward(input y: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                        rows: Int, inputSize h: Int, outputSize v: Int, logits: UnsafeMutablePointer<Float>) {
-        BLAS.gemm(transposeA: false, transposeB: true, m: rows, n: v, k: h,
-                  alpha: 1, a: y, lda: h, b: weight, ldb: h, beta: 0, c: logits, ldc: v)
+    /// One row may use `halfWeight`, an F16 copy of `weight` (``HalfWeights``).
+    static func forward(input y: UnsafePointer<Float>, weight: UnsafePointer<Float>, halfWeight: UnsafePointer<UInt16>?,
+                        bias: UnsafePointer<Float>, rows: Int, inputSize h: Int, outputSize v: Int,
+                        logits: UnsafeMutablePointer<Float>) {
+        if rows == 1, let halfWeight {
+            HalfGEMV.multiply(m: v, n: h, a: halfWeight, lda: h, x: y, beta: 0, y: logits, parallel: true)
+        } else {
+            BLAS.gemm(transposeA: false, transposeB: true, m: rows, n: v, k: h,
+                      alpha: 1, a: y, lda: h, b: weight, ldb: h, beta: 0, c: logits, ldc: v)
+        }
         for r in 0..<rows {
             let row = logits + r * v
             for j in 0..<v { row[j] += bias[j] }

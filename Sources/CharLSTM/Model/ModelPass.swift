@@ -42,8 +42,12 @@ extension CharLSTMModel {
         }
         for k in 0..<config.layers {
             let activations = w.layers[k]
-            RecurrentLayer.forward(input: input, weights: layerTensors(k, in: parameters), activations: activations,
-                                   batch: batch, steps: steps)
+            var weights = layerTensors(k, in: parameters)
+            if let half = w.halfWeights {
+                weights.halfIH = half.matrix(at: layout.layers[k].weightIH)
+                weights.halfHH = half.matrix(at: layout.layers[k].weightHH)
+            }
+            RecurrentLayer.forward(input: input, weights: weights, activations: activations, batch: batch, steps: steps)
             input = UnsafePointer(activations.h.pointer + batch * config.hidden)
             if applyDropout && !w.dropoutMasks.isEmpty {
                 input = dropout(input, width: config.hidden, probability: w.dropout.layers, mask: w.dropoutMasks[k],
@@ -52,7 +56,7 @@ extension CharLSTMModel {
         }
         let headRows = logitsOfLastStepOnly ? batch : rows
         LinearHead.forward(input: input + (rows - headRows) * config.hidden, weight: parameters.pointer + layout.headWeight,
-                           bias: parameters.pointer + layout.headBias, rows: headRows, inputSize: config.hidden,
+                           halfWeight: w.halfWeights?.matrix(at: layout.headWeight), bias: parameters.pointer + layout.headBias, rows: headRows, inputSize: config.hidden,
                            outputSize: config.vocabularySize, logits: w.logits.pointer)
     }
 

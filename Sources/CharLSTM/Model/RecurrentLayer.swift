@@ -39,9 +39,13 @@ enum RecurrentLayer {
                                                   _ a: LayerActivations, batch: Int, steps: Int, unitShares: Int) {
         let d = w.inputSize
         let rowWidth = Cell.gateCount * w.hidden
-        // Pre-activations from the input, all steps at once: gates = X·W_ihᵀ.
-        BLAS.gemm(transposeA: false, transposeB: true, m: steps * batch, n: rowWidth, k: d,
-                  alpha: 1, a: x, lda: d, b: w.weightIH, ldb: d, beta: 0, c: a.gates.pointer, ldc: rowWidth)
+        // Pre-activations from the input, all steps at once: gates = X·W_ihᵀ (one row: W_ih·x, from halves if any).
+        if steps * batch == 1, let half = w.halfIH {
+            HalfGEMV.multiply(m: rowWidth, n: d, a: half, lda: d, x: x, beta: 0, y: a.gates.pointer, parallel: true)
+        } else {
+            BLAS.gemm(transposeA: false, transposeB: true, m: steps * batch, n: rowWidth, k: d,
+                      alpha: 1, a: x, lda: d, b: w.weightIH, ldb: d, beta: 0, c: a.gates.pointer, ldc: rowWidth)
+        }
         if unitShares > 1
             && WorkerPool.shared.runSimultaneously(
                 parts: unitShares,
@@ -173,12 +177,17 @@ private struct ForwardSweepByStreams<Cell: CellKernel>: BlockWork {
         let width = Cell.gateCount * h
         let first = streams.lowerBound
         // gates_t += h_{t−1}·W_hhᵀ (or recurrent_t = h_{t−1}·W_hhᵀ for the GRU) for this group's streams
-        let target = Cell.keepsRecurrentApart ? a.recurrent.pointer : a.gates.pointer
-        let beta: Float = Cell.keepsRecurrentApart ? 0 : 1
+        let target = Cell.recurrentProducts(in: a)
         for t in 0..<steps {
-            BLAS.gemm(transposeA: false, transposeB: true, m: streams.count, n: width, k: h,
-                      alpha: 1, a: a.h.pointer + (t * batch + first) * h, lda: h, b: w.weightHH, ldb: h,
-                      beta: beta, c: target + (t * batch + first) * width, ldc: width, parallel: groups == 1)
+            let hPrevious = a.h.pointer + (t * batch + first) * h, products = target + (t * batch + first) * width
+            if streams.count == 1, let half = w.halfHH {
+                HalfGEMV.multiply(m: width, n: h, a: half, lda: h, x: hPrevious, beta: Cell.recurrentProductBeta,
+                                  y: products, parallel: groups == 1)
+            } else {
+                BLAS.gemm(transposeA: false, transposeB: true, m: streams.count, n: width, k: h,
+                          alpha: 1, a: hPrevious, lda: h, b: w.weightHH, ldb: h,
+                          beta: Cell.recurrentProductBeta, c: products, ldc: width, parallel: groups == 1)
+            }
             for b in streams {
                 Cell.forward(a.step(row: t * batch + b, batch: batch, hidden: h, weights: w), hidden: h, units: 0..<h)
             }
@@ -241,6 +250,9 @@ struct LayerWeights {
     let biasHH: UnsafeMutablePointer<Float>     // G·H
     let inputSize: Int
     let hidden: Int
+    /// F16 copies of `weightIH` and `weightHH` for batch-1 steps, when the model has them (``HalfWeights``).
+    var halfIH: UnsafePointer<UInt16>?
+    var halfHH: UnsafePointer<UInt16>?
 
     init(_ buffer: FloatBuffer, _ offsets: ParameterLayout.LayerOffsets, cell: RecurrentCell, inputSize: Int,
          hidden: Int) {

@@ -46,14 +46,17 @@ struct ForwardSweepByUnits<Cell: CellKernel>: LockstepWork {
         let h = w.hidden
         let width = Cell.gateCount * h
         let units = RecurrentLayer.units(ofPart: part, parts: parts, hidden: h)
-        let beta: Float = Cell.keepsRecurrentApart ? 0 : 1
+        let beta = Cell.recurrentProductBeta
         for t in 0..<steps {
-            let target = (Cell.keepsRecurrentApart ? a.recurrent.pointer : a.gates.pointer) + t * batch * width
+            let target = Cell.recurrentProducts(in: a) + t * batch * width
             let hPrevious = UnsafePointer(a.h.pointer + t * batch * h)
             // target[b, q·H + j] (+)= h_{t−1}[b, :]·W_hh[q·H + j, :]   for every gate q and this thread's units j
             for q in 0..<Cell.gateCount where !units.isEmpty {
                 let first = q * h + units.lowerBound
-                if batch == 1 {
+                if batch == 1, let half = w.halfHH {
+                    HalfGEMV.multiply(m: units.count, n: h, a: half + first * h, lda: h, x: hPrevious, beta: beta,
+                                      y: target + first, parallel: false)
+                } else if batch == 1 {
                     BLAS.gemv(m: units.count, n: h, alpha: 1, a: w.weightHH + first * h, lda: h,
                               x: hPrevious, beta: beta, y: target + first, parallel: false)
                 } else {

@@ -3,9 +3,11 @@ import Foundation
 /// Runs a model one stream at a time to read text into its memory and write text out of it.
 ///
 /// ``prime(_:)`` feeds text through the network as a batched-over-time forward pass (chunks of up to
-/// `primeChunk` characters), leaving every layer's `h` (and the LSTM's `c`) where the text left them and the distribution of
-/// the next character ready. ``next(_:random:)`` draws one character from that distribution and feeds it back, so
-/// generation continues from — and extends — the same memory. Nothing is allocated per character.
+/// `primeChunk` characters), leaving every layer's `h` (and the LSTM's `c`) where the text left them and the
+/// distribution of the next character ready. ``next(_:random:)`` draws one character from that distribution and
+/// feeds it back, so generation continues from — and extends — the same memory. Nothing is allocated per character.
+/// When the model's weights are all exactly halves (an F16 checkpoint) and the CPU has F16C, its batch-1 products
+/// read F16 copies of the matrices (``HalfWeights``).
 public final class Sampler {
     public let model: CharLSTMModel
     let workspace: ChunkWorkspace
@@ -22,14 +24,23 @@ public final class Sampler {
     private var lastSteps = 1
 
     /// - Parameter primeChunk: time steps per forward pass when priming.
-    public init(model: CharLSTMModel, primeChunk: Int = 256) {
+    public convenience init(model: CharLSTMModel, primeChunk: Int = 256) {
+        self.init(model: model, primeChunk: primeChunk, allowsHalfWeights: true)
+    }
+
+    /// With `allowsHalfWeights` false the batch-1 products read the float weights even where halves would do.
+    init(model: CharLSTMModel, primeChunk: Int = 256, allowsHalfWeights: Bool) {
         self.model = model
-        workspace = ChunkWorkspace(config: model.config, batch: 1, steps: max(1, primeChunk), keepsLayerGates: true)
+        workspace = ChunkWorkspace(config: model.config, batch: 1, steps: max(1, primeChunk), keepsLayerGates: true,
+                                   halfWeights: allowsHalfWeights ? HalfWeights(model: model) : nil)
         nextLogits = FloatBuffer(count: model.config.vocabularySize)
         scaled = FloatBuffer(count: model.config.vocabularySize)
         selection = FloatBuffer(count: model.config.vocabularySize)
         lastDraw = FloatBuffer(count: model.config.vocabularySize)
     }
+
+    /// Whether batch-1 steps read F16 copies of the weight matrices.
+    public var usesHalfWeights: Bool { workspace.halfWeights != nil }
 
     /// Forgets everything: the state back to zero.
     public func reset() {

@@ -39,7 +39,6 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         try threading.apply()
         ThreadOptions.noteFallbackBackend()
-        let clock = ContinuousClock()
         let (trainRate, model) = try TrainingThroughput.measure(layers: layers, hidden: hidden, cell: cell,
                                                                 embedding: embedding,
                                                                 vocabulary: vocab, batch: batch, seq: seq,
@@ -47,18 +46,11 @@ struct BenchCommand: ParsableCommand {
         let flopsPerCharacter = 3 * 2 * Double(model.config.forwardMultiplyAdds)
         var random = RandomSource(seed: 1)
 
-        let sampler = Sampler(model: model)
         let prime = (0..<10_000).map { _ in Unicode.Scalar(UInt8(33 + random.next() % UInt64(vocab))) }
-        sampler.prime(prime)  // warm-up
-        sampler.reset()
-        let primeStart = clock.now
-        sampler.prime(prime)
-        let primeRate = Double(prime.count) / (clock.now - primeStart).seconds
-        var sampleRandom = RandomSource(seed: 2)
-        sampler.generate(count: 200, settings: SamplingSettings(), random: &sampleRandom) { _ in true }
-        let sampleStart = clock.now
-        sampler.generate(count: sampleCharacters, settings: SamplingSettings(), random: &sampleRandom) { _ in true }
-        let sampleRate = Double(sampleCharacters) / (clock.now - sampleStart).seconds
+        let (primeRate, sampleRate) = measureBatchOne(Sampler(model: model), prime: prime)
+        // The same model with its weights rounded to halves, which batch-1 steps then read as F16 (where the CPU can).
+        let halfSampler = Sampler(model: try model.roundedToHalf())
+        let half = halfSampler.usesHalfWeights ? measureBatchOne(halfSampler, prime: prime) : nil
 
         let peakMegabytes = Double(Platform.peakResidentBytes()) / 1_048_576  // MiB
         let gflops = trainRate * flopsPerCharacter / 1e9
@@ -67,6 +59,8 @@ struct BenchCommand: ParsableCommand {
                 "cell": cell.rawValue, "layers": layers, "hidden": hidden, "embedding": embedding, "vocab": vocab, "batch": batch, "seq": seq,
                 "threads": EngineThreads.count, "train_chars_per_s": trainRate.rounded(), "sample_chars_per_s": sampleRate.rounded(),
                 "prime_chars_per_s": primeRate.rounded(), "peak_rss_mb": (peakMegabytes * 10).rounded() / 10,
+                "sample_half_chars_per_s": half.map { $0.sample.rounded() } ?? NSNull(),
+                "prime_half_chars_per_s": half.map { $0.prime.rounded() } ?? NSNull(),
                 "gflops": (gflops * 10).rounded() / 10, "blas": BLAS.backend.description,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
@@ -77,6 +71,27 @@ struct BenchCommand: ParsableCommand {
         print("train     \(HumanReadable.count(Int(trainRate))) chars/s  (\(HumanReadable.decimal(gflops, 1)) GFLOP/s, \(HumanReadable.decimal(flopsPerCharacter / 1e6, 1)) MFLOP per character)")
         print("sample    \(HumanReadable.count(Int(sampleRate))) chars/s at batch 1")
         print("prime     \(HumanReadable.count(Int(primeRate))) chars/s (10,000-character text)")
+        if let half {
+            print("F16       sample \(HumanReadable.count(Int(half.sample))) chars/s, prime \(HumanReadable.count(Int(half.prime))) chars/s with the weights as halves (F16C)")
+        } else {
+            print("F16       not measured: this CPU lacks F16C (or AVX2/FMA), so F16 weights are widened to floats when loaded")
+        }
         print("peak RSS  \(HumanReadable.decimal(peakMegabytes, 1)) MiB")
+    }
+
+    /// Priming and sampling speed at batch 1: a 10,000-character text read after a warm-up read, then
+    /// `sampleCharacters` generated after 200 warm-up characters.
+    private func measureBatchOne(_ sampler: Sampler, prime: [Unicode.Scalar]) -> (prime: Double, sample: Double) {
+        let clock = ContinuousClock()
+        sampler.prime(prime)  // warm-up
+        sampler.reset()
+        let primeStart = clock.now
+        sampler.prime(prime)
+        let primeRate = Double(prime.count) / (clock.now - primeStart).seconds
+        var sampleRandom = RandomSource(seed: 2)
+        sampler.generate(count: 200, settings: SamplingSettings(), random: &sampleRandom) { _ in true }
+        let sampleStart = clock.now
+        sampler.generate(count: sampleCharacters, settings: SamplingSettings(), random: &sampleRandom) { _ in true }
+        return (primeRate, Double(sampleCharacters) / (clock.now - sampleStart).seconds)
     }
 }

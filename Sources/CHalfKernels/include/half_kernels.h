@@ -1,0 +1,15 @@
+#ifndef CHARLSTM_HALF_KERNELS_H
+#define CHARLSTM_HALF_KERNELS_H
+
+#include <stdint.h>
+
+/// 1 when this CPU can run charlstm_half_gemv (x86-64 with F16C, AVX2 and FMA), else 0. Checked at run time, so
+/// one binary runs on every x86-64 machine.
+int charlstm_half_gemv_available(void);
+
+/// y[i] = beta·y[i] + Σ_j widen(a[i·lda + j])·x[j] for i < m, j < n: a matrix of IEEE binary16 weights times a
+/// float vector, the weights widened to float on the fly. beta 0 ignores what y held. Call only when
+/// charlstm_half_gemv_available() says so.
+void charlstm_half_gemv(long m, long n, const uint16_t *a, long lda, const float *x, float beta, float *y);
+
+#endif

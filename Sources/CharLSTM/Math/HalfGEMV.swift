@@ -1,0 +1,37 @@
+import CHalfKernels
+
+/// `y ← A·x + β·y` with `A` stored as IEEE binary16 ("half") values: the batch-1 product with weights that take
+/// half the memory traffic of floats (see half_kernels.c). Only on CPUs with F16C; ``isAvailable`` says so.
+enum HalfGEMV {
+    /// Whether this CPU runs the kernel (x86-64 with F16C, AVX2 and FMA). Asked once per process.
+    static let isAvailable = charlstm_half_gemv_available() != 0
+
+    /// `y ← A·x + β·y` for a row-major `m×n` half matrix `A` with row stride `lda`. Large products are shared out
+    /// by rows among the engine's threads, as ``BLAS/gemv(m:n:alpha:a:lda:x:beta:y:parallel:)`` does, each row
+    /// summed by one thread.
+    static func multiply(m: Int, n: Int, a: UnsafePointer<UInt16>, lda: Int, x: UnsafePointer<Float>, beta: Float,
+                         y: UnsafeMutablePointer<Float>, parallel: Bool) {
+        precondition(isAvailable)
+        if m == 0 { return }
+        let threads = parallel && m * n >= BLAS.gemvThreshold ? EngineThreads.count : 1
+        if threads == 1 {
+            charlstm_half_gemv(m, n, a, lda, x, beta, y)
+            return
+        }
+        Parallel.forEachBlock(of: m, parts: threads, quantum: 8,
+                              HalfRowBlocks(n: n, a: a, lda: lda, x: x, beta: beta, y: y))
+    }
+}
+
+/// Row blocks of a half matrix-vector product.
+private struct HalfRowBlocks: BlockWork {
+    let n: Int
+    let a: UnsafePointer<UInt16>, lda: Int
+    let x: UnsafePointer<Float>
+    let beta: Float
+    let y: UnsafeMutablePointer<Float>
+
+    func run(_ rows: Range<Int>, number _: Int) {
+        charlstm_half_gemv(rows.count, n, a + rows.lowerBound * lda, lda, x, beta, y + rows.lowerBound)
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+@testable import CharLSTM
+
+/// The F16 weight path of batch-1 steps: the kernel against a double-precision product, and a sampler reading F16
+/// copies against one reading the same (exactly representable) weights as floats.
+@Suite struct HalfWeightsTests {
+    @Test(arguments: [(1, 1), (3, 7), (5, 8), (17, 33), (64, 200), (2048, 512)], [Float(0), 1])
+    func kernelMatchesADoublePrecisionProduct(shape: (m: Int, n: Int), beta: Float) throws {
+        try #require(HalfGEMV.isAvailable, "this CPU has no F16C; the half path is never taken here")
+        let (m, n) = shape
+        let lda = n + 3
+        var random = RandomSource(seed: UInt64(m * 1000 + n))
+        let a = (0..<(m * lda)).map { _ in HalfPrecision.bits(random.nextFloat(in: -1, 1)) }
+        let x = (0..<n).map { _ in random.nextFloat(in: -1, 1) }
+        let y0 = (0..<m).map { _ in random.nextFloat(in: -1, 1) }
+        var y = y0
+        a.withUnsafeBufferPointer { a in
+            HalfGEMV.multiply(m: m, n: n, a: a.baseAddress!, lda: lda, x: x, beta: beta, y: &y, parallel: true)
+        }
+        var worst = 0.0
+        for i in 0..<m {
+            var sum = Double(beta) * Double(y0[i])
+            for j in 0..<n { sum += Double(HalfPrecision.float(a[i * lda + j])) * Double(x[j]) }
+            worst = max(worst, abs(sum - Double(y[i])) / max(1, abs(sum)))
+        }
+        #expect(worst < 1e-5, "m \(m) n \(n) β \(beta): largest difference \(worst)")
+    }
+
+    @Test(arguments: RecurrentCell.allCases)
+    func samplerWithHalfWeightsReadsLikeTheFloatOne(cell: RecurrentCell) throws {
+        try #require(HalfGEMV.isAvailable, "this CPU has no F16C; the half path is never taken here")
+        // 192 units and two threads: the batch-1 recurrence is shared out by units for the LSTM and the GRU.
+        let model = try Fixtures.model(text: Fixtures.rhyme, embedding: 16, hidden: 192, layers: 2, cell: cell).roundedToHalf()
+        let half = Sampler(model: model, primeChunk: 32)
+        let float = Sampler(model: model, primeChunk: 32, allowsHalfWeights: false)
+        #expect(half.usesHalfWeights && !float.usesHalfWeights)
+        let text = Array(Fixtures.rhyme.unicodeScalars)
+        half.prime(text.prefix(100))   // batched over time, 32 steps a chunk
+        float.prime(text.prefix(100))
+        var worst: Float = 0
+        for character in text.dropFirst(100).prefix(40) {   // then one character at a time
+            let (a, b) = (half.mostLikely(model.config.vocabularySize), float.mostLikely(model.config.vocabularySize))
+            let probabilities = Dictionary(uniqueKeysWithValues: b.map { ($0.character, $0.probability) })
+            for entry in a { worst = max(worst, abs(entry.probability - probabilities[entry.character]!)) }
+            let id = try #require(model.vocabulary.id(of: character))
+            half.feed(id)
+            float.feed(id)
+        }
+        #expect(worst < 1e-5, "\(cell): largest difference in a next-character probability \(worst)")
+    }
+}
