@@ -4,8 +4,9 @@
 # at the size charlstm's own rule picks for it (`--minutes` alone, plus warm-up) — one run at a time, so that each
 # has the machine to itself.
 #
-#     swift build -c release && bash Benchmarks/cells_sitting.sh [MINUTES] [OUT_FOLDER] [CELLS]
+#     swift build -c release && bash Benchmarks/cells_sitting.sh [MINUTES] [OUT_FOLDER] [CELLS] [PARTS]
 #
+# CELLS defaults to "lstm gru rnn", PARTS to "bench train" (either part alone: "bench" or "train").
 # Needs ../shared/corpora/tinyshakespeare.txt. Each run's log.jsonl is in OUT_FOLDER/CELL/; the last line of each is
 # the final validation; the size chosen is the "Size:" line of OUT_FOLDER/CELL.txt.
 set -euo pipefail
@@ -13,17 +14,20 @@ cd "$(dirname "$0")/.."
 minutes=${1:-10}
 out=${2:-/tmp/charlstm-cells}
 cells=${3:-"lstm gru rnn"}
+parts=${4:-"bench train"}
 corpus=$(realpath ../shared/corpora/tinyshakespeare.txt)
 charlstm=.build/release/charlstm
 mkdir -p "$out"
 
 for cell in $cells; do
+    [[ " $parts " == *" bench "* ]] || break
     for hidden in 128 512; do
         echo "== bench $cell 2×$hidden ($(date -u +%H:%M:%S) UTC)"
         "$charlstm" bench --cell "$cell" --hidden "$hidden" --threads 2 --json
     done
 done
 for cell in $cells; do
+    [[ " $parts " == *" train "* ]] || break
     echo "== train $cell, $minutes minutes ($(date -u +%H:%M:%S) UTC)"
     rm -rf "${out:?}/$cell"
     "$charlstm" train "$corpus" --cell "$cell" --warmup 200 --minutes "$minutes" --out "$out/$cell" --threads 2 \
