@@ -47,7 +47,7 @@ public final class Trainer {
     public convenience init(resuming saved: TrainingSnapshot, model: CharLSTMModel, corpus: TextFile,
                             goal: TrainingGoal? = nil) throws {
         guard let state = saved.resumeState else {
-            throw CharLSTMError.invalidTrainingState("it holds weights only, no training state to resume; use \(Setting.initialWeights) to start a new run from it")
+            throw CharLSTMError.invalidTrainingState("the record holds no optimiser moments or carried state (an export); use \(Setting.initialWeights) to start a new run from its weights")
         }
         guard saved.corpus.matches(corpus) else {
             throw CharLSTMError.trainingFailed("\(corpus.path): the corpus changed since the checkpoint was written (recorded \(saved.corpus.byteCount) bytes, fingerprint \(saved.corpus.fingerprint); now \(corpus.byteCount) bytes, fingerprint \(String(corpus.fingerprint, radix: 16))); resuming needs the same text — use \(Setting.initialWeights) to train on a new one")

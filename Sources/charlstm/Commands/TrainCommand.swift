@@ -92,9 +92,7 @@ struct TrainCommand: ParsableCommand {
     private func makeTrainer() throws -> (Trainer, String) {
         if let resume {
             let checkpoint = try Checkpoint.load(path: resume)
-            guard let saved = checkpoint.training, saved.resumeState != nil else {
-                throw CharLSTMError.invalidCheckpoint(path: resume, reason: "it holds weights only, no training state to resume; use --init-from to start a new run from it")
-            }
+            let saved = try checkpoint.resumableRecord()
             let text: TextFile
             do {
                 text = try TextFile(path: corpus ?? saved.corpus.path)
