@@ -7,7 +7,7 @@ import Foundation
 struct CharLSTMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "charlstm",
-        abstract: "Character-level LSTM language models: train on a text file, then sample from them.",
+        abstract: "Character-level recurrent (LSTM, GRU, RNN) language models: train on a text file, then sample from them.",
         discussion: """
             Talk to the bundled model:   charlstm
             Train your own:              charlstm train corpora/lighthouse.txt --out runs/lighthouse

@@ -33,7 +33,7 @@ struct RunReport: Encodable {
         let checkpoint = try Checkpoint.load(path: FileManager.default.fileExists(atPath: best) ? best : folder + "/latest.safetensors")
         let c = checkpoint.model.config
         var settings: [[String]] = [
-            ["model", "\(c.layers)×\(c.hidden) LSTM, embedding \(c.embedding), vocabulary \(c.vocabularySize), \(HumanReadable.count(checkpoint.model.parameterCount)) parameters"],
+            ["model", "\(c.layers)×\(c.hidden) \(c.cell.displayName), embedding \(c.embedding), vocabulary \(c.vocabularySize), \(HumanReadable.count(checkpoint.model.parameterCount)) parameters"],
         ]
         if let training = checkpoint.training {
             let o = training.options, p = training.progress

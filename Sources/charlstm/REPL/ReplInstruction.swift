@@ -30,7 +30,7 @@ enum ReplInstruction: Equatable {
         (":stop", "STRING", "stop after generating STRING (\\n, \\t understood); empty = off"),
         (":seed", "N", "restart the random generator from seed N"),
         (":newline", "on|off", "whether Enter adds a newline to the text you type"),
-        (":reset", "", "forget everything: h and c back to zero"),
+        (":reset", "", "forget everything: the memory back to zero"),
         (":probs", "", "the ten likeliest next characters, given the memory now"),
         (":why", "", "the ten candidates the last generated character was drawn from"),
         (":surprise", "on|off", "colour your text by how surprised the model was, its own by how confident"),
