@@ -17,16 +17,17 @@ final class HalfWeights {
     /// Half copies of `model`'s matrices, or nil when the CPU lacks F16C or a weight is not exactly a half.
     init?(model: CharLSTMModel) {
         guard HalfGEMV.isAvailable else { return nil }
-        let matrices = model.layout.entries.filter(Self.isMultiplied)
-        for entry in matrices {
-            let values = UnsafeBufferPointer(start: model.parameters.pointer + entry.offset, count: entry.count)
-            guard values.allSatisfy({ HalfPrecision.float(HalfPrecision.bits($0)) == $0 }) else { return nil }
-        }
         count = model.layout.bufferCount
         storage = .allocate(capacity: count)
         storage.initialize(repeating: 0, count: count)
-        for entry in matrices {
-            for j in 0..<entry.count { storage[entry.offset + j] = HalfPrecision.bits(model.parameters.pointer[entry.offset + j]) }
+        // One pass converts and checks; failing here, with every property set, still runs deinit, which frees.
+        for entry in model.layout.entries where Self.isMultiplied(entry) {
+            let values = model.parameters.pointer + entry.offset
+            for j in 0..<entry.count {
+                let bits = HalfPrecision.bits(values[j])
+                guard HalfPrecision.float(bits) == values[j] else { return nil }
+                storage[entry.offset + j] = bits
+            }
         }
     }
 

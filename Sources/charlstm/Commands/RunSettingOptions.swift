@@ -55,9 +55,7 @@ struct RunSettingOptions: ParsableArguments {
     @discardableResult
     func applyModel(to config: inout ModelConfig) -> [Setting] {
         var given: [Setting] = []
-        func set<T>(_ value: T?, _ setting: Setting, _ apply: (T) -> Void) {
-            if let value { apply(value); given.append(setting) }
-        }
+        func set<T>(_ value: T?, _ setting: Setting, _ apply: (T) -> Void) { Self.set(value, setting, &given, apply) }
         set(cell, .cell) { config.cell = $0 }
         set(layers, .layers) { config.layers = $0 }
         set(hidden, .hidden) { config.hidden = $0 }
@@ -69,9 +67,7 @@ struct RunSettingOptions: ParsableArguments {
     @discardableResult
     func applyTraining(to options: inout TrainingOptions) -> [Setting] {
         var given: [Setting] = []
-        func set<T>(_ value: T?, _ setting: Setting, _ apply: (T) -> Void) {
-            if let value { apply(value); given.append(setting) }
-        }
+        func set<T>(_ value: T?, _ setting: Setting, _ apply: (T) -> Void) { Self.set(value, setting, &given, apply) }
         set(dropout, .dropout) { options.dropout = $0 }
         set(embeddingDropout, .embeddingDropout) { options.embeddingDropout = $0 }
         set(dropoutMask, .dropoutMask) { options.dropoutMask = $0 }
@@ -90,6 +86,13 @@ struct RunSettingOptions: ParsableArguments {
         set(checkpointEvery, .checkpointEvery) { options.checkpointEvery = $0 }
         set(seed, .seed) { options.seed = $0 }
         return given
+    }
+
+    /// Applies a flag's value when it was given, and records its setting.
+    private static func set<T>(_ value: T?, _ setting: Setting, _ given: inout [Setting], _ apply: (T) -> Void) {
+        guard let value else { return }
+        apply(value)
+        given.append(setting)
     }
 
     /// Every setting given on the command line, model and training.
