@@ -22,8 +22,8 @@ import Testing
         #expect(final < 0.1, "mean loss over the last five epochs: \(final)")
     }
 
-    /// Two recipes: torch-rnn's (step decay, dropout masks per step) and one with every newer setting (cosine with
-    /// warm-up to a floor, AdamW, variational dropout on the embedding and the layers).
+    /// Three recipes: torch-rnn's (step decay, dropout masks per step), one with every newer setting (cosine with
+    /// warm-up to a floor, AdamW, variational dropout on the embedding and the layers), and that one with weight-drop.
     static let recipes: [TrainingOptions] = {
         var torchRNN = TrainingOptions()
         torchRNN.schedule = .step
@@ -38,13 +38,16 @@ import Testing
         annealed.dropout = 0.2
         annealed.embeddingDropout = 0.1
         annealed.dropoutMask = .perSequence
-        return [torchRNN, annealed]
+        var weightDropped = annealed
+        weightDropped.weightDrop = 0.3
+        return [torchRNN, annealed, weightDropped]
     }()
 
     /// 100 steps, a checkpoint written to disk and read back, then 100 more steps, give exactly the losses and
     /// weights of 200 uninterrupted steps — with dropout (generator state) and the learning-rate schedule in play
     /// and several epoch boundaries (state resets) crossed.
-    @Test(arguments: [(RecurrentCell.lstm, recipes[0]), (.lstm, recipes[1]), (.gru, recipes[1]), (.rnn, recipes[1])])
+    @Test(arguments: [(RecurrentCell.lstm, recipes[0]), (.lstm, recipes[1]), (.lstm, recipes[2]), (.gru, recipes[1]),
+                      (.gru, recipes[2]), (.rnn, recipes[1])])
     func resumingFromCheckpointReproducesAnUninterruptedRun(cell: RecurrentCell, recipe: TrainingOptions) throws {
         let corpus = Fixtures.textFile(String(repeating: Fixtures.rhyme, count: 3))
         var options = recipe

@@ -109,12 +109,17 @@ def test_charlstm_fine_tunes_a_pytorch_checkpoint(charlstm, corpus, tmp_path):
     assert (tuned / "best.safetensors").exists()
 
 
-def test_the_trainer_resumes_its_own_run(corpus, tmp_path):
+@pytest.mark.parametrize("regularisation", [[], ["--dropout", "0.1", "--weight-drop", "0.3"]])
+def test_the_trainer_resumes_its_own_run(charlstm, corpus, regularisation, tmp_path):
+    """Bit-exact, with dropout and weight-drop masks too (their generator is in the resume state); charlstm reads
+    the recipe back."""
     straight, split = tmp_path / "straight", tmp_path / "split"
     common = ["--hidden", "16", "--eval-every", "3", "--schedule", "step", "--lr-decay-every", "1"] + SMALL
-    python_module(corpus, "--out", straight, "--steps", "12", *common)
-    python_module(corpus, "--out", split, "--steps", "6", *common)
+    python_module(corpus, "--out", straight, "--steps", "12", *common, *regularisation)
+    python_module(corpus, "--out", split, "--steps", "6", *common, *regularisation)
     python_module("--resume", split / "latest.safetensors", "--steps", "12")
     a, b = load_file(straight / "latest.safetensors"), load_file(split / "latest.safetensors")
     for name in a:
         assert torch.equal(a[name], b[name]), f"{name} differs after resuming"
+    if regularisation:
+        assert "weight-drop 0.3" in run([charlstm, "info", str(split / "latest.safetensors")]).stdout

@@ -66,14 +66,17 @@ public enum BLAS {
 
 /// Which GEMM implementation the engine is using.
 public enum BLASBackend: Sendable, Equatable, CustomStringConvertible {
-    /// A CBLAS loaded at run time; `library` is the name it was loaded by.
-    case cblas(library: String)
+    /// A CBLAS loaded at run time; `library` is the name it was loaded by, `kernels` says which processor's kernels
+    /// it runs when the library tells (OpenBLAS's `openblas_get_corename`: "SkylakeX kernels", "Haswell kernels").
+    case cblas(library: String, kernels: String?)
     /// The Swift SIMD kernel built into the engine.
     case builtIn
 
     public var description: String {
         switch self {
-        case .cblas(let library): return library.contains("openblas") ? "OpenBLAS (\(library))" : "CBLAS (\(library))"
+        case .cblas(let library, let kernels):
+            let name = library.contains("openblas") ? "OpenBLAS" : "CBLAS"
+            return "\(name) (\(library)\(kernels.map { ", \($0)" } ?? ""))"
         case .builtIn: return "built-in Swift SIMD GEMM"
         }
     }

@@ -53,9 +53,13 @@ final class CBLASLibrary: GEMMProvider, @unchecked Sendable {
         setThreadCount = dlsym(handle, "openblas_set_num_threads").map { unsafeBitCast($0, to: SetThreads.self) }
         let coreName = dlsym(handle, "openblas_get_corename")
             .flatMap { unsafeBitCast($0, to: CoreName.self)() }
-            .map { String(cString: $0).lowercased() } ?? ""
-        hasSmallProductKernels = ["skylakex", "cooperlake", "sapphirerapids"].contains(coreName)
-        backend = .cblas(library: path)
+            .map { String(cString: $0) } ?? ""
+        hasSmallProductKernels = ["skylakex", "cooperlake", "sapphirerapids"].contains(coreName.lowercased())
+        // OpenBLAS picks its kernels by processor unless OPENBLAS_CORETYPE names them; say which, since a machine
+        // with AVX-512 told to run the AVX2 ("Haswell") kernels trains at 0.6× the speed (`charlstm bench` with and
+        // without OPENBLAS_CORETYPE=Haswell, 2×512, on an AMD EPYC whose OpenBLAS 0.3.21 picks "Cooperlake").
+        let chosenBy = Environment.value("OPENBLAS_CORETYPE") == nil ? "" : ", as OPENBLAS_CORETYPE asks"
+        backend = .cblas(library: path, kernels: coreName.isEmpty ? nil : "\(coreName) kernels\(chosenBy)")
         // The library stays open for the life of the process.
     }
 

@@ -123,7 +123,7 @@ struct TrainCommand: ParsableCommand {
             // Explicit flags win over the rule.
             settings.applyModel(to: &config)
             settings.applyTraining(to: &options)
-            let regularisation = options.dropout > 0 || options.embeddingDropout > 0
+            let regularisation = options.dropout > 0 || options.embeddingDropout > 0 || options.weightDrop > 0
                 ? CheckpointDescription.regularisation(options) : "no dropout"
             let megabytes = HumanReadable.decimal(Double(text.byteCount) / 1e6, text.byteCount < 100_000 ? 3 : 1)
             Terminal.standardOutput.writeLine("Size: \(config.layers)×\(config.hidden) \(config.cell.displayName), \(regularisation) — for \(megabytes) MB of text and \(HumanReadable.duration(minutes * 60)), about \(HumanReadable.decimal(choice.expectedEpochs, 1)) passes at this machine's speed (size flags override)")
