@@ -6,6 +6,8 @@
 #     swift build -c release && bash Benchmarks/quality_sitting.sh [MINUTES] [OUT_FOLDER]
 #
 # Needs ../shared/corpora/tinyshakespeare.txt and, for the PyTorch row, `pip install torch safetensors`.
+# OpenBLAS runs the kernels OPENBLAS_CORETYPE names when it is set (`charlstm bench` prints which): run with
+# `env -u OPENBLAS_CORETYPE` to let it choose for the CPU, as PyTorch's MKL does.
 # Each run's log.jsonl is in OUT_FOLDER/NAME/; the last line of each is the final validation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,5 +32,6 @@ run pytorch env PYTHONPATH=python python3 -m charlstm_torch.train "$corpus" "${r
 none=(--dropout 0 --embedding-dropout 0 --weight-decay 0)
 run charlstm-no-regularisation "$charlstm" train "$corpus" --hidden 512 --warmup 200 "${none[@]}"
 run charlstm-dropout-per-step "$charlstm" train "$corpus" "${recipe[@]}" --dropout-mask step
+run charlstm-weight-drop "$charlstm" train "$corpus" "${recipe[@]}" --weight-drop 0.25
 run charlstm-768 "$charlstm" train "$corpus" "${recipe[@]}" --hidden 768
 run charlstm-step-schedule "$charlstm" train "$corpus" --hidden 512 --schedule step "${none[@]}"
