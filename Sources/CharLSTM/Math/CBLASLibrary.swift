@@ -56,8 +56,8 @@ final class CBLASLibrary: GEMMProvider, @unchecked Sendable {
             .map { String(cString: $0) } ?? ""
         hasSmallProductKernels = ["skylakex", "cooperlake", "sapphirerapids"].contains(coreName.lowercased())
         // OpenBLAS picks its kernels by processor unless OPENBLAS_CORETYPE names them; say which, since a machine
-        // with AVX-512 told to run the AVX2 ("Haswell") kernels trains at 0.6× the speed (`charlstm bench` with and
-        // without OPENBLAS_CORETYPE=Haswell, 2×512, on an AMD EPYC whose OpenBLAS 0.3.21 picks "Cooperlake").
+        // with AVX-512 told to run the AVX2 ("Haswell") kernels trains at two thirds of the speed (`charlstm bench`
+        // with and without OPENBLAS_CORETYPE=Haswell, 2×512, on an AMD EPYC whose OpenBLAS 0.3.21 picks "Cooperlake").
         let chosenBy = Environment.value("OPENBLAS_CORETYPE") == nil ? "" : ", as OPENBLAS_CORETYPE asks"
         backend = .cblas(library: path, kernels: coreName.isEmpty ? nil : "\(coreName) kernels\(chosenBy)")
         // The library stays open for the life of the process.

@@ -53,7 +53,7 @@ public struct DropoutSettings: Sendable, Equatable {
     /// as AWD-LSTM uses it). One mask per training step, shared by every stream and time step:
     /// W̃_hh = W_hh ⊙ M with M = 1/(1 − p) or 0, so E[W̃_hh] = W_hh and inference uses `W_hh` as it is — the saved
     /// weights are a plain LSTM's. Unlike dropout on `h`, it leaves the carried memory intact and perturbs only how
-    /// a unit reads the others, which is where a small corpus is overfitted.
+    /// a unit reads the others.
     public var recurrentWeights: Float
 
     public init(embedding: Float = 0, layers: Float = 0, mask: DropoutMask = .perStep, recurrentWeights: Float = 0) {
