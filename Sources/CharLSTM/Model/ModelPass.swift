@@ -107,6 +107,7 @@ extension CharLSTMModel {
             let input = k == 0 ? UnsafePointer(w.embeddingDropout?.output.pointer ?? w.embedded.pointer) : layerOutput(k - 1)
             var weights = layerTensors(k, in: parameters), layerGradients = layerTensors(k, in: gradients)
             let drop = w.weightDrop.isEmpty ? nil : w.weightDrop[k]
+            let dWeightHH = layerGradients.weightHH
             if let drop {
                 // Backpropagate through W̃_hh, collecting ∂loss/∂W̃_hh apart; then ∂loss/∂W_hh += M ⊙ ∂loss/∂W̃_hh.
                 weights.weightHH = drop.weights.pointer
@@ -118,7 +119,7 @@ extension CharLSTMModel {
                                     steps: steps)
             if let drop {
                 Dropout.addBackward(mask: drop.mask.pointer, count: drop.mask.count, gradient: drop.gradient.pointer,
-                                    into: gradients.pointer + layout.layers[k].weightHH)
+                                    into: dWeightHH)
             }
             swap(&upper, &lower)
         }
