@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # README's quality table: validation bits per character after a fixed time on tinyshakespeare (90/10 split,
-# 2 threads), charlstm against the PyTorch trainer in python/ with the same recipe, then charlstm's ablations —
-# one run at a time, so that each has the machine to itself.
+# 2 threads). First charlstm's recommended command (only --minutes and --warmup: the size rule chooses the model
+# and its regularisation), then the PyTorch trainer in python/ with the recipe charlstm chose, read from its
+# checkpoint; then, unless ROWS is "pair", charlstm's ablations at 2×512 — one run at a time, so that each has the
+# machine to itself.
 #
-#     swift build -c release && bash Benchmarks/quality_sitting.sh [MINUTES] [OUT_FOLDER]
+#     swift build -c release && bash Benchmarks/quality_sitting.sh [MINUTES] [OUT_FOLDER] [ROWS]
 #
+# ROWS: "all" (the default), "pair" (the first two rows) or "charlstm" (the first row only).
 # Needs ../shared/corpora/tinyshakespeare.txt and, for the PyTorch row, `pip install torch safetensors`.
 # OpenBLAS runs the kernels OPENBLAS_CORETYPE names when it is set (`charlstm bench` prints which): run with
 # `env -u OPENBLAS_CORETYPE` to let it choose for the CPU, as PyTorch's MKL does.
@@ -13,9 +16,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes=${1:-10}
 out=${2:-/tmp/charlstm-quality}
+rows=${3:-all}
 corpus=$(realpath ../shared/corpora/tinyshakespeare.txt)
 charlstm=.build/release/charlstm
-recipe=(--hidden 512 --dropout 0.25 --embedding-dropout 0.1 --dropout-mask sequence --weight-decay 0.01 --warmup 200)
 mkdir -p "$out"
 
 run() {
@@ -23,15 +26,37 @@ run() {
     echo "== $name ($(date -u +%H:%M:%S) UTC): $*"
     rm -rf "${out:?}/$name"
     "$@" --out "$out/$name" --minutes "$minutes" --threads 2 > "$out/$name.txt" 2>&1
+    grep -m 1 '^Size:' "$out/$name.txt" || true
     tail -n 1 "$out/$name/log.jsonl"
 }
 
-run charlstm "$charlstm" train "$corpus" "${recipe[@]}"
-run pytorch env PYTHONPATH=python python3 -m charlstm_torch.train "$corpus" "${recipe[@]}"
-# Explicit zeros: with only --minutes, charlstm would choose its own regularisation.
+# The model and regularisation a checkpoint was trained with, as trainer flags.
+recipe_of() {
+    python3 - "$1" <<'PY'
+import json, struct, sys
+with open(sys.argv[1], "rb") as f:
+    meta = json.loads(f.read(struct.unpack("<Q", f.read(8))[0]))["__metadata__"]
+model, options = json.loads(meta["model"]), json.loads(meta["training_options"])
+print(f"--cell {model['cell']} --layers {model['layers']} --hidden {model['hidden']} "
+      f"--embedding {model['embedding']} --dropout {options['dropout']} "
+      f"--embedding-dropout {options['embedding_dropout']} --dropout-mask {options['dropout_mask']} "
+      f"--weight-decay {options['weight_decay']} --warmup {options['warmup_steps']}")
+PY
+}
+
+run charlstm "$charlstm" train "$corpus" --warmup 200
+[[ $rows == charlstm ]] && exit 0
+read -r -a chosen <<< "$(recipe_of "$out/charlstm/latest.safetensors")"
+run pytorch env PYTHONPATH=python python3 -m charlstm_torch.train "$corpus" "${chosen[@]}"
+[[ $rows == pair ]] && exit 0
+
+# Ablations around the 2×512 recipe: explicit zeros, since with only --minutes charlstm chooses its own
+# regularisation.
+recipe=(--hidden 512 --dropout 0.25 --embedding-dropout 0.1 --dropout-mask sequence --weight-decay 0.01 --warmup 200)
 none=(--dropout 0 --embedding-dropout 0 --weight-decay 0)
+run charlstm-512 "$charlstm" train "$corpus" "${recipe[@]}"
+run pytorch-512 env PYTHONPATH=python python3 -m charlstm_torch.train "$corpus" "${recipe[@]}"
 run charlstm-no-regularisation "$charlstm" train "$corpus" --hidden 512 --warmup 200 "${none[@]}"
 run charlstm-dropout-per-step "$charlstm" train "$corpus" "${recipe[@]}" --dropout-mask step
-run charlstm-weight-drop "$charlstm" train "$corpus" "${recipe[@]}" --weight-drop 0.25
 run charlstm-768 "$charlstm" train "$corpus" "${recipe[@]}" --hidden 768
 run charlstm-step-schedule "$charlstm" train "$corpus" --hidden 512 --schedule step "${none[@]}"

@@ -4,7 +4,7 @@
 public enum Setting: String, Sendable, CaseIterable {
     case cell, layers, hidden, embedding
     case batch, seq, learningRate, schedule, learningRateDecay, learningRateDecayEvery, clip
-    case dropout, embeddingDropout, dropoutMask, weightDrop
+    case dropout, embeddingDropout, dropoutMask
     case warmupSteps, minLearningRate, weightDecay, validationFraction, evaluateEvery, checkpointEvery, seed
     case goalEpochs, goalSteps, initialWeights, outputFolder
     case temperature, topK, topP, argmax
@@ -27,7 +27,6 @@ public enum Setting: String, Sendable, CaseIterable {
         case .clip: "gradient clip"
         case .dropout: "dropout"
         case .embeddingDropout: "embedding dropout"
-        case .weightDrop: "weight-drop"
         case .warmupSteps: "warm-up steps"
         case .minLearningRate: "minimum learning rate"
         case .weightDecay: "weight decay"

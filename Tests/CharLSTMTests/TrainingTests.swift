@@ -22,8 +22,8 @@ import Testing
         #expect(final < 0.1, "mean loss over the last five epochs: \(final)")
     }
 
-    /// Three recipes: torch-rnn's (step decay, dropout masks per step), one with every newer setting (cosine with
-    /// warm-up to a floor, AdamW, variational dropout on the embedding and the layers), and that one with weight-drop.
+    /// Two recipes: torch-rnn's (step decay, dropout masks per step) and one with every newer setting (cosine with
+    /// warm-up to a floor, AdamW, variational dropout on the embedding and the layers).
     static let recipes: [TrainingOptions] = {
         var torchRNN = TrainingOptions()
         torchRNN.schedule = .step
@@ -38,16 +38,13 @@ import Testing
         annealed.dropout = 0.2
         annealed.embeddingDropout = 0.1
         annealed.dropoutMask = .perSequence
-        var weightDropped = annealed
-        weightDropped.weightDrop = 0.3
-        return [torchRNN, annealed, weightDropped]
+        return [torchRNN, annealed]
     }()
 
     /// 100 steps, a checkpoint written to disk and read back, then 100 more steps, give exactly the losses and
     /// weights of 200 uninterrupted steps — with dropout (generator state) and the learning-rate schedule in play
     /// and several epoch boundaries (state resets) crossed.
-    @Test(arguments: [(RecurrentCell.lstm, recipes[0]), (.lstm, recipes[1]), (.lstm, recipes[2]), (.gru, recipes[1]),
-                      (.gru, recipes[2]), (.rnn, recipes[1])])
+    @Test(arguments: [(RecurrentCell.lstm, recipes[0]), (.lstm, recipes[1]), (.gru, recipes[1]), (.rnn, recipes[1])])
     func resumingFromCheckpointReproducesAnUninterruptedRun(cell: RecurrentCell, recipe: TrainingOptions) throws {
         let corpus = Fixtures.textFile(String(repeating: Fixtures.rhyme, count: 3))
         var options = recipe
@@ -265,7 +262,8 @@ import Testing
 }
 
 @Suite struct ModelSizeRuleTests {
-    /// The widest width that still makes the minimum number of passes, and dropout only for many passes.
+    /// The widest width that still makes the minimum number of passes, and dropout only once the passes times the
+    /// weights per character say the model will start to memorise the text.
     @Test func choosesTheWidestModelThatReadsTheTextOftenEnough() {
         let rate = 8_000.0   // 2×512 characters per second, as on a 2-core machine with OpenBLAS
         let shakespeare = ModelSizeRule.choose(trainingCharacters: 1_003_854, seconds: 600, referenceRate: rate,
@@ -276,6 +274,10 @@ import Testing
         let wider = ModelSizeRule.choose(trainingCharacters: 1_003_854, seconds: 600, referenceRate: rate,
                                          vocabularySize: 65, cell: .lstm, hidden: 768)
         #expect(wider.expectedEpochs < ModelSizeRule.minimumEpochs, "768 would not make the minimum")
+        let halfHour = ModelSizeRule.choose(trainingCharacters: 1_003_854, seconds: 1800, referenceRate: 14_500,
+                                            vocabularySize: 65, cell: .lstm)
+        #expect(halfHour.hidden == 1024 && halfHour.expectedEpochs < 8)
+        #expect(halfHour.dropout > 0 && halfHour.weightDecay > 0, "12.9 weights per character, read over six times")
 
         let tiny = ModelSizeRule.choose(trainingCharacters: 6_000, seconds: 600, referenceRate: rate, vocabularySize: 50, cell: .lstm)
         #expect(tiny.hidden == ModelSizeRule.widths.last)

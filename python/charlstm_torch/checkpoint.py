@@ -31,7 +31,6 @@ def options_json(args, seed):
         "learning_rate_decay_every": args.lr_decay_every, "weight_decay": args.weight_decay,
         "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "clip": args.clip, "dropout": args.dropout,
         "embedding_dropout": args.embedding_dropout, "dropout_mask": args.dropout_mask,
-        "weight_drop": args.weight_drop,
         "validation_fraction": args.val_fraction, "evaluate_every": args.eval_every,
         "checkpoint_every": 0, "seed": seed,
     }

@@ -3,10 +3,9 @@ batch_first=True)` (or `gru = nn.GRU(…)`, `rnn = nn.RNN(…)` for the other ce
 state dict is a charlstm checkpoint's tensors, name for name.
 
 Dropout is charlstm's: on the embedding's output and after every recurrent layer (the last included), masks drawn
-per element and step, or once per stream and chunk ("sequence", variational dropout); and weight-drop, one mask
-per call on each layer's `weight_hh` (DropConnect, inverted like dropout, so the saved weights are used as they are).
-With dropout between layers or weight-drop the stack runs one layer at a time, each through the same PyTorch kernel
-(cuDNN on a GPU) with that layer's (masked) weights; without them, the whole stack is one call.
+per element and step, or once per stream and chunk ("sequence", variational dropout). With dropout between layers
+the stack runs one layer at a time, each through the same PyTorch kernel (cuDNN on a GPU) with that layer's
+weights; without it, the whole stack is one call.
 
 The carried state is a tuple of layers × batch × H tensors: (h, c) for the LSTM, (h,) for the GRU and the RNN.
 """
@@ -44,18 +43,16 @@ class CharLSTM(torch.nn.Module):
         out, new = module(x, given) if weights is None else torch.func.functional_call(module, weights, (x, given))
         return out, tuple(new) if self.cell == "lstm" else (new,)
 
-    def forward(self, ids, state=None, embedding_dropout=0.0, dropout=0.0, mask="step", weight_drop=0.0):
+    def forward(self, ids, state=None, embedding_dropout=0.0, dropout=0.0, mask="step"):
         """Logits (batch × time × V) and the state tuple after the last step."""
         x = _dropout(self.embed(ids), embedding_dropout, mask)
-        if dropout == 0 and weight_drop == 0:
+        if dropout == 0:
             out, state = self._call(self.recurrent, x, state)
             return self.head(out), state
         layers = []
         for k in range(self.recurrent.num_layers):
             weights = {f"{name}_l0": getattr(self.recurrent, f"{name}_l{k}")
                        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
-            if weight_drop > 0:
-                weights["weight_hh_l0"] = torch.nn.functional.dropout(weights["weight_hh_l0"], weight_drop)
             single = self._single[min(k, 1)].to(ids.device)
             layer_state = None if state is None else tuple(s[k:k + 1] for s in state)
             x, layer_state = self._call(single, x, layer_state, weights)

@@ -42,7 +42,6 @@ def parse(argv):
     p.add_argument("--dropout", type=float, default=0.0)
     p.add_argument("--embedding-dropout", type=float, default=0.0)
     p.add_argument("--dropout-mask", choices=["step", "sequence"], default="sequence")
-    p.add_argument("--weight-drop", type=float, default=0.0)
     p.add_argument("--batch", type=int, default=50)
     p.add_argument("--seq", type=int, default=50)
     p.add_argument("--lr", type=float, default=0.002)
@@ -70,7 +69,7 @@ def parse(argv):
             p.error(f"--{name.replace('_', '-')} must be at least {low}")
     if not 0 < args.val_fraction < 1:
         p.error("--val-fraction must be strictly between 0 and 1")
-    for name in ("dropout", "embedding_dropout", "weight_drop"):
+    for name in ("dropout", "embedding_dropout"):
         if not 0 <= getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be in [0, 1)")
     return args
@@ -176,8 +175,7 @@ class Run:
         x, y = (t.to(self.device) for t in self.train.chunk(p["cursor"], self.mine))
         state = None if self.state is None else tuple(s.detach() for s in self.state)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-            logits, self.state = self.ddp(x, state, o["embedding_dropout"], o["dropout"], o["dropout_mask"],
-                                          o.get("weight_drop", 0.0))
+            logits, self.state = self.ddp(x, state, o["embedding_dropout"], o["dropout"], o["dropout_mask"])
             loss = torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1))
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()

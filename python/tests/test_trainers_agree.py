@@ -109,10 +109,9 @@ def test_charlstm_fine_tunes_a_pytorch_checkpoint(charlstm, corpus, tmp_path):
     assert (tuned / "best.safetensors").exists()
 
 
-@pytest.mark.parametrize("regularisation", [[], ["--dropout", "0.1", "--weight-drop", "0.3"]])
+@pytest.mark.parametrize("regularisation", [[], ["--dropout", "0.1", "--embedding-dropout", "0.2"]])
 def test_the_trainer_resumes_its_own_run(charlstm, corpus, regularisation, tmp_path):
-    """Bit-exact, with dropout and weight-drop masks too (their generator is in the resume state); charlstm reads
-    the recipe back."""
+    """Bit-exact, with dropout masks too (their generator is in the resume state); charlstm reads the recipe back."""
     straight, split = tmp_path / "straight", tmp_path / "split"
     common = ["--hidden", "16", "--eval-every", "3", "--schedule", "step", "--lr-decay-every", "1"] + SMALL
     python_module(corpus, "--out", straight, "--steps", "12", *common, *regularisation)
@@ -122,4 +121,4 @@ def test_the_trainer_resumes_its_own_run(charlstm, corpus, regularisation, tmp_p
     for name in a:
         assert torch.equal(a[name], b[name]), f"{name} differs after resuming"
     if regularisation:
-        assert "weight-drop 0.3" in run([charlstm, "info", str(split / "latest.safetensors")]).stdout
+        assert "dropout 0.1 per sequence (embedding 0.2)" in run([charlstm, "info", str(split / "latest.safetensors")]).stdout

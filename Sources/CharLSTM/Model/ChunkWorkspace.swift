@@ -30,9 +30,6 @@ public final class ChunkWorkspace {
     /// Dropout on each layer's output (empty without it).
     let dropoutMasks: [FloatBuffer]
     let dropoutOutputs: [FloatBuffer]
-    /// Weight-drop on each layer's `W_hh` (empty without it): the step's mask, the masked matrix both passes
-    /// multiply by, and the gradient with respect to that masked matrix, before it is masked into `W_hh`'s.
-    let weightDrop: [(mask: FloatBuffer, weights: FloatBuffer, gradient: FloatBuffer)]
     let backwardScratch: LayerBackwardScratch?
     let upperGradient: FloatBuffer?
     let lowerGradient: FloatBuffer?
@@ -70,10 +67,6 @@ public final class ChunkWorkspace {
         let masked = self.dropout.layers > 0 ? config.layers : 0
         dropoutMasks = (0..<masked).map { _ in FloatBuffer(count: maskRows * config.hidden) }
         dropoutOutputs = (0..<masked).map { _ in FloatBuffer(count: rows * config.hidden) }
-        let recurrentMatrix = config.cell.gateCount * config.hidden * config.hidden
-        weightDrop = (0..<(self.dropout.recurrentWeights > 0 ? config.layers : 0)).map { _ in
-            (FloatBuffer(count: recurrentMatrix), FloatBuffer(count: recurrentMatrix), FloatBuffer(count: recurrentMatrix))
-        }
         if forTraining {
             backwardScratch = LayerBackwardScratch(cell: config.cell, batch: batch, steps: steps, hidden: config.hidden)
             upperGradient = FloatBuffer(count: rows * max(config.hidden, config.embedding))

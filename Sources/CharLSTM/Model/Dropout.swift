@@ -25,12 +25,6 @@ enum Dropout {
             for j in 0..<min(period, count - start) { gradient[start + j] *= mask[j] }
         }
     }
-
-    /// dx += dy ⊙ m over `count` values: the gradient of a masked weight matrix (y = x ⊙ m), added to the weights'.
-    static func addBackward(mask: UnsafePointer<Float>, count: Int, gradient dy: UnsafePointer<Float>,
-                            into dx: UnsafeMutablePointer<Float>) {
-        for j in 0..<count { dx[j] += dy[j] * mask[j] }
-    }
 }
 
 /// How dropout masks are drawn.
@@ -46,21 +40,14 @@ public enum DropoutMask: String, Sendable, Equatable, Codable, CaseIterable {
 public struct DropoutSettings: Sendable, Equatable {
     /// Probability on the embedding's output, the first layer's input.
     public var embedding: Float
-    /// Probability on every recurrent layer's output.
+    /// Probability on every LSTM layer's output.
     public var layers: Float
     public var mask: DropoutMask
-    /// Weight-drop: probability on each element of every layer's recurrent matrix `W_hh` (DropConnect, Wan et al.,
-    /// as AWD-LSTM uses it). One mask per training step, shared by every stream and time step:
-    /// W̃_hh = W_hh ⊙ M with M = 1/(1 − p) or 0, so E[W̃_hh] = W_hh and inference uses `W_hh` as it is — the saved
-    /// weights are a plain LSTM's. Unlike dropout on `h`, it leaves the carried memory intact and perturbs only how
-    /// a unit reads the others.
-    public var recurrentWeights: Float
 
-    public init(embedding: Float = 0, layers: Float = 0, mask: DropoutMask = .perStep, recurrentWeights: Float = 0) {
+    public init(embedding: Float = 0, layers: Float = 0, mask: DropoutMask = .perStep) {
         self.embedding = embedding
         self.layers = layers
         self.mask = mask
-        self.recurrentWeights = recurrentWeights
     }
 
     /// No dropout.

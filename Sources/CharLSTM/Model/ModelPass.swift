@@ -2,8 +2,7 @@
 ///
 ///     x_t = embed[id_t] → dropout → cell₁ → dropout → … → cell_L → dropout → logits = head(h_t) → softmax cross-entropy
 ///
-/// (each dropout only in training passes whose workspace asks for it, as is weight-drop, which runs each cell with
-/// a masked copy of its `W_hh`).
+/// (each dropout only in training passes whose workspace asks for it).
 /// Each stage is a plain function over flat buffers (``Embedding``, ``RecurrentLayer``, ``Dropout``, ``LinearHead``,
 /// ``SoftmaxCrossEntropy``); these methods only route buffers between them.
 extension CharLSTMModel {
@@ -44,15 +43,6 @@ extension CharLSTMModel {
         for k in 0..<config.layers {
             let activations = w.layers[k]
             var weights = layerTensors(k, in: parameters)
-            if applyDropout && !w.weightDrop.isEmpty {
-                // W̃_hh = W_hh ⊙ M, one mask M for the whole chunk, drawn before the layer runs.
-                let drop = w.weightDrop[k], count = drop.mask.count
-                Dropout.drawMask(count: count, probability: w.dropout.recurrentWeights, random: &random,
-                                 mask: drop.mask.pointer)
-                Dropout.forward(input: weights.weightHH, count: count, mask: drop.mask.pointer, period: count,
-                                out: drop.weights.pointer)
-                weights.weightHH = drop.weights.pointer
-            }
             if let half = w.halfWeights {
                 weights.halfIH = half.matrix(at: layout.layers[k].weightIH)
                 weights.halfHH = half.matrix(at: layout.layers[k].weightHH)
@@ -105,22 +95,10 @@ extension CharLSTMModel {
                                  gradient: upper.pointer)
             }
             let input = k == 0 ? UnsafePointer(w.embeddingDropout?.output.pointer ?? w.embedded.pointer) : layerOutput(k - 1)
-            var weights = layerTensors(k, in: parameters), layerGradients = layerTensors(k, in: gradients)
-            let drop = w.weightDrop.isEmpty ? nil : w.weightDrop[k]
-            let dWeightHH = layerGradients.weightHH
-            if let drop {
-                // Backpropagate through W̃_hh, collecting ∂loss/∂W̃_hh apart; then ∂loss/∂W_hh += M ⊙ ∂loss/∂W̃_hh.
-                weights.weightHH = drop.weights.pointer
-                drop.gradient.zero()
-                layerGradients.weightHH = drop.gradient.pointer
-            }
-            RecurrentLayer.backward(input: input, weights: weights, gradients: layerGradients, activations: w.layers[k],
+            RecurrentLayer.backward(input: input, weights: layerTensors(k, in: parameters),
+                                    gradients: layerTensors(k, in: gradients), activations: w.layers[k],
                                     scratch: scratch, dH: upper.pointer, dInput: lower.pointer, batch: batch,
                                     steps: steps)
-            if let drop {
-                Dropout.addBackward(mask: drop.mask.pointer, count: drop.mask.count, gradient: drop.gradient.pointer,
-                                    into: dWeightHH)
-            }
             swap(&upper, &lower)
         }
         if let buffers = w.embeddingDropout {

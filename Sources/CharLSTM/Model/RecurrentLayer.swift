@@ -245,8 +245,7 @@ private struct ColumnSums: BlockWork {
 struct LayerWeights {
     let cell: RecurrentCell
     let weightIH: UnsafeMutablePointer<Float>   // G·H × D
-    /// In a training pass with weight-drop, the step's masked copy instead (``DropoutSettings/recurrentWeights``).
-    var weightHH: UnsafeMutablePointer<Float>   // G·H × H
+    let weightHH: UnsafeMutablePointer<Float>   // G·H × H
     let biasIH: UnsafeMutablePointer<Float>     // G·H
     let biasHH: UnsafeMutablePointer<Float>     // G·H
     let inputSize: Int

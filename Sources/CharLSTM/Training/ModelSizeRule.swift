@@ -1,12 +1,16 @@
 /// The model a time-limited run gets when its user names no size: the widest two-layer model that still reads the
-/// training text `minimumEpochs` times in the time given, with dropout only when it will read it many times.
+/// training text `minimumEpochs` times in the time given, with dropout once it will see the text often enough, for its
+/// size, to start memorising it.
 ///
 /// Why: in a fixed time a wider model learns more per character but reads fewer characters. On tinyshakespeare in
-/// 10 minutes (README, "Quality") 2×512 read the text about six times and reached 2.060 bits per character; the
+/// 10 minutes (README, "Text quality") 2×512 read the text about six times and reached 2.060 bits per character; the
 /// next width, 2×768, would read it under three times. Regularisation pays only once a model starts to memorise
-/// the text: at those six passes dropout and weight decay cost 0.012 bits (2.072 with them), while PyTorch, which
-/// read the same text nine times in the same 10 minutes, overfitted without them (2.108) and gained 0.057 with
-/// them (2.050). So the rule adds them from `dropoutFromEpochs` passes, between the two.
+/// the text, and how soon that happens grows with its weights per character of text: at six passes 2×512 (3.3 weights
+/// per training character, so 20 "weight-passes") lost 0.012 bits to dropout and weight decay (2.072 with them),
+/// while PyTorch, which read the same text nine times in the same 10 minutes (30), overfitted without them (2.108)
+/// and gained 0.057 with them (2.050); and 2×1024 (12.9 weights per character) without them was 0.42 bits better on
+/// its training text than on the held-out text after 3.7 passes (48) in a 30-minute run. So the rule adds them from
+/// `dropoutFromWeightPasses`, between 20 and 30.
 public struct ModelSizeRule: Sendable {
     /// The widths considered, narrowest first.
     public static let widths = [128, 192, 256, 384, 512, 768, 1024]
@@ -16,9 +20,10 @@ public struct ModelSizeRule: Sendable {
     public static let referenceWidth = 512
     /// Passes over the training text the chosen width must manage in the time given.
     public static let minimumEpochs = 4.0
-    /// Passes from which dropout and weight decay are used.
-    public static let dropoutFromEpochs = 8.0
-    /// The regularisation used from ``dropoutFromEpochs`` passes: dropout after each layer and on the embedding
+    /// Passes over the training text times the model's weights per training character, from which dropout and
+    /// weight decay are used.
+    public static let dropoutFromWeightPasses = 25.0
+    /// The regularisation used from ``dropoutFromWeightPasses``: dropout after each layer and on the embedding
     /// (masks per sequence), and AdamW's weight decay.
     public static let dropout: Float = 0.25
     public static let embeddingDropout: Float = 0.1
@@ -42,16 +47,18 @@ public struct ModelSizeRule: Sendable {
     /// width. (The thresholds were measured with LSTMs.)
     public static func choose(trainingCharacters: Int, seconds: Double, referenceRate: Double, vocabularySize: Int,
                               cell: RecurrentCell, hidden fixedWidth: Int? = nil) -> Choice {
+        func config(_ width: Int) -> ModelConfig {
+            ModelConfig(vocabularySize: vocabularySize, embedding: embedding, hidden: width, layers: layers, cell: cell)
+        }
+        let characters = Double(max(1, trainingCharacters))
         func epochs(_ width: Int) -> Double {
-            let cost = { (h: Int) in
-                Double(ModelConfig(vocabularySize: vocabularySize, embedding: embedding, hidden: h, layers: layers,
-                                   cell: cell).forwardMultiplyAdds)
-            }
-            return seconds * referenceRate * cost(referenceWidth) / cost(width) / Double(max(1, trainingCharacters))
+            let cost = { Double(config($0).forwardMultiplyAdds) }
+            return seconds * referenceRate * cost(referenceWidth) / cost(width) / characters
         }
         let width = fixedWidth ?? widths.last { epochs($0) >= minimumEpochs } ?? widths[0]
         let passes = epochs(width)
-        let regularised = passes >= dropoutFromEpochs
+        let weightsPerCharacter = Double(ParameterLayout(config: config(width)).parameterCount) / characters
+        let regularised = passes * weightsPerCharacter >= dropoutFromWeightPasses
         return Choice(layers: layers, hidden: width, embedding: embedding, dropout: regularised ? dropout : 0,
                       embeddingDropout: regularised ? embeddingDropout : 0, dropoutMask: .perSequence,
                       weightDecay: regularised ? weightDecay : 0, expectedEpochs: passes)

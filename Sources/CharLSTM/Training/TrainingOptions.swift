@@ -32,8 +32,6 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
     /// Whether a dropout mask is drawn per element and time step, or once per stream and chunk (which measured
     /// better: README, "Quality").
     public var dropoutMask = DropoutMask.perSequence
-    /// Weight-drop probability on every layer's recurrent matrix `W_hh` (DropConnect, as in AWD-LSTM), in [0, 1).
-    public var weightDrop: Float = 0
     /// Share of the corpus, taken from its end, held out for validation; in (0, 1).
     public var validationFraction = 0.1
     /// Steps between validation runs (each is logged, and may update `best`).
@@ -53,7 +51,6 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
         case weightDecay = "weight_decay"
         case embeddingDropout = "embedding_dropout"
         case dropoutMask = "dropout_mask"
-        case weightDrop = "weight_drop"
         case learningRateDecay = "learning_rate_decay"
         case learningRateDecayEvery = "learning_rate_decay_every"
         case validationFraction = "validation_fraction"
@@ -62,7 +59,7 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
     }
 
     /// Reads options saved by any version: settings a checkpoint predates take the value that reproduces how it
-    /// was trained (the step schedule, no warm-up, decay, embedding dropout or weight-drop, masks per step).
+    /// was trained (the step schedule, no warm-up, decay or embedding dropout, masks per step).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         batch = try c.decode(Int.self, forKey: .batch)
@@ -81,7 +78,6 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
         dropout = try c.decode(Float.self, forKey: .dropout)
         embeddingDropout = try c.decodeIfPresent(Float.self, forKey: .embeddingDropout) ?? 0
         dropoutMask = try c.decodeIfPresent(DropoutMask.self, forKey: .dropoutMask) ?? .perStep
-        weightDrop = try c.decodeIfPresent(Float.self, forKey: .weightDrop) ?? 0
         validationFraction = try c.decode(Double.self, forKey: .validationFraction)
         evaluateEvery = try c.decode(Int.self, forKey: .evaluateEvery)
         checkpointEvery = try c.decode(Int.self, forKey: .checkpointEvery)
@@ -103,8 +99,6 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
         try require(dropout.isFinite && dropout >= 0 && dropout < 1, "\(Setting.dropout) must be in [0, 1) (got \(dropout))")
         try require(embeddingDropout.isFinite && embeddingDropout >= 0 && embeddingDropout < 1,
                     "\(Setting.embeddingDropout) must be in [0, 1) (got \(embeddingDropout))")
-        try require(weightDrop.isFinite && weightDrop >= 0 && weightDrop < 1,
-                    "\(Setting.weightDrop) must be in [0, 1) (got \(weightDrop))")
         try require(warmupSteps >= 0, "\(Setting.warmupSteps) must be 0 (off) or more (got \(warmupSteps))")
         try require(minLearningRate.isFinite && minLearningRate >= 0 && minLearningRate <= learningRate,
                     "\(Setting.minLearningRate) must be between 0 and \(Setting.learningRate) (got \(minLearningRate), \(Setting.learningRate) \(learningRate))")
@@ -120,8 +114,7 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
 extension DropoutSettings {
     /// The dropout a training run with `options` applies.
     public init(_ options: TrainingOptions) {
-        self.init(embedding: options.embeddingDropout, layers: options.dropout, mask: options.dropoutMask,
-                  recurrentWeights: options.weightDrop)
+        self.init(embedding: options.embeddingDropout, layers: options.dropout, mask: options.dropoutMask)
     }
 }
 

@@ -22,8 +22,6 @@ struct RunSettingOptions: ParsableArguments {
     var embeddingDropout: Float?
     @Option(name: .customLong("dropout-mask"), help: "Dropout masks drawn per time step, or once per stream and chunk (sequence) (default: \(training.dropoutMask.rawValue)).")
     var dropoutMask: DropoutMask?
-    @Option(name: .customLong("weight-drop"), help: "Weight-drop (DropConnect) on each layer's recurrent weights W_hh while training, one mask per step, in [0, 1) (default: \(training.weightDrop)).")
-    var weightDrop: Float?
     @Option(help: "Parallel streams per step (default: \(training.batch)).")
     var batch: Int?
     @Option(help: "Characters per stream per step: the BPTT length (default: \(training.seq)).")
@@ -73,7 +71,6 @@ struct RunSettingOptions: ParsableArguments {
         set(dropout, .dropout) { options.dropout = $0 }
         set(embeddingDropout, .embeddingDropout) { options.embeddingDropout = $0 }
         set(dropoutMask, .dropoutMask) { options.dropoutMask = $0 }
-        set(weightDrop, .weightDrop) { options.weightDrop = $0 }
         set(batch, .batch) { options.batch = $0 }
         set(seq, .seq) { options.seq = $0 }
         set(lr, .learningRate) { options.learningRate = $0 }

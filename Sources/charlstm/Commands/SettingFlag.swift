@@ -20,7 +20,6 @@ extension Setting {
         case .clip: "--clip"
         case .dropout: "--dropout"
         case .embeddingDropout: "--embedding-dropout"
-        case .weightDrop: "--weight-drop"
         case .warmupSteps: "--warmup"
         case .minLearningRate: "--min-lr"
         case .weightDecay: "--weight-decay"

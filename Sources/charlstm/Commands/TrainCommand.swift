@@ -19,8 +19,9 @@ struct TrainCommand: ParsableCommand {
             charlstm measures this machine's speed for a moment, then takes the widest \(ModelSizeRule.layers)-layer \
             model that reads the training text at least \(Int(ModelSizeRule.minimumEpochs)) times in the minutes \
             given, with dropout (\(ModelSizeRule.dropout) after each layer, \(ModelSizeRule.embeddingDropout) on \
-            the embedding, masks per sequence) and weight decay \(ModelSizeRule.weightDecay) only if it will read it \
-            \(Int(ModelSizeRule.dropoutFromEpochs)) times or more. It says what it chose; --layers, --hidden, --embedding, --dropout, --embedding-dropout, --dropout-mask and \
+            the embedding, masks per sequence) and weight decay \(ModelSizeRule.weightDecay) only once the passes \
+            times its weights per training character reach \(Int(ModelSizeRule.dropoutFromWeightPasses)), where \
+            it starts to memorise the text. It says what it chose; --layers, --hidden, --embedding, --dropout, --embedding-dropout, --dropout-mask and \
             --weight-decay override their part.
 
             Examples:
@@ -123,7 +124,7 @@ struct TrainCommand: ParsableCommand {
             // Explicit flags win over the rule.
             settings.applyModel(to: &config)
             settings.applyTraining(to: &options)
-            let regularisation = options.dropout > 0 || options.embeddingDropout > 0 || options.weightDrop > 0
+            let regularisation = options.dropout > 0 || options.embeddingDropout > 0
                 ? CheckpointDescription.regularisation(options) : "no dropout"
             let megabytes = HumanReadable.decimal(Double(text.byteCount) / 1e6, text.byteCount < 100_000 ? 3 : 1)
             Terminal.standardOutput.writeLine("Size: \(config.layers)×\(config.hidden) \(config.cell.displayName), \(regularisation) — for \(megabytes) MB of text and \(HumanReadable.duration(minutes * 60)), about \(HumanReadable.decimal(choice.expectedEpochs, 1)) passes at this machine's speed (size flags override)")

@@ -42,13 +42,11 @@ enum CheckpointDescription {
         }
     }
 
-    /// Dropout and weight decay in words: "dropout 0.25 per sequence (embedding 0.1), weight decay 0.01", with
-    /// ", weight-drop 0.2" when the run drops recurrent weights.
+    /// Dropout and weight decay in words: "dropout 0.25 per sequence (embedding 0.1), weight decay 0.01".
     static func regularisation(_ o: TrainingOptions) -> String {
         let mask = o.dropoutMask == .perSequence && (o.dropout > 0 || o.embeddingDropout > 0) ? " per sequence" : ""
         let embedding = o.embeddingDropout > 0 ? " (embedding \(o.embeddingDropout))" : ""
-        let weightDrop = o.weightDrop > 0 ? ", weight-drop \(o.weightDrop)" : ""
-        return "dropout \(o.dropout)\(mask)\(embedding), weight decay \(o.weightDecay)\(weightDrop)"
+        return "dropout \(o.dropout)\(mask)\(embedding), weight decay \(o.weightDecay)"
     }
 
     /// A short name for a model: its corpus's file name without extension, or the checkpoint's.
