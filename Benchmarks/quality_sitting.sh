@@ -32,10 +32,10 @@ run() {
 
 # The model and regularisation a checkpoint was trained with, as trainer flags.
 recipe_of() {
-    python3 - "$1" <<'PY'
-import json, struct, sys
-with open(sys.argv[1], "rb") as f:
-    meta = json.loads(f.read(struct.unpack("<Q", f.read(8))[0]))["__metadata__"]
+    PYTHONPATH=python python3 - "$1" <<'PY'
+import json, sys
+from charlstm_torch.checkpoint import read
+meta = read(sys.argv[1])[2]
 model, options = json.loads(meta["model"]), json.loads(meta["training_options"])
 print(f"--cell {model['cell']} --layers {model['layers']} --hidden {model['hidden']} "
       f"--embedding {model['embedding']} --dropout {options['dropout']} "

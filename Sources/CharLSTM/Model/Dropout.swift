@@ -40,7 +40,7 @@ public enum DropoutMask: String, Sendable, Equatable, Codable, CaseIterable {
 public struct DropoutSettings: Sendable, Equatable {
     /// Probability on the embedding's output, the first layer's input.
     public var embedding: Float
-    /// Probability on every LSTM layer's output.
+    /// Probability on every recurrent layer's output.
     public var layers: Float
     public var mask: DropoutMask
 
