@@ -25,9 +25,16 @@ enum Fixtures {
         try! TextFile(path: path, bytes: Array(text.utf8))
     }
 
+    /// The folder that holds every test's temporary directories, one per test process, removed when the process
+    /// exits so that test runs leave nothing behind.
+    static let scratch: String = {
+        atexit { try? FileManager.default.removeItem(atPath: Fixtures.scratch) }
+        return NSTemporaryDirectory() + "charlstm-tests-\(getpid())"
+    }()
+
     /// Fresh temporary directory path (not created).
     static func temporaryDirectory(_ name: String = #function) -> String {
         let cleaned = name.filter { $0.isLetter || $0.isNumber }
-        return "/tmp/charlstm-tests-\(getpid())-\(cleaned)-\(UInt32.random(in: 0...UInt32.max))"
+        return scratch + "/\(cleaned)-\(UInt32.random(in: 0...UInt32.max))"
     }
 }

@@ -72,9 +72,16 @@ enum CLI {
         let err: Pipe
     }
 
+    /// The folder that holds every test's temporary folders, one per test process, removed when the process exits:
+    /// the runs, checkpoints and pages the tests write would otherwise pile up with every `swift test`.
+    static let scratch: String = {
+        atexit { try? FileManager.default.removeItem(atPath: CLI.scratch) }
+        return NSTemporaryDirectory() + "charlstm-cli-\(getpid())"
+    }()
+
     /// A fresh, empty temporary folder.
     static func temporaryFolder() throws -> String {
-        let path = NSTemporaryDirectory() + "charlstm-cli-\(UUID().uuidString)"
+        let path = scratch + "/" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
