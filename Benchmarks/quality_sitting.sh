@@ -30,15 +30,15 @@ run() {
     tail -n 1 "$out/$name/log.jsonl"
 }
 
-# The model and regularisation a checkpoint was trained with, as trainer flags.
+# The model and regularisation a checkpoint was trained with, as trainer flags (`charlstm info --json` gives the
+# recipe under the keys the checkpoint stores it with).
 recipe_of() {
-    PYTHONPATH=python python3 - "$1" <<'PY'
+    python3 - "$("$charlstm" info --json "$1")" <<'PY'
 import json, sys
-from charlstm_torch.checkpoint import read
-meta = read(sys.argv[1])[2]
-model, options = json.loads(meta["model"]), json.loads(meta["training_options"])
-print(f"--cell {model['cell']} --layers {model['layers']} --hidden {model['hidden']} "
-      f"--embedding {model['embedding']} --dropout {options['dropout']} "
+info = json.loads(sys.argv[1])
+options = info["options"]
+print(f"--cell {info['cell']} --layers {info['layers']} --hidden {info['hidden']} "
+      f"--embedding {info['embedding']} --dropout {options['dropout']} "
       f"--embedding-dropout {options['embedding_dropout']} --dropout-mask {options['dropout_mask']} "
       f"--weight-decay {options['weight_decay']} --warmup {options['warmup_steps']}")
 PY

@@ -44,6 +44,12 @@ import Testing
         #expect(info.status == 0)
         #expect(info.stdout.contains("2 LSTM layers × 24 hidden"))
         #expect(info.stdout.contains("step 30"))
+        let described = try CLI.run(["info", out + "/latest.safetensors", "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(described.stdout.utf8)) as? [String: Any]
+        #expect(object?["cell"] as? String == "lstm")
+        let options = try #require(object?["options"] as? [String: Any])
+        #expect(options["batch"] as? Int == 8 && options["seq"] as? Int == 32 && options["dropout"] as? Double == 0)
+        #expect((object?["goal"] as? [String: Any])?["steps"] as? Int == 30)
     }
 
     /// A GRU and an RNN go through the same commands; `info` and the REPL say they keep only h, `inspect` (which

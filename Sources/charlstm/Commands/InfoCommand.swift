@@ -26,7 +26,8 @@ struct InfoCommand: ParsableCommand {
         let training = loaded.training
         if json {
             var object: [String: Any] = [
-                "checkpoint": checkpoint, "layers": c.layers, "hidden": c.hidden, "embedding": c.embedding,
+                "checkpoint": checkpoint, "cell": c.cell.rawValue, "layers": c.layers, "hidden": c.hidden,
+                "embedding": c.embedding,
                 "vocabulary_size": c.vocabularySize, "parameters": model.parameterCount,
                 "vocabulary": model.vocabulary.characters.map { String($0) }, "blas": BLAS.backend.description,
             ]
@@ -38,6 +39,11 @@ struct InfoCommand: ParsableCommand {
                 object["last_val_bpc"] = p.lastValidationBPC ?? NSNull()
                 object["training_seconds"] = p.trainingSeconds
                 object["corpus"] = training.corpus.path
+                // The recipe under the keys the checkpoint stores it with, so a script can rerun it elsewhere
+                // (Benchmarks/quality_sitting.sh hands it to the PyTorch trainer).
+                object["options"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(training.options))
+                object["goal"] = training.goal.isOpenEnded
+                    ? NSNull() : try JSONSerialization.jsonObject(with: JSONEncoder().encode(training.goal))
             }
             object["resumable"] = training?.resumeState != nil
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
