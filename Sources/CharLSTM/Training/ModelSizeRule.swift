@@ -12,9 +12,10 @@
 /// its training text than on the held-out text after 3.7 passes (48) in a 30-minute run. So the rule adds them from
 /// `dropoutFromWeightPasses`, between 20 and 30.
 ///
-/// Known limit: the widest width is not the best for long budgets on a small text. In 60 minutes 2×1024 read
-/// tinyshakespeare 13 times (170 weight-passes) and overfitted even with dropout 0.4 (README, "Thirty and sixty
-/// minutes"); narrower widths for that case are not measured yet.
+/// Known limit: long budgets on a small text. In 60 minutes 2×1024 read tinyshakespeare 13 times (170
+/// weight-passes) and overfitted even with dropout 0.4, and a narrower width is worse: in 30 minutes 2×768 read it
+/// 12.5 times and overfitted with dropout 0.25 (README, "Thirty and sixty minutes"). Both were at their best
+/// after five to seven passes; widths above 1,024 or stronger dropout for such budgets are not measured yet.
 public struct ModelSizeRule: Sendable {
     /// The widths considered, narrowest first.
     public static let widths = [128, 192, 256, 384, 512, 768, 1024]
