@@ -39,11 +39,13 @@ struct InfoCommand: ParsableCommand {
                 object["last_val_bpc"] = p.lastValidationBPC ?? NSNull()
                 object["training_seconds"] = p.trainingSeconds
                 object["corpus"] = training.corpus.path
-                // The recipe under the keys the checkpoint stores it with, so a script can rerun it elsewhere
-                // (Benchmarks/quality_sitting.sh hands it to the PyTorch trainer).
-                object["options"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(training.options))
-                object["goal"] = training.goal.isOpenEnded
-                    ? NSNull() : try JSONSerialization.jsonObject(with: JSONEncoder().encode(training.goal))
+                // The recipe and goal under the keys the checkpoint stores them with (their Codable forms), so a
+                // script can rerun the recipe elsewhere (Benchmarks/quality_sitting.sh hands it to PyTorch).
+                func encoded(_ value: some Encodable) throws -> Any {
+                    try JSONSerialization.jsonObject(with: JSONEncoder().encode(value))
+                }
+                object["options"] = try encoded(training.options)
+                object["goal"] = training.goal.isOpenEnded ? NSNull() : try encoded(training.goal)
             }
             object["resumable"] = training?.resumeState != nil
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
