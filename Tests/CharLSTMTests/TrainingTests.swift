@@ -277,11 +277,17 @@ import Testing
         let halfHour = ModelSizeRule.choose(trainingCharacters: 1_003_854, seconds: 1800, referenceRate: 14_500,
                                             vocabularySize: 65, cell: .lstm)
         #expect(halfHour.hidden == 1024 && halfHour.expectedEpochs < 8)
-        #expect(halfHour.dropout > 0 && halfHour.weightDecay > 0, "12.9 weights per character, read over six times")
+        #expect(halfHour.dropout == ModelSizeRule.dropout && halfHour.weightDecay > 0,
+                "12.9 weights per character, read over six times")
+        let hour = ModelSizeRule.choose(trainingCharacters: 1_003_854, seconds: 3600, referenceRate: 14_500,
+                                        vocabularySize: 65, cell: .lstm)
+        #expect(hour.hidden == 1536 && hour.expectedEpochs >= ModelSizeRule.minimumEpochs && hour.expectedEpochs < 8)
+        #expect(hour.dropout == ModelSizeRule.strongDropout, "29 weights per character, read about six times")
 
         let tiny = ModelSizeRule.choose(trainingCharacters: 6_000, seconds: 600, referenceRate: rate, vocabularySize: 50, cell: .lstm)
         #expect(tiny.hidden == ModelSizeRule.widths.last)
-        #expect(tiny.dropout > 0 && tiny.dropoutMask == .perSequence && tiny.weightDecay > 0, "hundreds of passes")
+        #expect(tiny.dropout == ModelSizeRule.strongDropout && tiny.dropoutMask == .perSequence && tiny.weightDecay > 0,
+                "hundreds of passes")
         let huge = ModelSizeRule.choose(trainingCharacters: 500_000_000, seconds: 600, referenceRate: rate,
                                         vocabularySize: 200, cell: .lstm)
         #expect(huge.hidden == ModelSizeRule.widths.first)

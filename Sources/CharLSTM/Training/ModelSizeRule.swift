@@ -12,13 +12,15 @@
 /// its training text than on the held-out text after 3.7 passes (48) in a 30-minute run. So the rule adds them from
 /// `dropoutFromWeightPasses`, between 20 and 30.
 ///
-/// Known limit: long budgets on a small text. In 60 minutes 2×1024 read tinyshakespeare 13 times (170
-/// weight-passes) and overfitted even with dropout 0.4, and a narrower width is worse: in 30 minutes 2×768 read it
-/// 12.5 times and overfitted with dropout 0.25 (README, "Thirty and sixty minutes"). Both were at their best
-/// after five to seven passes; widths above 1,024 or stronger dropout for such budgets are not measured yet.
+/// Long budgets on a small text: on tinyshakespeare 2×768 and 2×1024 were at their best after five to seven passes
+/// and then memorised the text whatever their dropout (2×1024 read it 13 times in 60 minutes, 170 weight-passes,
+/// and lost 0.02 bits after its best with dropout 0.4; 2×768 read it 12.5 times in 30 minutes and lost 0.01 with
+/// dropout 0.25; README, "Thirty and sixty minutes"). A narrower model only reads the text more often, so the
+/// widths go past 1,024: an hour gives 2×1536 about six passes. A model that wide has so many weights per
+/// character that it gets the stronger dropout from `strongDropoutFromWeightPasses`.
 public struct ModelSizeRule: Sendable {
     /// The widths considered, narrowest first.
-    public static let widths = [128, 192, 256, 384, 512, 768, 1024]
+    public static let widths = [128, 192, 256, 384, 512, 768, 1024, 1536]
     public static let layers = 2
     public static let embedding = 64
     /// The width whose measured speed the rule scales from (`choose`'s `referenceRate`).
@@ -31,6 +33,9 @@ public struct ModelSizeRule: Sendable {
     /// The regularisation used from ``dropoutFromWeightPasses``: dropout after each layer and on the embedding
     /// (masks per sequence), and AdamW's weight decay.
     public static let dropout: Float = 0.25
+    /// Weight-passes from which ``strongDropout`` replaces ``dropout``.
+    public static let strongDropoutFromWeightPasses = 100.0
+    public static let strongDropout: Float = 0.4
     public static let embeddingDropout: Float = 0.1
     public static let weightDecay: Float = 0.01
 
@@ -63,8 +68,10 @@ public struct ModelSizeRule: Sendable {
         let width = fixedWidth ?? widths.last { epochs($0) >= minimumEpochs } ?? widths[0]
         let passes = epochs(width)
         let weightsPerCharacter = Double(ParameterLayout(config: config(width)).parameterCount) / characters
-        let regularised = passes * weightsPerCharacter >= dropoutFromWeightPasses
-        return Choice(layers: layers, hidden: width, embedding: embedding, dropout: regularised ? dropout : 0,
+        let weightPasses = passes * weightsPerCharacter
+        let regularised = weightPasses >= dropoutFromWeightPasses
+        let layerDropout = weightPasses >= strongDropoutFromWeightPasses ? strongDropout : dropout
+        return Choice(layers: layers, hidden: width, embedding: embedding, dropout: regularised ? layerDropout : 0,
                       embeddingDropout: regularised ? embeddingDropout : 0, dropoutMask: .perSequence,
                       weightDecay: regularised ? weightDecay : 0, expectedEpochs: passes)
     }
