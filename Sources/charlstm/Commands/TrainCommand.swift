@@ -22,8 +22,8 @@ struct TrainCommand: ParsableCommand {
             the embedding, masks per sequence) and weight decay \(ModelSizeRule.weightDecay) only once the passes \
             times its weights per training character reach \(Int(ModelSizeRule.dropoutFromWeightPasses)), where \
             it starts to memorise the text (\(ModelSizeRule.strongDropout) after each layer from \
-            \(Int(ModelSizeRule.strongDropoutFromWeightPasses))). It says what it chose; --layers, --hidden, --embedding, --dropout, --embedding-dropout, --dropout-mask and \
-            --weight-decay override their part.
+            \(Int(ModelSizeRule.strongDropoutFromWeightPasses))). It says what it chose; --layers, --hidden, \
+            --embedding, --dropout, --embedding-dropout, --dropout-mask and --weight-decay override their part.
 
             Examples:
               charlstm train corpora/lighthouse.txt --out runs/lighthouse --minutes 5
