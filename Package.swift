@@ -1,5 +1,18 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+// GNU readline's headers: on Linux where the system keeps them (/usr/include/readline, Debian's libreadline-dev).
+// On macOS through pkg-config: SwiftPM searches `$(brew --prefix)/opt/NAME/lib/pkgconfig` for every Homebrew
+// package the provider names (Intel and Apple silicon prefixes alike), so Homebrew's keg-only readline is found
+// and its headers win over the system's readline.h, which is libedit's and lacks rl_replace_line,
+// rl_catch_signals and rl_callback_sigcleanup. readline.pc requires ncurses.pc, hence the second package. (On
+// Linux readline.pc pulls in tinfo's -D flags, which SwiftPM refuses with a warning on every build.)
+#if os(macOS)
+let readlinePkgConfig: String? = "readline"
+#else
+let readlinePkgConfig: String? = nil
+#endif
 
 let package = Package(
     name: "charlstm",
@@ -14,16 +27,17 @@ let package = Package(
     targets: [
         // The engine: text, math, model, training, sampling, checkpoints. No terminal code.
         .target(name: "CharLSTM", dependencies: ["CHalfKernels"]),
-        // Half-precision matrix-vector products for batch-1 steps (F16C, chosen at run time; see half_kernels.c).
+        // Half-precision matrix-vector products for batch-1 steps (F16C on x86-64, NEON on ARM; see half_kernels.c).
         .target(name: "CHalfKernels"),
-        // GNU readline, for the REPL's line editing and history.
+        // GNU readline, for the REPL's line editing and history (see readlinePkgConfig above).
         .systemLibrary(
             name: "CReadline",
             path: "Sources/CReadline",
-            providers: [.apt(["libreadline-dev"]), .brew(["readline"])]
+            pkgConfig: readlinePkgConfig,
+            providers: [.apt(["libreadline-dev"]), .brew(["readline", "ncurses"])]
         ),
         // The command-line tool: one swift-argument-parser command per file, on top of the engine.
-        // Its folders: Commands (one per file), REPL, Pages (page templates, read at run time), Terminal.
+        // Its folders: Commands (one per file), REPL, Pages (page templates, compiled in), Terminal.
         .executableTarget(
             name: "charlstm",
             dependencies: [
@@ -31,9 +45,17 @@ let package = Package(
                 "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            exclude: ["Pages/inspect.html", "Pages/report.html"]
+            resources: [.embedInCode("Pages/inspect.html"), .embedInCode("Pages/report.html")]
         ),
         .testTarget(name: "CharLSTMTests", dependencies: ["CharLSTM"]),
+        // Uses the library as a package that depends on it would: its public API only.
+        .testTarget(name: "PublicAPITests", dependencies: ["CharLSTM"]),
         .testTarget(name: "CommandLineTests", dependencies: ["charlstm", "CharLSTM"]),
     ]
 )
+
+// The documentation plugin only when documentation is being built (`CHARLSTM_DOCS=1 swift package
+// generate-documentation --target CharLSTM`), so that building and testing never fetch or need it.
+if ProcessInfo.processInfo.environment["CHARLSTM_DOCS"] != nil {
+    package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"))
+}

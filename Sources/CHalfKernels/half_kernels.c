@@ -4,8 +4,11 @@
 // arrive from memory; weights stored as 16-bit halves arrive twice as fast as floats. F16C widens eight halves to
 // eight floats in one instruction (vcvtph2ps), after which the arithmetic is an ordinary float FMA.
 //
-// The kernel is compiled for F16C/AVX2/FMA with a function attribute rather than for the whole package, and is
-// only called after charlstm_half_gemv_available() has asked the CPU, so the binary still runs on any x86-64.
+// On x86-64 the kernel is compiled for F16C/AVX2/FMA with a function attribute rather than for the whole package,
+// and is only called after charlstm_half_gemv_available() has asked the CPU, so the binary still runs on any
+// x86-64. On 64-bit ARM (Apple silicon, Graviton) every CPU converts halves in its NEON unit (FCVTL widens four
+// halves to four floats), so the kernel is always there. Both widen and then multiply-add in float: the result
+// is the float product of the same weights, summed in a different order, never a half-precision sum.
 
 #include "half_kernels.h"
 
@@ -44,6 +47,35 @@ void charlstm_half_gemv(long m, long n, const uint16_t *a, long lda, const float
         float sum = horizontal_sum(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
         for (; j < n; j++) {
             sum += _cvtsh_ss(row[j]) * x[j];
+        }
+        y[i] = beta == 0 ? sum : beta * y[i] + sum;
+    }
+}
+
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+
+int charlstm_half_gemv_available(void) { return 1; }
+
+void charlstm_half_gemv(long m, long n, const uint16_t *a, long lda, const float *x, float beta, float *y) {
+    for (long i = 0; i < m; i++) {
+        const float16_t *row = (const float16_t *)(a + i * lda);
+        // Four independent accumulators hide the FMA latency; each takes every fourth group of four.
+        float32x4_t s0 = vdupq_n_f32(0), s1 = vdupq_n_f32(0), s2 = vdupq_n_f32(0), s3 = vdupq_n_f32(0);
+        long j = 0;
+        for (; j + 16 <= n; j += 16) {
+            float16x8_t lo = vld1q_f16(row + j), hi = vld1q_f16(row + j + 8);
+            s0 = vfmaq_f32(s0, vcvt_f32_f16(vget_low_f16(lo)), vld1q_f32(x + j));
+            s1 = vfmaq_f32(s1, vcvt_high_f32_f16(lo), vld1q_f32(x + j + 4));
+            s2 = vfmaq_f32(s2, vcvt_f32_f16(vget_low_f16(hi)), vld1q_f32(x + j + 8));
+            s3 = vfmaq_f32(s3, vcvt_high_f32_f16(hi), vld1q_f32(x + j + 12));
+        }
+        for (; j + 4 <= n; j += 4) {
+            s0 = vfmaq_f32(s0, vcvt_f32_f16(vld1_f16(row + j)), vld1q_f32(x + j));
+        }
+        float sum = vaddvq_f32(vaddq_f32(vaddq_f32(s0, s1), vaddq_f32(s2, s3)));
+        for (; j < n; j++) {
+            sum += (float)row[j] * x[j];
         }
         y[i] = beta == 0 ? sum : beta * y[i] + sum;
     }

@@ -1,21 +1,28 @@
+import CharLSTM
 import Foundation
 
-/// Finds a file that ships with charlstm — the bundled model, a page template — however the binary was started.
+/// Finds a file that ships with charlstm beside the binary — the bundled model — however the binary was started.
 ///
-/// Looked for, in order: `share/charlstm/NAME` beside the binary's folder (an installed layout such as
-/// `/usr/local/bin` + `/usr/local/share/charlstm`); `$HOME/.local/share/charlstm/NAME`; and its place in the source
-/// checkout the binary was built from, whose location is compiled in. The binary's own path comes from
-/// `/proc/self/exe`, so neither the working directory nor a symlink matters.
+/// Looked for, in order: `share/charlstm/NAME` beside the binary's folder (the installed layout that
+/// `Scripts/install.sh PREFIX` makes: `PREFIX/bin/charlstm` and `PREFIX/share/charlstm/`);
+/// `$HOME/.local/share/charlstm/NAME`; and, for a binary that sits inside the source checkout it was built from
+/// (`swift run`, `.build/release/charlstm`), its place in that checkout. A copy of the binary elsewhere never
+/// reads the checkout, so an installation works, or fails, the same once the checkout is gone. The binary's path
+/// comes from the operating system (``Platform/executablePath``), so neither the working directory nor a symlink
+/// matters.
 enum ShippedFile {
     /// Every place `name` is looked for, in order; `checkoutPath` is its path inside the repository.
     static func candidates(_ name: String, checkoutPath: String) -> [String] {
         var paths: [String] = []
-        if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+        let executable = Platform.executablePath.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
+        if let executable {
             let binFolder = URL(fileURLWithPath: executable).deletingLastPathComponent()
             paths.append(binFolder.deletingLastPathComponent().appendingPathComponent("share/charlstm/\(name)").path)
         }
         paths.append(home + "/.local/share/charlstm/" + name)
-        paths.append(checkout + "/" + checkoutPath)
+        if let executable, executable.hasPrefix(checkout + "/") {
+            paths.append(checkout + "/" + checkoutPath)
+        }
         return paths
     }
 
@@ -34,5 +41,5 @@ enum ShippedFile {
 
     /// The source checkout's root: this file is Sources/charlstm/ShippedFile.swift.
     private static let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+        .deletingLastPathComponent().resolvingSymlinksInPath().path
 }

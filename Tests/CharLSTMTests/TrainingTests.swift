@@ -206,6 +206,31 @@ import Testing
         #expect(abs(linearAtQuarter - linearExpected) < 1e-7)
     }
 
+    /// Extending a finished cosine run: the schedule spans the whole run up to its goal, so a larger goal
+    /// stretches it, and the next step's rate is the longer schedule's rate at that step — back up from the
+    /// minimum the shorter run ended at.
+    @Test func extendingACosineRunStretchesItsSchedule() throws {
+        var options = TrainingOptions()
+        options.batch = 2
+        options.seq = 8
+        options.warmupSteps = 4
+        options.minLearningRate = 1e-4
+        let corpus = Fixtures.textFile(Fixtures.rhyme)
+        let first = try Trainer(corpus: corpus, embedding: 4, hidden: 4, layers: 1, options: options, goal: .steps(20))
+        while !first.isFinished { _ = try first.step() }
+        let directory = Fixtures.temporaryDirectory()
+        try RunFolder.prepare(directory)
+        try Checkpoint.write(model: first.model, training: first.snapshot(), to: directory + "/latest.safetensors")
+        let extended = try Trainer(resuming: Checkpoint.load(path: directory + "/latest.safetensors"), corpus: corpus,
+                                   goal: .steps(36))
+        // p = (20 − 4) / (36 − 4) = ½: lr_min + (lr − lr_min) · ½(1 + cos(π/2)), the midpoint.
+        let midpoint = options.minLearningRate + (options.learningRate - options.minLearningRate) / 2
+        #expect(abs(extended.learningRate - midpoint) < 1e-9, "\(extended.learningRate) against \(midpoint)")
+        #expect(extended.learningRate > first.learningRate)
+        while !extended.isFinished { _ = try extended.step() }
+        #expect(extended.learningRate == options.minLearningRate)
+    }
+
     /// A time-limited session's expected end becomes the horizon when it comes before the goal.
     @Test func theScheduleAnnealsToTheEarlierOfGoalAndDeadline() throws {
         var options = TrainingOptions()

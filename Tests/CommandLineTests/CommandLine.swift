@@ -25,18 +25,19 @@ enum CLI {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
-    /// Runs `charlstm arguments…` to completion.
+    /// Runs `charlstm arguments…` to completion (`executable`: another program, such as an installed copy).
     @discardableResult
     static func run(_ arguments: [String], input: String? = nil, directory: String? = nil,
-                    environment: [String: String] = [:]) throws -> Result {
-        let process = try start(arguments, input: input, directory: directory, environment: environment)
+                    environment: [String: String] = [:], executable: String = binary) throws -> Result {
+        let process = try start(arguments, input: input, directory: directory, environment: environment,
+                                executable: executable)
         return try finish(process)
     }
 
     static func start(_ arguments: [String], input: String? = nil, directory: String? = nil,
-                      environment extra: [String: String] = [:]) throws -> RunningProcess {
+                      environment extra: [String: String] = [:], executable: String = binary) throws -> RunningProcess {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var environment = ProcessInfo.processInfo.environment

@@ -8,35 +8,48 @@ import Testing
     let corpus = CLI.repository + "/corpora/lighthouse.txt"
     let small = ["--hidden", "64", "--embedding", "16", "--batch", "8", "--seq", "32", "--threads", "1"]
 
-    /// `kill -9` at random moments, 24 times, with a save after every step so that many kills land mid-write:
-    /// every time, `latest` loads and the run resumes from it.
+    /// `kill -9` at random moments, 24 times, with a save after every step so that many kills land mid-write.
+    /// Each round waits until the run has saved at least once more (a condition, not a guess at its speed), then
+    /// kills it a random 0–40 ms later. Every time, `latest` loads and holds a later step than before, and nothing
+    /// is left in the folder but the run's files and at most the temporary copy of the save the kill cut short;
+    /// the next run clears that.
     @Test func killNineAtRandomMomentsNeverLosesTheCheckpoint() throws {
         let out = try CLI.temporaryFolder()
         let latest = out + "/latest.safetensors"
+        let runFiles: Set = ["latest.safetensors", "best.safetensors", "log.jsonl", ".charlstm.lock"]
         var random = RandomSource(seed: 2026)
         var lastStep = 0
-        var debrisSeen = 0
+        var cutSaves = 0
+        func savedStep() -> Int { (try? Checkpoint.load(path: latest))?.training?.progress.step ?? 0 }
         for round in 0..<24 {
             let arguments = round == 0
                 ? ["train", corpus, "--out", out, "--steps", "1000000", "--checkpoint-every", "1", "--eval-every", "7"] + small
                 : ["train", "--resume", latest, "--threads", "1"]
             let running = try CLI.start(arguments)
-            usleep(UInt32(150_000 + random.next() % 450_000))
+            let deadline = Date().addingTimeInterval(120)
+            while savedStep() <= lastStep && running.process.isRunning && Date() < deadline { usleep(5_000) }
+            #expect(running.process.isRunning, "round \(round): the run ended by itself")
+            usleep(UInt32(random.next() % 40_000))
             kill(running.process.processIdentifier, SIGKILL)
             _ = try CLI.finish(running)
+
             let names = try FileManager.default.contentsOfDirectory(atPath: out)
-            if names.contains(where: { $0.hasSuffix(".tmp") }) { debrisSeen += 1 }
+            let debris = names.filter { !runFiles.contains($0) }
+            let ownTemporary = debris.allSatisfy {
+                AtomicFile.isTemporaryName($0) && $0.contains(".\(running.process.processIdentifier).")
+            }
+            #expect(debris.count <= 1 && ownTemporary, "round \(round): unexpected files \(debris)")
+            cutSaves += debris.count
             let checkpoint = try Checkpoint.load(path: latest)
             let step = try #require(checkpoint.training?.progress.step)
-            #expect(step >= lastStep, "round \(round): step went back from \(lastStep) to \(step)")
+            #expect(step > lastStep, "round \(round): step went from \(lastStep) to \(step)")
             lastStep = step
         }
-        #expect(lastStep > 0)
         // The run still finishes cleanly, and clears the debris of interrupted saves.
         let finish = try CLI.run(["train", "--resume", latest, "--steps", "\(lastStep + 2)", "--threads", "1"])
         #expect(finish.status == 0, "\(finish.stderr)")
-        #expect(try !FileManager.default.contentsOfDirectory(atPath: out).contains { $0.hasSuffix(".tmp") })
-        print("kill -9: 24 kills, \(debrisSeen) of them during a save, last step \(lastStep)")
+        #expect(try !FileManager.default.contentsOfDirectory(atPath: out).contains { AtomicFile.isTemporaryName($0) })
+        print("kill -9: 24 kills, \(cutSaves) of them during a save, last step \(lastStep)")
     }
 
     @Test func sigtermSavesAndExits143() throws {

@@ -16,8 +16,15 @@ import Testing
         return folder + "/model.safetensors"
     }()
 
-    static let browser: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        .first { FileManager.default.isExecutableFile(atPath: $0) }
+    /// A headless browser: `$CHARLSTM_TEST_BROWSER` when set (a path, or `none` to test as a machine without one
+    /// does, as .ci/run's first pass does), else the first of Debian's and Google's that is installed.
+    static let browser: String? = {
+        if let chosen = ProcessInfo.processInfo.environment["CHARLSTM_TEST_BROWSER"], !chosen.isEmpty {
+            return chosen == "none" ? nil : chosen
+        }
+        return ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
 
     struct Report: Decodable {
         struct Series: Decodable { let scale: Float; let values: String }

@@ -1,9 +1,18 @@
 import Foundation
+import Testing
 
 /// Runs `charlstm` on a real pseudo-terminal, as if a person sat at it: keystrokes go in through the master side,
 /// and the screen's bytes come back out. `setsid --ctty` makes the terminal the program's controlling terminal, so
 /// a typed Ctrl-C raises SIGINT exactly as it would for a user; `--wait` passes on the program's exit status.
+///
+/// Every wait is for a condition on the screen or the process, with a deadline far beyond what a slow machine
+/// needs; no test sleeps for a fixed time and hopes.
 final class PseudoTerminal {
+    /// util-linux's `setsid`, which Linux has and macOS does not; suites that type into a terminal are skipped
+    /// without it.
+    static let isAvailable = FileManager.default.isExecutableFile(atPath: "/usr/bin/setsid")
+    static let unavailable: Comment = "needs util-linux's setsid (/usr/bin/setsid) to give charlstm a terminal of its own"
+
     let process = Process()
     private let master: Int32
     private(set) var screen = ""
@@ -13,10 +22,16 @@ final class PseudoTerminal {
         guard master >= 0, PTY.grant(master) == 0, PTY.unlock(master) == 0, let name = PTY.name(master) else {
             throw POSIXError(.ENODEV)
         }
+        #if canImport(Glibc)
         let slave = Glibc.open(name, O_RDWR | O_NOCTTY)
+        #else
+        let slave = Darwin.open(name, O_RDWR | O_NOCTTY)
+        #endif
         guard slave >= 0 else { throw POSIXError(.ENODEV) }
+        #if os(Linux)
         var size = winsize(ws_row: 40, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0)
         _ = ioctl(slave, UInt(TIOCSWINSZ), &size)
+        #endif
         let terminal = FileHandle(fileDescriptor: slave, closeOnDealloc: true)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
         process.arguments = ["--ctty", "--wait", CLI.binary] + arguments
@@ -53,6 +68,17 @@ final class PseudoTerminal {
             readAvailable(waitingUpTo: 0.05)
         }
         return String(screen.dropFirst(offset)).contains(text)
+    }
+
+    /// Reads the screen until `condition` holds for what it shows, or `timeout` seconds pass; returns whether it held.
+    @discardableResult
+    func waitUntil(timeout: Double = 20, _ condition: (String) -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition(screen) { return true }
+            readAvailable(waitingUpTo: 0.05)
+        }
+        return condition(screen)
     }
 
     /// Waits for the program to exit (reading what it prints meanwhile) and returns its status, or nil on timeout.

@@ -109,21 +109,42 @@ import Testing
         #expect(difference < 0.01, "F16 weights changed the bits per character by \(difference)")
     }
 
-    /// 20 steps, then --resume to 40, ends with the same weights as 40 steps in one go. (With the step schedule:
-    /// a cosine or linear one anneals to the goal, so extending the goal changes it; the engine's resume test
-    /// covers those with the goal unchanged.)
+    /// 20 steps on one thread, then --resume to 40 without --threads, ends with the same weights as 40 steps in
+    /// one go: the resume keeps the thread count the run was trained with, and says so. (2×128, because with
+    /// OpenBLAS a resume of it on two threads ends elsewhere: 4.3490325554 bits per character against
+    /// 4.3490325539. With the step schedule: a cosine or linear one spans the whole run, so extending the goal
+    /// changes it — see `extendingAFinishedCosineRunSaysWhereTheLearningRateGoes`.)
     @Test func resumeThroughTheCommandLineMatchesAStraightRun() throws {
         let straight = try CLI.temporaryFolder(), split = try CLI.temporaryFolder()
-        let common = ["--eval-every", "15", "--dropout", "0.1", "--schedule", "step", "--lr-decay-every", "1"] + small
+        let common = ["--eval-every", "15", "--dropout", "0.2", "--weight-decay", "0.01", "--schedule", "step",
+                      "--lr-decay-every", "1", "--hidden", "128", "--embedding", "8", "--batch", "8", "--seq", "32",
+                      "--threads", "1"]
         #expect(try CLI.run(["train", corpus, "--out", straight, "--steps", "40"] + common).status == 0)
         #expect(try CLI.run(["train", corpus, "--out", split, "--steps", "20"] + common).status == 0)
-        let resumed = try CLI.run(["train", "--resume", split + "/latest.safetensors", "--steps", "40", "--threads", "1"])
+        let resumed = try CLI.run(["train", "--resume", split + "/latest.safetensors", "--steps", "40"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stdout.contains("Resuming"))
+        #expect(resumed.stdout.contains("1 thread, as the run was trained (--threads changes it)"), "\(resumed.stdout)")
         let a = try Checkpoint.load(path: straight + "/latest.safetensors")
         let b = try Checkpoint.load(path: split + "/latest.safetensors")
         #expect(a.model.parameters.array == b.model.parameters.array)
         #expect(a.training?.progress == b.training?.progress.withTime(of: a.training?.progress))
+
+        // Told otherwise, it uses what it is told and says what that costs.
+        let other = try CLI.run(["train", "--resume", split + "/latest.safetensors", "--steps", "42", "--threads", "2"])
+        #expect(other.status == 0, "\(other.stderr)")
+        #expect(other.stdout.contains("2 threads, the run was trained with 1, so its numbers may differ"), "\(other.stdout)")
+    }
+
+    /// A finished cosine run extended to a larger goal: its schedule spans the new goal, so the learning rate goes
+    /// back up to where the longer cosine is at this step, and the resume says so.
+    @Test func extendingAFinishedCosineRunSaysWhereTheLearningRateGoes() throws {
+        let out = try CLI.temporaryFolder()
+        #expect(try CLI.run(["train", corpus, "--out", out, "--steps", "20", "--schedule", "cosine", "--lr", "0.002"] + small).status == 0)
+        let resumed = try CLI.run(["train", "--resume", out + "/latest.safetensors", "--steps", "40"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        // Step 20 of a 40-step cosine from 0.002 to 0: 0.002 · ½(1 + cos(π/2)) = 0.001.
+        #expect(resumed.stdout.contains("learning rate 0.001 (cosine, to 0 at step 40)"), "\(resumed.stdout)")
     }
 
     /// Ctrl-C finishes the step, saves, says how to resume and exits 130; the saved checkpoint resumes.

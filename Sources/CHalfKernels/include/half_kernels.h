@@ -3,8 +3,8 @@
 
 #include <stdint.h>
 
-/// 1 when this CPU can run charlstm_half_gemv (x86-64 with F16C, AVX2 and FMA), else 0. Checked at run time, so
-/// one binary runs on every x86-64 machine.
+/// 1 when this CPU can run charlstm_half_gemv (x86-64 with F16C, AVX2 and FMA, checked at run time so one binary
+/// runs on every x86-64 machine; every 64-bit ARM CPU), else 0.
 int charlstm_half_gemv_available(void);
 
 /// y[i] = beta·y[i] + Σ_j widen(a[i·lda + j])·x[j] for i < m, j < n: a matrix of IEEE binary16 weights times a

@@ -6,6 +6,14 @@ import Foundation
 /// the target; `rename` within one file system is atomic, and syncing the folder makes the rename itself durable.
 /// A crash or a full disk at any point leaves the previous file untouched (and at worst a stray temporary file).
 public enum AtomicFile {
+    /// Fails, as ``write(_:to:)`` would, when `path`'s folder is missing or not writable: for commands that work a
+    /// while before they write, so that a mistyped path is the first and only thing said, not the last.
+    public static func checkWritable(_ path: String) throws {
+        if access(directory(of: path), W_OK | X_OK) != 0 {
+            throw CharLSTMError.fileAccess(path: path, reason: "cannot write: \(FileBytes.systemMessage(errno))")
+        }
+    }
+
     /// Replaces `path` with `bytes`.
     public static func write(_ bytes: [UInt8], to path: String) throws {
         try write(to: path) { sink in try bytes.withUnsafeBytes { try sink($0) } }

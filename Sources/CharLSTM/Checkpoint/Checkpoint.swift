@@ -26,6 +26,7 @@ public struct Checkpoint {
 
     /// The file the checkpoint was read from.
     public let path: String
+    /// The model: configuration, vocabulary and weights.
     public let model: CharLSTMModel
     /// The record of the run that trained the model, when the file has one; it can resume training when its
     /// ``TrainingSnapshot/resumeState`` is present too.

@@ -8,7 +8,9 @@ import Foundation
 public struct SafeTensorsFile {
     /// One tensor's description.
     public struct TensorInfo: Sendable, Equatable {
+        /// The element type as safetensors names it (`F32`, `F16`).
         public let dtype: String
+        /// The tensor's dimensions, outermost first.
         public let shape: [Int]
         /// Byte range within the data region.
         public let byteRange: Range<Int>
@@ -17,8 +19,11 @@ public struct SafeTensorsFile {
     /// Largest header accepted; the format itself caps headers at 100 MB.
     static let maximumHeaderLength = 100_000_000
 
+    /// The file it was read from, for messages.
     public let path: String
+    /// Every tensor in the file, by name.
     public let tensors: [String: TensorInfo]
+    /// The header's `__metadata__` strings.
     public let metadata: [String: String]
     private let bytes: [UInt8]
     private let dataStart: Int

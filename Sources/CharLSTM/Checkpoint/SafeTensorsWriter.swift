@@ -13,6 +13,7 @@ public struct SafeTensorsWriter {
 
     private var entries: [(name: String, shape: [Int], count: Int, source: Source, half: Bool)] = []
 
+    /// An empty file, to which tensors and metadata are added.
     public init() {}
 
     /// Adds `shape.product` values of `buffer` starting at `offset`, stored as `F16` when `half`.

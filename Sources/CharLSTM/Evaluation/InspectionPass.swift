@@ -30,9 +30,11 @@ public enum InspectedQuantity: String, Sendable, CaseIterable {
 public struct InspectionStep {
     /// Position of the character in the text's in-vocabulary characters (0-based).
     public let index: Int
+    /// The character read at this position.
     public let character: Unicode.Scalar
     /// The character that actually comes next (nil for the last), and −log₂ p(it) under ``probabilities``.
     public let next: Unicode.Scalar?
+    /// −log₂ p(character) before it was read, in bits; nil for the first character, which nothing predicts.
     public let surprisal: Double?
     /// The distribution of the next character, over the vocabulary's ids.
     public let probabilities: UnsafeBufferPointer<Float>
@@ -63,7 +65,9 @@ public struct InspectionStep {
 /// same loss — so the mean surprisal over the text is the bits per character `eval` reports, to the last bit. The
 /// last character, which predicts nothing, gets one more forward step of its own for its gates and states.
 public struct InspectionPass {
+    /// The model whose memory is recorded.
     public let model: CharLSTMModel
+    /// Characters read per forward pass.
     public let chunk: Int
 
     /// `model` must be an LSTM: the pass records its gates and cell state.

@@ -72,10 +72,11 @@ public enum BLASBackend: Sendable, Equatable, CustomStringConvertible {
     /// The Swift SIMD kernel built into the engine.
     case builtIn
 
+    /// The backend as `info` and `bench` name it, with the library and its kernels.
     public var description: String {
         switch self {
         case .cblas(let library, let kernels):
-            let name = library.contains("openblas") ? "OpenBLAS" : "CBLAS"
+            let name = library.contains("openblas") ? "OpenBLAS" : library.contains("Accelerate") ? "Accelerate" : "CBLAS"
             return "\(name) (\(library)\(kernels.map { ", \($0)" } ?? ""))"
         case .builtIn: return "built-in Swift SIMD GEMM"
         }

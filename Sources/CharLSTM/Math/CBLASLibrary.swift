@@ -1,9 +1,9 @@
 import Foundation
 
-/// A CBLAS shared library (OpenBLAS, or the reference BLAS) opened with `dlopen` at run time.
+/// A CBLAS shared library (OpenBLAS, Accelerate, or the reference BLAS) opened with `dlopen` at run time.
 ///
-/// Loading at run time instead of linking keeps OpenBLAS optional: the engine looks up `cblas_sgemm` and, when the
-/// library is OpenBLAS, `openblas_set_num_threads`.
+/// Loading at run time instead of linking keeps OpenBLAS optional: the engine looks up `cblas_sgemm` (by the
+/// names ``Platform/blasSymbols(_:)`` gives) and the library's switch for its own threading, if it has one.
 final class CBLASLibrary: GEMMProvider, @unchecked Sendable {
     // cblas_sgemm(order, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
     private typealias SGEMM = @convention(c) (
@@ -15,6 +15,7 @@ final class CBLASLibrary: GEMMProvider, @unchecked Sendable {
         Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32,
         Float, UnsafeMutablePointer<Float>?, Int32) -> Void
     private typealias SetThreads = @convention(c) (Int32) -> Void
+    private typealias SetThreadingModel = @convention(c) (UInt32) -> Int32
     private typealias CoreName = @convention(c) () -> UnsafePointer<CChar>?
 
     // CBLAS enumeration values.
@@ -29,6 +30,9 @@ final class CBLASLibrary: GEMMProvider, @unchecked Sendable {
     /// Used for matrix-vector products when the library has no `cblas_sgemv`.
     private let fallbackGEMV = BuiltInGEMM()
     private let setThreadCount: SetThreads?
+    /// Accelerate's per-thread switch, called once on each thread that multiplies (see ``singleThreadedHere()``).
+    private let setThreadingModel: SetThreadingModel?
+    private let threadsSwitchedOff: pthread_key_t
     /// True when the library is an OpenBLAS running its AVX-512 kernels, which include kernels for small products
     /// that read the operands where they lie instead of packing them first. OpenBLAS uses them for a product
     /// with no transposes and at most 10⁶ multiply-adds (a block of 1,024,000 ran at the packed speed); for the
@@ -44,13 +48,20 @@ final class CBLASLibrary: GEMMProvider, @unchecked Sendable {
         // thread, so it asks for none.
         let opened = Environment.with("OPENBLAS_NUM_THREADS", setTo: "1") { dlopen(path, RTLD_NOW | RTLD_LOCAL) }
         guard let handle = opened else { return nil }
-        guard let symbol = dlsym(handle, "cblas_sgemm") else {
+        func lookUp(_ name: String) -> UnsafeMutableRawPointer? {
+            Platform.blasSymbols(name).lazy.compactMap { dlsym(handle, $0) }.first
+        }
+        guard let symbol = lookUp("cblas_sgemm") else {
             dlclose(handle)
             return nil
         }
         sgemm = unsafeBitCast(symbol, to: SGEMM.self)
-        sgemv = dlsym(handle, "cblas_sgemv").map { unsafeBitCast($0, to: SGEMV.self) }
-        setThreadCount = dlsym(handle, "openblas_set_num_threads").map { unsafeBitCast($0, to: SetThreads.self) }
+        sgemv = lookUp("cblas_sgemv").map { unsafeBitCast($0, to: SGEMV.self) }
+        setThreadCount = dlsym(handle, Platform.BLASThreading.processWide).map { unsafeBitCast($0, to: SetThreads.self) }
+        setThreadingModel = dlsym(handle, Platform.BLASThreading.perThread).map { unsafeBitCast($0, to: SetThreadingModel.self) }
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        threadsSwitchedOff = key
         let coreName = dlsym(handle, "openblas_get_corename")
             .flatMap { unsafeBitCast($0, to: CoreName.self)() }
             .map { String(cString: $0) } ?? ""
@@ -66,12 +77,22 @@ final class CBLASLibrary: GEMMProvider, @unchecked Sendable {
     /// OpenBLAS's own thread pool size; charlstm keeps it at 1 and parallelises around it.
     func setThreads(_ count: Int) { setThreadCount?(Int32(count)) }
 
+    /// Turns Accelerate's own threading off for the calling thread, the first time that thread multiplies:
+    /// Accelerate keeps the setting per thread, and charlstm's products run on its own threads, one product each.
+    @inline(__always)
+    private func singleThreadedHere() {
+        guard let setThreadingModel, pthread_getspecific(threadsSwitchedOff) == nil else { return }
+        _ = setThreadingModel(Platform.BLASThreading.singleThreaded)
+        pthread_setspecific(threadsSwitchedOff, UnsafeRawPointer(bitPattern: 1))
+    }
+
     func gemm(
         _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
         _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
         _ b: UnsafePointer<Float>, _ ldb: Int,
         _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
     ) {
+        singleThreadedHere()
         let width = hasSmallProductKernels && !transposeA && !transposeB ? Self.smallProductWidth(m: m, n: n, k: k) : n
         var j = 0
         while j < n {
@@ -102,6 +123,7 @@ final class CBLASLibrary: GEMMProvider, @unchecked Sendable {
     func gemv(_ m: Int, _ n: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
               _ x: UnsafePointer<Float>, _ beta: Float, _ y: UnsafeMutablePointer<Float>) {
         guard let sgemv else { return fallbackGEMV.gemv(m, n, alpha, a, lda, x, beta, y) }
+        singleThreadedHere()
         sgemv(Self.rowMajor, Self.noTranspose, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
 }

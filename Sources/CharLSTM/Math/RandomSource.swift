@@ -28,6 +28,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable {
         self.state = state
     }
 
+    /// The next 64 random bits (xoshiro256**).
     public mutating func next() -> UInt64 {
         let result = rotate(state.1 &* 5, 7) &* 9
         let t = state.1 << 17
@@ -70,6 +71,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable {
         self.init(state: (values[0], values[1], values[2], values[3]))
     }
 
+    /// Two generators are equal when they are in the same state, and so draw the same numbers from here on.
     public static func == (lhs: RandomSource, rhs: RandomSource) -> Bool { lhs.state == rhs.state }
 
     private func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }

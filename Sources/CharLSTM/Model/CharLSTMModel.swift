@@ -4,8 +4,11 @@
 /// The model holds only weights. Running it needs a ``ChunkWorkspace``, which holds activations and the carried
 /// state (`h`, and the LSTM's `c`); several workspaces (training, validation, sampling) can share one model.
 public final class CharLSTMModel {
+    /// The shape: cell, layers, widths, vocabulary size.
     public let config: ModelConfig
+    /// The characters the model knows, in id order.
     public let vocabulary: Vocabulary
+    /// Where each tensor lies in the one flat parameter buffer.
     public let layout: ParameterLayout
     /// Every parameter, at the offsets of ``layout``.
     public let parameters: FloatBuffer

@@ -6,6 +6,7 @@
 /// layer keeps its own gates when made `forTraining` or with `keepsLayerGates` (for inspecting them); otherwise
 /// the layers of a stack share one gate buffer.
 public final class ChunkWorkspace {
+    /// The shape of the model this workspace serves.
     public let config: ModelConfig
     /// Largest number of parallel streams a chunk may have.
     public let batch: Int

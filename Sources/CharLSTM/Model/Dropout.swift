@@ -42,8 +42,10 @@ public struct DropoutSettings: Sendable, Equatable {
     public var embedding: Float
     /// Probability on every recurrent layer's output.
     public var layers: Float
+    /// Whether a mask is drawn per sequence or per step.
     public var mask: DropoutMask
 
+    /// Dropout probabilities on the embedding's output and after each recurrent layer.
     public init(embedding: Float = 0, layers: Float = 0, mask: DropoutMask = .perStep) {
         self.embedding = embedding
         self.layers = layers

@@ -19,6 +19,7 @@ public struct ModelConfig: Sendable, Equatable, Codable {
     /// A new model's shape where nothing else is said (its vocabulary comes from the corpus).
     public static let defaults = ModelConfig(vocabularySize: 0, embedding: 64, hidden: 128, layers: 2, cell: .lstm)
 
+    /// A shape; ``validate()`` checks it.
     public init(vocabularySize: Int, embedding: Int, hidden: Int, layers: Int, cell: RecurrentCell) {
         self.vocabularySize = vocabularySize
         self.embedding = embedding

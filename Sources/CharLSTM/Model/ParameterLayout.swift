@@ -7,7 +7,9 @@
 public struct ParameterLayout: Sendable {
     /// One named tensor.
     public struct Entry: Sendable, Equatable {
+        /// The tensor's name in checkpoints, as PyTorch's modules name it.
         public let name: String
+        /// Its dimensions, outermost first.
         public let shape: [Int]
         /// Offset of the first element in the flat buffer.
         public let offset: Int
@@ -17,19 +19,26 @@ public struct ParameterLayout: Sendable {
 
     /// Offsets of one recurrent layer's tensors.
     public struct LayerOffsets: Sendable {
+        /// Offsets of the layer's input and recurrent weights and biases.
         public let weightIH: Int, weightHH: Int, biasIH: Int, biasHH: Int
     }
 
+    /// The shape laid out.
     public let config: ModelConfig
     /// All tensors, in buffer order.
     public let entries: [Entry]
     /// Size of a buffer that holds every tensor (each starts on a 64-byte boundary).
     public let bufferCount: Int
+    /// Offset of the embedding table.
     public let embedding: Int
+    /// Offsets of each recurrent layer's tensors, first layer first.
     public let layers: [LayerOffsets]
+    /// Offset of the output head's weight matrix.
     public let headWeight: Int
+    /// Offset of the output head's bias.
     public let headBias: Int
 
+    /// The layout of `config`'s tensors, in checkpoint order.
     public init(config: ModelConfig) {
         self.config = config
         var entries: [Entry] = []

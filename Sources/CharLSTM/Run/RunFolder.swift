@@ -4,12 +4,16 @@ import Foundation
 /// owning it: it is created and proved writable, claimed with a ``FolderLock`` for as long as this value lives,
 /// cleared of what a killed save left behind, and checked for room before a run starts.
 public final class RunFolder {
+    /// The folder, without a trailing slash.
     public let path: String
     /// Held for this value's lifetime, so a second run cannot write into the same folder.
     private let lock: FolderLock
 
+    /// The checkpoint saved after every validation and at the end.
     public var latest: String { path + "/latest.safetensors" }
+    /// The checkpoint with the lowest validation bits per character so far.
     public var best: String { path + "/best.safetensors" }
+    /// One JSON object per validation.
     public var log: String { path + "/log.jsonl" }
 
     /// Prepares `path` (creating it if needed), checks that it can be written and claims it; fails if another run

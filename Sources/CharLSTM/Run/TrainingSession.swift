@@ -12,6 +12,7 @@ public protocol TrainingObserver: AnyObject {
 
 /// Where a session stands after one step.
 public struct StepReport: Sendable {
+    /// Steps taken so far.
     public let step: Int
     /// The goal as a step count; nil when the run is open-ended (ended by a time limit or a stop request).
     public let totalSteps: Int?
@@ -19,6 +20,7 @@ public struct StepReport: Sendable {
     public let epoch: Double
     /// This step's mean loss, nats per character.
     public let loss: Double
+    /// The learning rate the step used.
     public let learningRate: Float
     /// Training throughput of this session so far (validation and saving excluded).
     public let charactersPerSecond: Double
@@ -32,7 +34,9 @@ public struct StepReport: Sendable {
 /// `latest.safetensors` (after every validation, every `checkpointEvery` steps, and when the session ends),
 /// `best.safetensors` (whenever validation improves) and `log.jsonl` (one line per validation).
 public final class TrainingSession {
+    /// The run being driven.
     public let trainer: Trainer
+    /// Where its checkpoints and log go.
     public let folder: RunFolder
 
     /// How a session ended.

@@ -9,6 +9,7 @@ import Foundation
 /// When the model's weights are all exactly halves (an F16 checkpoint) and the CPU has F16C, its batch-1 products
 /// read F16 copies of the matrices (``HalfWeights``).
 public final class Sampler {
+    /// The model sampled from (its weights are read, never changed).
     public let model: CharLSTMModel
     let workspace: ChunkWorkspace
     /// Logits of the next character, given everything fed so far.

@@ -10,6 +10,7 @@ public struct SamplingSettings: Sendable, Equatable {
     /// Always take the most likely character (greedy decoding); ignores temperature, top-k and top-p.
     public var argmax = false
 
+    /// Settings; the defaults draw from the model's own distribution. ``validate()`` checks them.
     public init(temperature: Float = 1, topK: Int = 0, topP: Float = 1, argmax: Bool = false) {
         self.temperature = temperature
         self.topK = topK

@@ -73,6 +73,7 @@ public final class TextFile: Sequence, @unchecked Sendable {
         }
     }
 
+    /// Iterates over the text's characters from the start.
     public func makeIterator() -> Iterator { Iterator(file: self) }
 
     /// The characters of a text file, in order.
@@ -85,6 +86,7 @@ public final class TextFile: Sequence, @unchecked Sendable {
             offset = file.index.first ?? file.bytes.count
         }
 
+        /// The next character, or nil at the end.
         public mutating func next() -> Unicode.Scalar? {
             guard offset < file.bytes.count else { return nil }
             let (scalar, width) = file.bytes.withUnsafeBufferPointer { UTF8Decoding.scalar(in: $0, at: offset) }
@@ -93,5 +95,6 @@ public final class TextFile: Sequence, @unchecked Sendable {
         }
     }
 
+    /// The number of characters (exactly).
     public var underestimatedCount: Int { characterCount }
 }

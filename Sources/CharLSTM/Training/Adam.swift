@@ -15,7 +15,9 @@ public final class Adam {
     public let m: FloatBuffer
     /// Second moment estimate.
     public let v: FloatBuffer
+    /// Adam's moment decay rates and the denominator's ε.
     public let beta1: Float, beta2: Float, epsilon: Float
+    /// AdamW's decoupled weight decay λ.
     public let weightDecay: Float
     /// The ranges of the buffer weight decay applies to, allocated once so an update allocates nothing.
     private let decayed: UnsafeMutableBufferPointer<Range<Int>>

@@ -6,11 +6,15 @@ import Foundation
 /// The corpus is split at `1 − validationFraction`: the start trains, the end validates. Training text is served
 /// by a ``StreamBatcher`` with `batch` streams; `h`/`c` carry from chunk to chunk and reset at each epoch.
 public final class Trainer {
+    /// The model being trained; its weights change with every step.
     public let model: CharLSTMModel
+    /// The run's settings, fixed for its whole length.
     public let options: TrainingOptions
     /// When the run ends; can be changed between steps (for example when resuming with a new target).
     public var goal: TrainingGoal
+    /// Where the run is: step, epoch, data position, generator, best validation.
     public private(set) var progress: TrainingProgress
+    /// The text the run trains on, as recorded in its checkpoints.
     public let corpus: CorpusRecord
 
     let batcher: StreamBatcher
@@ -129,6 +133,7 @@ public final class Trainer {
     @discardableResult
     public func step() throws -> StepResult {
         if progress.cursor == 0 { workspace.resetState() }
+        progress.threads = EngineThreads.count
         let (b, t) = (options.batch, options.seq)
         batcher.fill(chunk: progress.cursor, inputs: workspace.inputs, targets: workspace.targets)
         gradients.zero()

@@ -21,7 +21,9 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
     public var weightDecay: Float = 0
     /// Adam's first- and second-moment decay rates and its denominator epsilon.
     public var beta1: Float = 0.9
+    /// Adam's second-moment decay rate.
     public var beta2: Float = 0.999
+    /// Adam's ε, added to the denominator's square root.
     public var epsilon: Float = 1e-8
     /// Largest global gradient norm; larger gradients are scaled down to it. 0 turns clipping off.
     public var clip: Float = 5
@@ -41,6 +43,7 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
     /// Seed of initialisation and dropout.
     public var seed: UInt64 = 1
 
+    /// charlstm's defaults (those `charlstm train --help` shows).
     public init() {}
 
     enum CodingKeys: String, CodingKey {

@@ -19,7 +19,12 @@ public struct TrainingProgress: Sendable, Equatable, Codable {
     /// The step a time-limited session is expected to end at, estimated from its speed; nil without a time limit.
     /// The learning-rate schedule anneals to it (or to the goal, if that comes first).
     public var deadlineStep: Int?
+    /// The engine's thread count for the latest step. A product split among a different number of threads sums
+    /// its terms in another order, so a resume continues bit for bit only with the same count; nil in records
+    /// written before it was kept, and by the PyTorch trainer.
+    public var threads: Int?
 
+    /// The start of a run whose dropout masks come from `random`.
     public init(random: RandomSource) { self.random = random }
 
     enum CodingKeys: String, CodingKey {
@@ -28,13 +33,16 @@ public struct TrainingProgress: Sendable, Equatable, Codable {
         case lastValidationBPC = "last_validation_bpc"
         case trainingSeconds = "training_seconds"
         case deadlineStep = "deadline_step"
+        case threads
     }
 }
 
 
 /// Which text a run trains on, recorded so that resuming on a changed file is caught.
 public struct CorpusRecord: Sendable, Equatable, Codable {
+    /// The corpus's absolute path when it was recorded.
     public var path: String
+    /// Its size in bytes.
     public var byteCount: Int
     /// FNV-1a of the file's bytes, in hexadecimal.
     public var fingerprint: String

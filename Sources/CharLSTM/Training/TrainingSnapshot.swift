@@ -1,13 +1,18 @@
 /// Everything about a training run besides the model's weights: what a ``Trainer`` hands out to be stored (in a
 /// checkpoint) and resumes from.
 public struct TrainingSnapshot {
+    /// The run's settings.
     public let options: TrainingOptions
+    /// When the run is complete.
     public let goal: TrainingGoal
+    /// Where the run is.
     public let progress: TrainingProgress
+    /// The text it trains on.
     public let corpus: CorpusRecord
     /// What resuming needs beyond the record above; nil in an exported, weights-only checkpoint.
     public let resumeState: ResumeState?
 
+    /// A record; `resumeState` nil for one that can only be read, not resumed.
     public init(options: TrainingOptions, goal: TrainingGoal, progress: TrainingProgress, corpus: CorpusRecord,
                 resumeState: ResumeState?) {
         self.options = options
@@ -32,6 +37,7 @@ public struct ResumeState {
     public let stateH: [Float]
     public let stateC: [Float]
 
+    /// The moments and carried state, as a ``Trainer`` hands them out.
     public init(adamM: FloatBuffer, adamV: FloatBuffer, stateH: [Float], stateC: [Float]) {
         self.adamM = adamM
         self.adamV = adamV

@@ -61,6 +61,7 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         try threading.apply()
+        for output in [html, json].compactMap({ $0 }) { try AtomicFile.checkWritable(output) }
         let loaded = try Checkpoint.load(path: checkpoint)
         let cell = loaded.model.config.cell
         guard cell == .lstm else {

@@ -38,6 +38,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         try threading.apply()
+        try AtomicFile.checkWritable(html)
         let report = try RunReport.make(folder: folder, samples: samples, length: length)
         try AtomicFile.write(Array(try PageTemplate.report.html(report).utf8), to: html)
         print("wrote \(html): \(report.records.count) validations, \(report.samples.count) samples")

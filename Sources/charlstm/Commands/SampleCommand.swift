@@ -70,6 +70,7 @@ struct SampleCommand: ParsableCommand {
     func run() throws {
         let settings = try decoding.settings(temperature: temperature, argmax: argmax)
         try threading.apply()
+        if let output { try AtomicFile.checkWritable(output) }
         let model = try Checkpoint.load(path: checkpoint).model
         let primeText: [Unicode.Scalar]
         if let primeFile {

@@ -71,12 +71,13 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        try threading.apply()
-        let (trainer, directory) = try makeTrainer()
+        let resumed = try resume.map { try Checkpoint.load(path: $0) }
+        let threadNote = try threading.apply(resumingRunTrainedWith: resumed?.training?.progress.threads)
+        let (trainer, directory) = try makeTrainer(resuming: resumed)
         let session = try TrainingSession(trainer: trainer, folder: directory)
         ThreadOptions.noteFallbackBackend()
         let display = TrainingProgressDisplay(terminal: .standardOutput, timeLimited: minutes != nil)
-        display.announce(trainer: trainer, session: session, resumed: resume != nil)
+        display.announce(trainer: trainer, session: session, resumed: resume != nil, threadNote: threadNote)
         InterruptSignal.install()
         let outcome = try session.run(timeLimit: minutes.map { $0 * 60 }, observer: display)
         display.finish(trainer: trainer, session: session, outcome: outcome)
@@ -91,9 +92,8 @@ struct TrainCommand: ParsableCommand {
         return nil
     }
 
-    private func makeTrainer() throws -> (Trainer, String) {
-        if let resume {
-            let checkpoint = try Checkpoint.load(path: resume)
+    private func makeTrainer(resuming checkpoint: Checkpoint?) throws -> (Trainer, String) {
+        if let resume, let checkpoint {
             let saved = try checkpoint.resumableRecord()
             let text: TextFile
             do {

@@ -19,16 +19,20 @@ enum PageTemplate: String {
         return String(decoding: try encoder.encode(value), as: UTF8.self).replacingOccurrences(of: "<", with: "\\u003c")
     }
 
+    /// The template's text, compiled into the binary (Package.swift embeds `Pages/*.html`), so an installed
+    /// `charlstm` needs no file beside it to write a page.
+    var template: String {
+        switch self {
+        case .inspect: String(decoding: PackageResources.inspect_html, as: UTF8.self)
+        case .report: String(decoding: PackageResources.report_html, as: UTF8.self)
+        }
+    }
+
     /// The page, with `data` in it.
     func html<T: Encodable>(_ data: T) throws -> String {
-        let name = rawValue, checkoutPath = "Sources/charlstm/Pages/" + rawValue
-        guard let path = ShippedFile.locate(name, checkoutPath: checkoutPath) else {
-            throw CharLSTMError.fileAccess(path: name, reason: "the page template was not found (looked in \(ShippedFile.candidates(name, checkoutPath: checkoutPath).joined(separator: ", "))); install it beside the bundled model")
-        }
-        let template = try String(contentsOfFile: path, encoding: .utf8)
-        guard template.contains(Self.dataSlot) else {
-            throw CharLSTMError.fileAccess(path: path, reason: "the page template has no data element (\(Self.dataSlot))")
-        }
+        let template = self.template
+        // Checked by PageTests for every template; a template without the slot is a build mistake, not bad input.
+        precondition(template.contains(Self.dataSlot), "\(rawValue) has no data element \(Self.dataSlot)")
         return template.replacingOccurrences(of: Self.dataSlot,
                                              with: Self.dataSlot.replacingOccurrences(of: "{}", with: try Self.json(data)))
     }

@@ -17,16 +17,26 @@ final class TrainingProgressDisplay: TrainingObserver {
         self.timeLimited = timeLimited
     }
 
-    func announce(trainer: Trainer, session: TrainingSession, resumed: Bool) {
+    /// The run's opening lines; `threadNote` says why a resumed run has the thread count it has.
+    func announce(trainer: Trainer, session: TrainingSession, resumed: Bool, threadNote: String? = nil) {
         let model = trainer.model
         let c = model.config
         let o = trainer.options
         if resumed {
-            terminal.writeLine("Resuming \(trainer.corpus.path) at step \(HumanReadable.count(trainer.progress.step)) (epoch \(trainer.progress.epoch)), goal \(HumanReadable.goal(trainer.goal))")
+            terminal.writeLine("Resuming \(trainer.corpus.path) at step \(HumanReadable.count(trainer.progress.step)) (epoch \(trainer.progress.epoch)), goal \(HumanReadable.goal(trainer.goal)); \(scheduleText(trainer))")
         }
         terminal.writeLine("Model: \(c.layers)×\(c.hidden) \(c.cell.displayName), embedding \(c.embedding), vocabulary \(c.vocabularySize), \(HumanReadable.count(model.parameterCount)) parameters")
         terminal.writeLine("Data: \(trainer.corpus.path), \(HumanReadable.count(trainer.stepsPerEpoch)) step\(trainer.stepsPerEpoch == 1 ? "" : "s") per epoch of \(o.batch)×\(o.seq) characters; \(goalText(trainer))")
-        terminal.writeLine("Output: \(session.folder.path)/ · BLAS: \(BLAS.backend), \(EngineThreads.count) thread\(EngineThreads.count == 1 ? "" : "s")")
+        terminal.writeLine("Output: \(session.folder.path)/ · BLAS: \(BLAS.backend), \(EngineThreads.count) thread\(EngineThreads.count == 1 ? "" : "s")\(threadNote.map { ", \($0)" } ?? "")")
+    }
+
+    /// Where a resumed run's learning rate stands: a cosine or linear schedule spans the whole run up to its goal,
+    /// so a larger goal stretches it and the rate goes back up to where the longer schedule is at this step.
+    private func scheduleText(_ trainer: Trainer) -> String {
+        let o = trainer.options
+        let now = "learning rate \(HumanReadable.significant(trainer.learningRate))"
+        guard o.schedule != .step, let horizon = trainer.scheduleHorizon else { return now }
+        return now + " (\(o.schedule.rawValue), to \(HumanReadable.significant(o.minLearningRate)) at step \(HumanReadable.count(horizon)))"
     }
 
     private func goalText(_ trainer: Trainer) -> String {
