@@ -1,6 +1,6 @@
 /// Writes a safetensors file: an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
 /// shape and byte range, then the raw little-endian tensor data. Tensors are written as `F32`, or as `F16` (rounded
-/// to nearest, see ``HalfPrecision``) when added with `half: true`.
+/// to nearest, see `HalfPrecision`) when added with `half: true`.
 ///
 /// Tensors are recorded by reference and their bytes are streamed straight from the model's buffers to the
 /// output when the file is written, so saving a checkpoint needs no copy of it in memory.

@@ -2,7 +2,7 @@
 ///
 /// At first use the engine looks for a CBLAS at run time — `libopenblas.so.0`, then `libblas.so.3` — with `dlopen`,
 /// so the package builds and runs with no extra system package. When neither is present it falls back to
-/// ``BuiltInGEMM``, a blocked SIMD kernel written in Swift. Set `CHARLSTM_BLAS=builtin` to force the fallback
+/// `BuiltInGEMM`, a blocked SIMD kernel written in Swift. Set `CHARLSTM_BLAS=builtin` to force the fallback
 /// (for comparison), or `CHARLSTM_BLAS=/path/to/libcblas.so` to name a library.
 public enum BLAS {
     /// The implementation in use, decided once per process.

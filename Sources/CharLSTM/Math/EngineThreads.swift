@@ -1,7 +1,7 @@
 import Synchronization
 
 /// How many threads the whole engine uses: for the matrix products (``BLAS``), the recurrent sweeps, the loss, the
-/// optimiser and every other loop ``Parallel`` splits. 1 until set.
+/// optimiser and every other loop `Parallel` splits. 1 until set.
 ///
 /// charlstm splits the work itself; a loaded OpenBLAS runs single-threaded, so the two never compete for cores.
 /// Results are deterministic for a fixed thread count.

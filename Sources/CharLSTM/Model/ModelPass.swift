@@ -68,7 +68,7 @@ extension CharLSTMModel {
                                     classes: config.vocabularySize, rowLosses: rowLosses)
     }
 
-    /// Backpropagates `scale ·` the summed loss of the last ``forward(_:batch:steps:random:)`` + ``loss(_:batch:steps:)``
+    /// Backpropagates `scale ·` the summed loss of the last ``forward(_:batch:steps:random:)`` + ``loss(_:batch:steps:rowLosses:)``
     /// of the same chunk, adding the parameter gradients into `gradients` (same layout as ``parameters``).
     /// Leaves the carried state untouched; call ``ChunkWorkspace/carryState(batch:steps:)`` afterwards.
     public func backward(_ w: ChunkWorkspace, batch: Int, steps: Int, scale: Float, gradients: FloatBuffer) {

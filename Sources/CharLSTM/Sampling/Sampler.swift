@@ -2,12 +2,12 @@ import Foundation
 
 /// Runs a model one stream at a time to read text into its memory and write text out of it.
 ///
-/// ``prime(_:)`` feeds text through the network as a batched-over-time forward pass (chunks of up to
+/// ``prime(_:progress:)`` feeds text through the network as a batched-over-time forward pass (chunks of up to
 /// `primeChunk` characters), leaving every layer's `h` (and the LSTM's `c`) where the text left them and the
 /// distribution of the next character ready. ``next(_:random:)`` draws one character from that distribution and
 /// feeds it back, so generation continues from — and extends — the same memory. Nothing is allocated per character.
 /// When the model's weights are all exactly halves (an F16 checkpoint) and the CPU has F16C, its batch-1 products
-/// read F16 copies of the matrices (``HalfWeights``).
+/// read F16 copies of the matrices (`HalfWeights`).
 public final class Sampler {
     /// The model sampled from (its weights are read, never changed).
     public let model: CharLSTMModel
@@ -24,7 +24,9 @@ public final class Sampler {
     /// Time steps of the last forward pass: its last step's gates are in row `lastSteps − 1`.
     private var lastSteps = 1
 
-    /// - Parameter primeChunk: time steps per forward pass when priming.
+    /// - Parameters:
+    ///   - model: the model to sample from.
+    ///   - primeChunk: time steps per forward pass when priming.
     public convenience init(model: CharLSTMModel, primeChunk: Int = 256) {
         self.init(model: model, primeChunk: primeChunk, allowsHalfWeights: true)
     }

@@ -20,7 +20,12 @@ public final class StreamBatcher {
     private let stretch: UnsafeMutablePointer<Int32>
 
     /// Lays out `source`; fails when it cannot fill even one chunk.
-    /// - Parameter describe: names the text in the error (for example "the training text (first 90%)").
+    /// - Parameters:
+    ///   - source: the text, as vocabulary ids.
+    ///   - streams: the batch: contiguous streams the text is cut into.
+    ///   - steps: characters of each stream per chunk.
+    ///   - path: the file the text came from, for the error.
+    ///   - describe: names the text in the error (for example "the training text (first 90%)").
     public init(source: any TokenSource, streams: Int, steps: Int, path: String, describe: String) throws {
         precondition(streams > 0 && steps > 0)
         let streamLength = source.count / streams
