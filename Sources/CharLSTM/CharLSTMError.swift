@@ -18,6 +18,8 @@ public enum CharLSTMError: Error, Equatable, CustomStringConvertible {
     case unknownCharacters(path: String, characters: [Unicode.Scalar])
     /// A checkpoint that is truncated, corrupt, or not a charlstm checkpoint.
     case invalidCheckpoint(path: String, reason: SettingMessage)
+    /// A state file (a saved memory) that is truncated, corrupt, not a charlstm state file, or of another model.
+    case invalidState(path: String, reason: String)
     /// Saved training state that cannot be resumed (the caller knows which file it came from).
     case invalidTrainingState(SettingMessage)
     /// A setting outside its meaningful range.
@@ -49,6 +51,8 @@ public enum CharLSTMError: Error, Equatable, CustomStringConvertible {
             return "\(path): \(characters.count) character(s) not in the model's vocabulary: \(shown)\(more)"
         case .invalidCheckpoint(let path, let reason):
             return "\(path): not a usable charlstm checkpoint: \(reason.rendered(naming: name))"
+        case .invalidState(let path, let reason):
+            return "\(path): not a usable charlstm state file: \(reason)"
         case .invalidTrainingState(let reason):
             return "the saved training state cannot be resumed: \(reason.rendered(naming: name))"
         case .invalidSetting(let message):

@@ -28,8 +28,9 @@ import Testing
         let result = try repl(":probs\n:temp abc\n:bogus\n:topk 3\n:show\n:quit\nnever reached\n")
         #expect(result.status == 0)
         let out = result.stdout.split(separator: "\n")
-        #expect(out.count == 12)  // ten probabilities and the two lines of settings
-        #expect(out.last?.contains("top-k 3") == true)
+        #expect(out.count == 13)  // ten probabilities and the three lines of settings
+        #expect(out[out.count - 2].contains("top-k 3"))
+        #expect(out.last?.hasPrefix("memory: ") == true)
         #expect(result.stderr.contains(":temp needs a number above 0"))
         #expect(result.stderr.contains("unknown command :bogus"))
     }
@@ -40,7 +41,7 @@ import Testing
         let result = try repl("The\n:reset\nThe\n", ["--top-k", "1", "--newline", "off"])
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == 4)
-        #expect(lines[1] == "memory cleared")
+        #expect(lines[1] == "memory cleared (:undo brings it back)")
         #expect(lines[0] == lines[2])
     }
 

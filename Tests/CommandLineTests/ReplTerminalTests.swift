@@ -237,6 +237,47 @@ struct ReplTerminalTests {
         #expect(terminal.waitForExit() == 0)
     }
 
+    /// The workbench at a terminal: :undo and :again, a memory kept and restored, a """ block (with its own
+    /// prompt) and a bracketed paste each read as one text, and :stats on after every exchange.
+    @Test func theWorkbenchAtATerminal() throws {
+        let (terminal, _) = try start()
+        func command(_ line: String, answers text: String) {
+            let mark = terminal.screen.count
+            terminal.type(line + "\r")
+            #expect(terminal.waitFor(text, after: mark), "\(line): \(terminal.screen.dropFirst(mark).debugDescription)")
+            #expect(terminal.waitFor("» ", after: terminal.screen.count - 2))
+        }
+        converse(terminal, "The lamp")
+        command(":undo", answers: "took back the last exchange; nothing more to undo")
+        converse(terminal, "The lamp")
+        let again = converse(terminal, ":again")
+        #expect(again.contains("The lamp"), "\(again.debugDescription)")
+        command(":save lamp", answers: "kept the memory as lamp: ")
+        converse(terminal, "the kettle")
+        command(":restore lamp", answers: "memory back to lamp: ")
+        command(":stats on", answers: "figures after every exchange: on")
+
+        var mark = terminal.screen.count
+        terminal.type("\"\"\"\r")
+        #expect(terminal.waitFor("… ", after: mark), "no block prompt: \(terminal.screen.dropFirst(mark).debugDescription)")
+        mark = terminal.screen.count
+        terminal.type("was lit\r")
+        #expect(terminal.waitFor("… ", after: mark))
+        let block = converse(terminal, "\"\"\"")
+        #expect(block.contains("was lit"), "\(block.debugDescription)")
+        #expect(terminal.screen.dropFirst(mark).contains("charlstm: stats: read 8 characters"))
+
+        let pasted = converse(terminal, "\u{1B}[200~a kettle\nsang late\u{1B}[201~")
+        #expect(pasted.contains("sang late"), "\(pasted.debugDescription)")
+        let file = try CLI.temporaryFolder() + "/transcript.txt"
+        command(":transcript \(file)", answers: "wrote \(file)")
+        let transcript = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(transcript.contains("was lit\n"), "\(transcript.debugDescription)")
+        #expect(transcript.contains("a kettle\nsang late\n"), "the paste was not one input: \(transcript.debugDescription)")
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+    }
+
     @Test func noHistoryFileIsWrittenForAnEmptySession() throws {
         let (terminal, history) = try start()
         terminal.type("\u{4}")

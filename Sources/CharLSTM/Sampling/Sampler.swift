@@ -19,8 +19,8 @@ public final class Sampler {
     private let selection: FloatBuffer
     var hasDistribution = false
     /// The distribution the last generated character was drawn from, and its id (−1: none yet).
-    private let lastDraw: FloatBuffer
-    private var lastDrawn: Int32 = -1
+    let lastDraw: FloatBuffer
+    var lastDrawn: Int32 = -1
     /// Time steps of the last forward pass: its last step's gates are in row `lastSteps − 1`.
     private var lastSteps = 1
 

@@ -11,7 +11,9 @@ struct BenchCommand: ParsableCommand {
             Random text over --vocab characters is generated in memory (no disk I/O). Training is timed over \
             --steps optimiser steps after two warm-up steps; sampling generates characters one at a time at \
             batch 1, as the REPL does; priming runs a 10,000-character text through the batched forward pass. \
-            GFLOP/s counts 2 FLOPs per multiply-add of the forward pass and twice that again for the backward pass.
+            GFLOP/s counts 2 FLOPs per multiply-add of the forward pass and twice that again for the backward pass. \
+            The REPL's workbench is timed too: keeping the memory before an exchange and taking it back (:undo), \
+            and putting back a kept memory (:restore), averaged over 10,000 of each.
 
             Example:
               charlstm bench --hidden 512 --threads 2 --json
@@ -51,6 +53,7 @@ struct BenchCommand: ParsableCommand {
         // The same model with its weights rounded to halves, which batch-1 steps then read as F16 (where the CPU can).
         let halfSampler = Sampler(model: try model.roundedToHalf())
         let half = halfSampler.usesHalfWeights ? measureBatchOne(halfSampler, prime: prime) : nil
+        let workbench = measureWorkbench(Sampler(model: model), prime: prime)
 
         let peakMegabytes = Double(Platform.peakResidentBytes()) / 1_048_576  // MiB
         let gflops = trainRate * flopsPerCharacter / 1e9
@@ -62,6 +65,7 @@ struct BenchCommand: ParsableCommand {
                 "sample_half_chars_per_s": half.map { $0.sample.rounded() } ?? NSNull(),
                 "prime_half_chars_per_s": half.map { $0.prime.rounded() } ?? NSNull(),
                 "gflops": (gflops * 10).rounded() / 10, "blas": BLAS.backend.description,
+                "keep_undo_us": (workbench.undo * 1e7).rounded() / 10, "restore_undo_us": (workbench.restore * 1e7).rounded() / 10,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
@@ -72,11 +76,42 @@ struct BenchCommand: ParsableCommand {
         print("sample    \(HumanReadable.count(Int(sampleRate))) chars/s at batch 1")
         print("prime     \(HumanReadable.count(Int(primeRate))) chars/s (10,000-character text)")
         if let half {
-            print("F16       sample \(HumanReadable.count(Int(half.sample))) chars/s, prime \(HumanReadable.count(Int(half.prime))) chars/s with the weights as halves (F16C)")
+            print("F16       sample \(HumanReadable.count(Int(half.sample))) chars/s, prime \(HumanReadable.count(Int(half.prime))) chars/s with the weights as halves")
         } else {
-            print("F16       not measured: this CPU lacks F16C (or AVX2/FMA), so F16 weights are widened to floats when loaded")
+            print("F16       not measured: this CPU cannot widen halves (an x86-64 without F16C, AVX2 and FMA), so F16 weights are widened to floats when loaded")
         }
+        print("workbench keep + undo \(HumanReadable.decimal(workbench.undo * 1e6, 2)) µs, restore + undo \(HumanReadable.decimal(workbench.restore * 1e6, 2)) µs (the memory is \(HumanReadable.count(workbench.bytes)) bytes)")
         print("peak RSS  \(HumanReadable.decimal(peakMegabytes, 1)) MiB")
+    }
+
+    /// Seconds to keep the memory before an exchange and take the exchange back (`:undo`), and to put back a kept
+    /// memory and undo that (`:restore` keeps the memory before it too), after the undo ring has gone round once;
+    /// and the memory's size.
+    private func measureWorkbench(_ sampler: Sampler, prime: [Unicode.Scalar]) -> (undo: Double, restore: Double, bytes: Int) {
+        let clock = ContinuousClock()
+        let conversation = Conversation(sampler: sampler, random: RandomSource(seed: 3))
+        conversation.read(prime.prefix(1000))
+        let input = Array(prime.prefix(100))
+        let rounds = 10_000
+        for _ in 0..<Conversation.undoLevels {
+            conversation.beginExchange(reading: input)
+            conversation.undo()
+        }
+        let undoStart = clock.now
+        for _ in 0..<rounds {
+            conversation.beginExchange(reading: input)
+            conversation.undo()
+        }
+        let undo = (clock.now - undoStart).seconds / Double(rounds)
+        let kept = conversation.state()
+        let restoreStart = clock.now
+        for _ in 0..<rounds {
+            conversation.restore(kept)
+            conversation.undo()
+        }
+        let restore = (clock.now - restoreStart).seconds / Double(rounds)
+        let m = kept.memory
+        return (undo, restore, 4 * (m.h.count + m.c.count + m.nextLogits.count + m.lastDraw.count))
     }
 
     /// Priming and sampling speed at batch 1: a 10,000-character text read after a warm-up read, then

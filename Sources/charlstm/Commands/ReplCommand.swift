@@ -20,6 +20,11 @@ struct ReplCommand: ParsableCommand {
               charlstm
               charlstm repl runs/lighthouse/best.safetensors --temperature 0.6
               printf 'The keeper\\n:probs\\n' | charlstm repl --seed 1
+              charlstm repl --state evening.state.safetensors
+
+            Inside, :undo takes the last exchange back and :again tries it anew; :save NAME and :restore NAME keep \
+            a memory for the session, :save-state FILE keeps it for another day. A line \"\"\" opens a block of lines \
+            that a second \"\"\" closes, read as one text; a pasted text stays one input too.
             """
     )
 
@@ -43,6 +48,10 @@ struct ReplCommand: ParsableCommand {
     @Option(help: ArgumentHelp("History file (default: $HOME/.charlstm_history); /dev/null keeps none between sessions.",
                                valueName: "path"))
     var history: String?
+
+    @Option(help: ArgumentHelp("Start from the memory in this state file (written by :save-state); --seed, if given, restarts its random generator.",
+                               valueName: "file"))
+    var state: String?
 
     @OptionGroup var threading: ThreadOptions
 
@@ -75,6 +84,7 @@ struct ReplCommand: ParsableCommand {
             seed: decoding.chosenSeed(),
             presentation: .init(interactive: interactive, colour: colour))
         session.beam = decoding.beam
+        if let state { try session.start(fromStateFile: state, seed: decoding.seed) }
         InterruptSignal.install(secondSignalEnds: false)
         if interactive {
             try runInteractive(session)
@@ -83,6 +93,7 @@ struct ReplCommand: ParsableCommand {
             while let line = readLine(strippingNewline: true) {
                 if !session.handle(line) { break }
             }
+            session.finish()
         }
     }
 
@@ -92,7 +103,8 @@ struct ReplCommand: ParsableCommand {
                                 commands: ReplInstruction.commands.map(\.name),
                                 pathCommands: ReplInstruction.pathCommands)
         if let warning = editor.loadWarning { Terminal.standardOutput.writeLine("charlstm: \(warning)") }
-        editor.run(prompt: "» ") { session.handle($0) }
+        editor.run(prompt: { session.prompt }, interrupted: session.interruptedAtPrompt) { session.handle($0) }
+        session.finish()
         Terminal.standardOutput.write("\n")
         if let warning = editor.saveHistory() { Terminal.standardError.writeLine("charlstm: \(warning)") }
     }

@@ -50,6 +50,10 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Stop after generating this string (escapes \\n, \\t, \\\\ understood).")
     var stop: String?
 
+    @Option(help: ArgumentHelp("Start from the memory in this state file (the REPL's :save-state): priming text is read after it, and its random generator draws unless --seed is given.",
+                               valueName: "file"))
+    var state: String?
+
     @Flag(name: .customLong("no-echo"), help: "Print only the generated text, not the priming text.")
     var noEcho = false
 
@@ -72,6 +76,9 @@ struct SampleCommand: ParsableCommand {
         try threading.apply()
         if let output { try AtomicFile.checkWritable(output) }
         let model = try Checkpoint.load(path: checkpoint).model
+        let saved = try state.map {
+            try StateFile.read(path: $0, for: model, checkpointName: URL(fileURLWithPath: checkpoint).lastPathComponent)
+        }
         let primeText: [Unicode.Scalar]
         if let primeFile {
             primeText = Array(try TextFile(path: primeFile))
@@ -80,6 +87,7 @@ struct SampleCommand: ParsableCommand {
         }
         ThreadOptions.noteFallbackBackend()
         let sampler = Sampler(model: model)
+        if let saved { sampler.restore(saved.memory) }
         InterruptSignal.install()
         let progress = ReadingProgressDisplay(terminal: .standardError, total: primeText.count, label: "priming")
         let unknown = sampler.prime(primeText, progress: progress.update)
@@ -93,7 +101,7 @@ struct SampleCommand: ParsableCommand {
             Terminal.standardError.writeLine("charlstm: warning: skipped priming characters the model does not know: \(listed)")
         }
         let echo = noEcho ? "" : String(String.UnicodeScalarView(primeText))
-        var random = RandomSource(seed: decoding.chosenSeed())
+        var random = decoding.seed.map { RandomSource(seed: $0) } ?? saved?.random ?? RandomSource(seed: decoding.chosenSeed())
         var text = ""
         // To a file, everything is collected and written at once; to the terminal, one sample streams as made.
         func emit(_ piece: String) { if output == nil { Terminal.standardOutput.write(piece) } else { text += piece } }

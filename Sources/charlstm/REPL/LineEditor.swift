@@ -28,6 +28,9 @@ final class LineEditor {
         ReadlineState.completions.withLock { $0 = (commands, pathCommands, 0) }
         rl_readline_name = UnsafePointer(strdup("charlstm"))
         rl_catch_signals = 0  // SIGINT is ours: InterruptSignal sets a flag, and readLine acts on it.
+        // A paste arrives as one input, newlines and all, rather than as one line per newline (readline 8.1 has
+        // it on by default; an inputrc may have turned it off).
+        rl_variable_bind("enable-bracketed-paste", "on")
         rl_attempted_completion_function = { text, start, _ in ReadlineState.complete(text: text, start: start) }
         stifle_history(historyLimit)
         if let historyPath = self.historyPath {
@@ -67,22 +70,28 @@ final class LineEditor {
         return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFCHR
     }
 
-    /// Reads lines at `prompt` until the end of input (Ctrl-D on an empty line) or until `handle` returns false.
+    /// Reads lines until the end of input (Ctrl-D on an empty line) or until `handle` returns false, showing
+    /// `prompt()` before each.
     ///
     /// `handle` runs inside readline's line callback: readline has put the terminal back in its normal mode before
     /// calling it and shows the next prompt after it returns, so the handler's output comes before the next
-    /// prompt and the terminal never changes mode while a prompt is showing. Ctrl-C at the prompt abandons the line.
-    func run(prompt: String, handle: @escaping (String) -> Bool) {
+    /// prompt and the terminal never changes mode while a prompt is showing. Ctrl-C at the prompt abandons the line
+    /// and calls `interrupted`.
+    func run(prompt: @escaping () -> String, interrupted: @escaping () -> Void = {},
+             handle: @escaping (String) -> Bool) {
         ReadlineState.finished = false
         ReadlineState.onLine = { [self] line in
             if let line {
                 if !line.isEmpty && line != lastHistoryEntry { add_history(line) }
-                if handle(line) { return }
+                if handle(line) {
+                    rl_set_prompt(prompt())
+                    return
+                }
             }
             ReadlineState.finished = true
             rl_callback_handler_remove()
         }
-        rl_callback_handler_install(prompt) { line in
+        rl_callback_handler_install(prompt()) { line in
             let text = line.map { String(cString: $0) }
             free(line)
             ReadlineState.onLine?(text)
@@ -98,6 +107,8 @@ final class LineEditor {
                 rl_callback_sigcleanup()
                 rl_replace_line("", 0)
                 Terminal.standardOutput.write("^C\n")
+                interrupted()
+                rl_set_prompt(prompt())
                 rl_on_new_line()
                 rl_redisplay()
                 continue

@@ -18,6 +18,13 @@ enum ReplInstruction: Equatable {
     case surprise(Bool)
     case cell(WatchedUnit?)
     case cells, why
+    /// The workbench: take an exchange back, or back and again; keep a memory by name or in a file.
+    case undo, again
+    case save(String), restore(String), saves
+    case saveState(String), loadState(String)
+    /// The last exchange's figures (nil), or whether to print them after every exchange.
+    case stats(Bool?)
+    case transcript(String)
 
     /// Every command with its argument and what it does, for `:help` and tab completion.
     static let commands: [(name: String, argument: String, summary: String)] = [
@@ -36,6 +43,15 @@ enum ReplInstruction: Equatable {
         (":surprise", "on|off", "colour your text by how surprised the model was, its own by how confident"),
         (":cell", "L U [c|h|f|i|o|g]", "colour continuations by one unit's value (layer L, unit U); :cell off"),
         (":cells", "", "the cells that moved most over the last exchange, and what they seem to follow"),
+        (":undo", "", "take the last exchange back: the memory and the random generator as they were before it"),
+        (":again", "", "take the last exchange back and continue the same text anew (the next random draw)"),
+        (":save", "NAME", "keep the memory now under NAME, for this session"),
+        (":restore", "NAME", "return the memory to what :save NAME kept (:undo takes it back)"),
+        (":saves", "", "the memories kept with :save"),
+        (":save-state", "FILE", "write the memory and the random generator to a state file (repl --state FILE reads it)"),
+        (":load-state", "FILE", "return the memory to a state file's"),
+        (":stats", "[on|off]", "reading and writing figures for the last exchange; on: after every exchange"),
+        (":transcript", "FILE", "write everything the memory has read and written in this session"),
         (":load", "PATH", "switch to another checkpoint"),
         (":prime-file", "PATH", "feed a file's text into the memory without generating"),
         (":show", "", "the current settings"),
@@ -44,7 +60,7 @@ enum ReplInstruction: Equatable {
     ]
 
     /// Commands whose argument is a file path (completed with file names).
-    static let pathCommands = [":load", ":prime-file"]
+    static let pathCommands = [":load", ":prime-file", ":save-state", ":load-state", ":transcript"]
 
     /// A wrong command or argument, as a one-line hint.
     struct Hint: Error, Equatable {
@@ -74,6 +90,22 @@ enum ReplInstruction: Equatable {
         case ":probs": return noArgument(.probabilities)
         case ":why": return noArgument(.why)
         case ":cells": return noArgument(.cells)
+        case ":undo": return noArgument(.undo)
+        case ":again": return noArgument(.again)
+        case ":saves": return noArgument(.saves)
+        case ":save", ":restore":
+            let label = argument.trimmingSpaces
+            guard !label.isEmpty, !label.contains(" ") else {
+                return .failure(Hint(message: "\(name) needs a name without spaces, as in \(name) opening"))
+            }
+            return .success(name == ":save" ? .save(label) : .restore(label))
+        case ":stats":
+            switch argument.trimmingSpaces {
+            case "": return .success(.stats(nil))
+            case "on": return .success(.stats(true))
+            case "off": return .success(.stats(false))
+            default: return .failure(Hint(message: ":stats takes nothing, on or off"))
+            }
         case ":surprise":
             switch argument.trimmingSpaces {
             case "on": return .success(.surprise(true))
@@ -119,10 +151,16 @@ enum ReplInstruction: Equatable {
             case "off": return .success(.newline(false))
             default: return .failure(Hint(message: ":newline takes on or off"))
             }
-        case ":load", ":prime-file":
+        case ":load", ":prime-file", ":save-state", ":load-state", ":transcript":
             let path = argument.trimmingSpaces
             guard !path.isEmpty else { return .failure(Hint(message: "\(name) needs a file path, as in \(name) \(example(name))")) }
-            return .success(name == ":load" ? .load(path) : .primeFile(path))
+            switch name {
+            case ":load": return .success(.load(path))
+            case ":prime-file": return .success(.primeFile(path))
+            case ":save-state": return .success(.saveState(path))
+            case ":load-state": return .success(.loadState(path))
+            default: return .success(.transcript(path))
+            }
         default:
             let known = commands.map(\.name).filter { $0.hasPrefix(name) }
             let suggestion = known.isEmpty ? "" : " (did you mean \(known.joined(separator: " or "))?)"
@@ -139,6 +177,8 @@ enum ReplInstruction: Equatable {
         case ":beam": return "4"
         case ":seed": return "42"
         case ":load": return "runs/lighthouse/best.safetensors"
+        case ":save-state", ":load-state": return "evening.state.safetensors"
+        case ":transcript": return "session.txt"
         default: return "notes.txt"
         }
     }

@@ -1,8 +1,9 @@
 import CharLSTM
 import Foundation
 
-/// The REPL's state and what each instruction does to it: a model whose memory (every layer's `h` and `c`)
-/// carries from one exchange to the next, and the settings that shape its continuations.
+/// The REPL's state and what each instruction does to it: a ``Conversation`` with a model, whose memory (every
+/// layer's `h` and `c`) carries from one exchange to the next and can be taken back, kept and restored; the
+/// settings that shape its continuations; and the terminal work of showing them.
 final class ReplSession {
     /// How text appears: on a terminal, your words are echoed plain and the continuation follows in colour (unless
     /// NO_COLOR is set); otherwise each continuation is written on its own line and nothing else goes to stdout.
@@ -12,7 +13,8 @@ final class ReplSession {
     }
 
     private(set) var checkpoint: Checkpoint
-    private var sampler: Sampler
+    private var conversation: Conversation
+    private var sampler: Sampler { conversation.sampler }
     var sampling: SamplingSettings
     var length: Int
     var stop: String
@@ -21,7 +23,12 @@ final class ReplSession {
     var beam = 0
     private var watch = MemoryWatch()
     private var seed: UInt64
-    private var random: RandomSource
+    /// Memories kept with `:save`, in the order they were first kept.
+    private var saves: [(name: String, state: ConversationState)] = []
+    /// Whether every exchange ends with its figures (`:stats on`).
+    private var statsAfterEveryExchange = false
+    /// The lines of a `"""` block being typed; nil outside one.
+    private var block: [String]?
     private var warned: Set<Unicode.Scalar> = []
     private let presentation: Presentation
     private let output = Terminal.standardOutput
@@ -30,15 +37,39 @@ final class ReplSession {
     init(checkpoint: Checkpoint, sampling: SamplingSettings, length: Int, stop: String, newline: Bool, seed: UInt64,
          presentation: Presentation) {
         self.checkpoint = checkpoint
-        sampler = Sampler(model: checkpoint.model)
+        let sampler = Sampler(model: checkpoint.model)
         sampler.warmUp()
+        conversation = Conversation(sampler: sampler, random: RandomSource(seed: seed))
         self.sampling = sampling
         self.length = length
         self.stop = stop
         self.newline = newline
         self.seed = seed
-        random = RandomSource(seed: seed)
         self.presentation = presentation
+    }
+
+    /// Starts from the memory in a state file (`repl --state`); `seed`, when given, restarts its generator.
+    func start(fromStateFile path: String, seed: UInt64?) throws {
+        conversation.restore(try StateFile.read(path: path, for: checkpoint.model, checkpointName: checkpointName))
+        if let seed {
+            self.seed = seed
+            conversation.random = RandomSource(seed: seed)
+        }
+    }
+
+    /// The prompt for the next line: `… ` inside a `"""` block.
+    var prompt: String { block == nil ? "» " : "… " }
+
+    /// Ctrl-C at the prompt: abandons a `"""` block being typed.
+    func interruptedAtPrompt() {
+        guard block != nil else { return }
+        block = nil
+        notice("block abandoned; nothing was read")
+    }
+
+    /// The end of input: a `"""` block still open is not read, and is said so.
+    func finish() {
+        if block != nil { notice("the \"\"\" block was never closed; its text was not read") }
     }
 
     /// One line about the model and how to get help.
@@ -48,8 +79,23 @@ final class ReplSession {
         return "charlstm · \(CheckpointDescription.name(checkpoint)) model: \(c.layers)×\(c.hidden) \(c.cell.displayName), \(c.vocabularySize) characters\(bpc) · type text to continue it, :help for commands, Ctrl-D to quit"
     }
 
-    /// Carries out one line; returns false when the session should end.
+    /// Carries out one line; returns false when the session should end. A line `"""` opens a block of lines,
+    /// read as one text when a second `"""` closes it.
     func handle(_ line: String) -> Bool {
+        let isFence = line.trimmingCharacters(in: .whitespaces) == "\"\"\""
+        if var lines = block {
+            guard isFence else {
+                lines.append(line)
+                block = lines
+                return true
+            }
+            block = nil
+            return perform(.text(lines.joined(separator: "\n")))
+        }
+        if isFence {
+            block = []
+            return true
+        }
         switch ReplInstruction.parse(line) {
         case .failure(let hint):
             notice(hint.message)
@@ -75,11 +121,13 @@ final class ReplSession {
             let cell = watch.cell.map { "layer \($0.layer + 1) unit \($0.unit) \($0.quantity.rawValue)" } ?? "off"
             say("surprise \(watch.surprise ? "on" : "off") · cell \(cell)")
             say("temperature \(sampling.temperature) · length \(length) · top-k \(sampling.topK == 0 ? "off" : String(sampling.topK)) · top-p \(sampling.topP == 1 ? "off" : String(sampling.topP)) · beam \(beam == 0 ? "off" : String(beam)) · stop \(stop.isEmpty ? "off" : quoted(stop)) · seed \(seed) · newline \(newline ? "on" : "off")")
+            let kept = saves.isEmpty ? "none" : saves.map(\.name).joined(separator: ", ")
+            say("memory: \(whereMemoryStands(conversation.charactersRead, conversation.tail)) · undo \(conversation.undoDepth) · saved \(kept) · stats \(statsAfterEveryExchange ? "on" : "off")")
         case .info:
             CheckpointDescription.lines(checkpoint).forEach(say)
         case .reset:
-            sampler.reset()
-            say("memory cleared")
+            conversation.clearMemory()
+            say("memory cleared (:undo brings it back)")
         case .probabilities:
             for (character, probability) in sampler.mostLikely(10) {
                 say("  \(Vocabulary.printable(character).padding(toLength: 8, withPad: " ", startingAt: 0)) \(HumanReadable.decimal(Double(probability), 4))")
@@ -124,24 +172,88 @@ final class ReplSession {
         case .newline(let value): newline = value
         case .seed(let value):
             seed = value
-            random = RandomSource(seed: value)
+            conversation.random = RandomSource(seed: value)
         case .load(let path):
             do {
                 let loaded = try Checkpoint.load(path: path)
+                let hadHistory = conversation.undoDepth > 0 || !saves.isEmpty
                 checkpoint = loaded
-                sampler = Sampler(model: loaded.model)
+                let sampler = Sampler(model: loaded.model)
                 sampler.warmUp()
+                conversation = Conversation(sampler: sampler, random: conversation.random)
+                saves = []
                 warned = []
                 say(banner)
+                if hadHistory { say("(the exchanges to undo and the memories kept were the previous model's, and are gone)") }
             } catch {
                 notice("\(commandLineMessage(error)) — keeping \(checkpoint.path)")
             }
         case .primeFile(let path):
             do {
                 let file = try TextFile(path: path)
+                conversation.beginExchange(reading: nil)
+                defer { endExchange() }
                 if let read = primeWithProgress(file, total: file.characterCount) {
                     say("read \(HumanReadable.count(read)) characters into the memory")
                 }
+            } catch {
+                notice(commandLineMessage(error))
+            }
+        case .undo:
+            guard conversation.undo() else { notice("nothing to undo"); break }
+            say("took back the last exchange; \(undoDepthText)")
+        case .again:
+            guard conversation.undoDepth > 0 else { notice("nothing to do again yet"); break }
+            guard let input = conversation.takeBackForAgain() else {
+                notice(":again continues a line you typed anew; the last step (:prime-file, :reset, :restore) is taken back with :undo")
+                break
+            }
+            exchange(String(String.UnicodeScalarView(input)))
+        case .save(let name):
+            let state = conversation.state()
+            if let index = saves.firstIndex(where: { $0.name == name }) { saves[index].state = state } else { saves.append((name, state)) }
+            say("kept the memory as \(name): \(whereMemoryStands(state.charactersRead, state.tail))")
+        case .restore(let name):
+            guard let kept = saves.first(where: { $0.name == name }) else {
+                notice(saves.isEmpty ? "no memory is kept yet; :save \(name) keeps the one now"
+                       : "no memory called \(name); kept: \(saves.map(\.name).joined(separator: ", "))")
+                break
+            }
+            conversation.restore(kept.state)
+            say("memory back to \(name): \(whereMemoryStands(kept.state.charactersRead, kept.state.tail)) (:undo takes it back)")
+        case .saves:
+            guard !saves.isEmpty else { notice("no memory is kept yet; :save NAME keeps the one now"); break }
+            for kept in saves { say("  \(kept.name): \(whereMemoryStands(kept.state.charactersRead, kept.state.tail))") }
+        case .saveState(let path):
+            do {
+                let state = conversation.state()
+                try StateFile.write(state, model: checkpoint.model, checkpointName: checkpointName, to: path)
+                say("wrote \(path): the memory after \(HumanReadable.count(state.charactersRead)) characters (charlstm repl --state \(path) continues from it)")
+            } catch {
+                notice(commandLineMessage(error))
+            }
+        case .loadState(let path):
+            do {
+                let state = try StateFile.read(path: path, for: checkpoint.model, checkpointName: checkpointName)
+                conversation.restore(state)
+                say("memory from \(path): \(whereMemoryStands(state.charactersRead, state.tail)) (:undo takes it back)")
+            } catch {
+                notice(commandLineMessage(error))
+            }
+        case .stats(let setting):
+            if let setting {
+                statsAfterEveryExchange = setting
+                say("figures after every exchange: \(setting ? "on" : "off")")
+            } else if let last = conversation.lastStatistics {
+                say(Self.describe(last))
+            } else {
+                notice("no exchange yet")
+            }
+        case .transcript(let path):
+            do {
+                let text = String(String.UnicodeScalarView(conversation.transcript))
+                try AtomicFile.write(Array(text.utf8), to: path)
+                say("wrote \(path): \(HumanReadable.count(conversation.transcript.count)) characters read and written in this session")
             } catch {
                 notice(commandLineMessage(error))
             }
@@ -149,16 +261,54 @@ final class ReplSession {
         return true
     }
 
-    /// Feeds the line (and a newline, if on) into the memory, then streams a continuation until the length, the
-    /// stop string or Ctrl-C — keeping the memory as it is at the last character shown.
+    /// The checkpoint's file name, which state files record for messages.
+    private var checkpointName: String { URL(fileURLWithPath: checkpoint.path).lastPathComponent }
+
+    private var undoDepthText: String {
+        let depth = conversation.undoDepth
+        return depth == 0 ? "nothing more to undo" : "\(depth) more can be undone"
+    }
+
+    /// "1,204 characters read, ending “…the lamp was lit\n”", or "empty".
+    private func whereMemoryStands(_ read: Int, _ tail: [Unicode.Scalar]) -> String {
+        guard read > 0 else { return "empty" }
+        let shown = tail.suffix(40)
+        let text = String(String.UnicodeScalarView(shown.map { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" ? "\u{FFFD}" : $0 }))
+        return "\(HumanReadable.count(read)) characters read, ending \(shown.count < tail.count || read > tail.count ? "…" : "")\(quoted(text))"
+    }
+
+    /// One line of an exchange's figures.
+    static func describe(_ s: ExchangeStatistics) -> String {
+        var parts = ["read \(HumanReadable.count(s.charactersRead)) characters in \(HumanReadable.milliseconds(s.readSeconds))"]
+        if let first = s.firstCharacterSeconds { parts.append("first character after \(HumanReadable.milliseconds(first))") }
+        var written = "wrote \(HumanReadable.count(s.charactersWritten)) characters in \(HumanReadable.milliseconds(s.writeSeconds))"
+        if let rate = s.writingRate { written += " (\(HumanReadable.count(Int(rate.rounded()))) chars/s)" }
+        parts.append(written)
+        return parts.joined(separator: " · ")
+    }
+
+    private func endExchange() {
+        conversation.endExchange()
+        if statsAfterEveryExchange, let last = conversation.lastStatistics { notice("stats: " + Self.describe(last)) }
+    }
+
+    /// Feeds the line (and a newline, if on) into the memory, then streams a continuation.
     private func continueText(_ text: String) {
         var primed = text
         if newline && !text.isEmpty { primed += "\n" }
+        exchange(primed)
+    }
+
+    /// One exchange: feeds `primed` into the memory, then streams a continuation until the length, the stop string
+    /// or Ctrl-C — keeping the memory as it is at the last character shown.
+    private func exchange(_ primed: String) {
+        conversation.beginExchange(reading: Array(primed.unicodeScalars))
+        defer { endExchange() }
         let colour = presentation.interactive && presentation.colour
         watch.begin(sampler)
         if watch.surprise && !primed.isEmpty {
             // One step per character, to know each one's surprise: short lines only need it.
-            let (measured, unknown) = sampler.feedMeasuringSurprise(primed.unicodeScalars)
+            let (measured, unknown) = conversation.readMeasuringSurprise(primed.unicodeScalars)
             warnAbout(unknown)
             if colour {
                 output.write(measured.map { MemoryWatch.background(red: min(1, ($0.bits ?? 0) / 8)) + String($0.character) + "\u{1B}[0m" }.joined())
@@ -194,10 +344,10 @@ final class ReplSession {
         if beam > 0 {
             // Beam search knows its text only at the end: it is shown whole (no per-character values), and the
             // memory holds it.
-            output.write(sampler.beamSearch(width: beam, length: length).map(display).joined())
+            output.write(conversation.writeBeam(width: beam, length: length).map(display).joined())
             end = .length
         } else {
-            end = sampler.generate(count: length, stop: Array(stop.unicodeScalars), settings: sampling, random: &random) { character in
+            end = conversation.write(count: length, stop: Array(stop.unicodeScalars), settings: sampling) { character in
                 show(character)
                 return InterruptSignal.pending == nil
             }
@@ -219,7 +369,7 @@ final class ReplSession {
     private func primeWithProgress<S: Sequence>(_ text: S, total: Int) -> Int? where S.Element == Unicode.Scalar {
         InterruptSignal.clear()
         let progress = ReadingProgressDisplay(terminal: output, total: total, label: "reading")
-        warnAbout(sampler.prime(text, progress: presentation.interactive ? progress.update : nil))
+        warnAbout(conversation.read(text, progress: presentation.interactive ? progress.update : nil))
         progress.finish()
         guard progress.interrupted else { return total }
         InterruptSignal.clear()

@@ -42,6 +42,13 @@ enum HumanReadable {
     /// Three significant digits, for learning rates: 0.0017485108 → "0.00175", 2e-5 → "2e-05".
     static func significant(_ value: Float) -> String { String(format: "%.3g", Double(value)) }
 
+    /// Short times as people read them: 0.00042 → "0.42 ms", 0.0123 → "12.3 ms", 1.25 → "1.25 s".
+    static func milliseconds(_ seconds: Double) -> String {
+        if seconds >= 1 { return String(format: "%.2f s", seconds) }
+        let ms = seconds * 1000
+        return String(format: ms < 10 ? "%.2f ms" : "%.1f ms", ms)
+    }
+
     /// Fixed decimals: (1.23456, 3) → "1.235".
     static func decimal(_ value: Double, _ places: Int) -> String { String(format: "%.\(places)f", value) }
 }
