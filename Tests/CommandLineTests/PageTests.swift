@@ -26,16 +26,19 @@ import Testing
             .first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
 
+    /// `inspect --json`: the inspection in plain numbers.
     struct Report: Decodable {
-        struct Series: Decodable { let scale: Float; let values: String }
-        struct Unit: Decodable { let layer: Int; let unit: Int; let series: [String: Series] }
+        struct Expected: Decodable { let character: String; let probability: Float }
+        struct Unit: Decodable { let layer: Int; let unit: Int; let series: [String: [Float]] }
         let characters: [String]
-        let surprisal: [Int]
+        let surprisal: [Double?]
+        let expected: [[Expected]]
         let kept: [Unit]
         let bitsPerCharacter: Double
     }
 
-    /// Every kept unit's series in --json is the engine's, to within its 8-bit quantisation; the figure is eval's.
+    /// --json is the engine's inspection in plain numbers: every kept unit's series exactly as the pass recorded
+    /// it, surprisal in bits (null for the first character), probabilities as they are; the figure is eval's.
     @Test func theDataIsTheEngines() throws {
         let out = try CLI.temporaryFolder() + "/page.json"
         let result = try CLI.run(["inspect", Self.checkpoint, "--text", Self.text, "--json", out, "--threads", "1"])
@@ -44,22 +47,23 @@ import Testing
         #expect(report.characters.joined() == Self.text)
         let model = try Checkpoint.load(path: Self.checkpoint).model
         var engine: [[Float]] = []   // per kept unit, c at every character
+        var surprisal: [Double?] = []
         _ = InspectionPass(model: model).run(Self.text.unicodeScalars) { step in
             engine.append(report.kept.map { step.values(.c, layer: $0.layer)[$0.unit] })
+            surprisal.append(step.surprisal)
             return true
         }
         #expect(!report.kept.isEmpty)
         for (k, unit) in report.kept.enumerated() {
             let series = try #require(unit.series["c"])
-            let bytes = try #require(Data(base64Encoded: series.values))
-            for (j, byte) in bytes.enumerated() {
-                let value = Float(Int8(bitPattern: byte)) / 127 * series.scale
-                #expect(abs(value - engine[j][k]) <= series.scale / 127, "unit \(k) at \(j)")
-            }
+            #expect(series == engine.map { $0[k] }, "unit \(k)")
         }
+        // A step's surprisal is the next character's: the page shows it on that character.
+        #expect(report.surprisal == [nil] + surprisal.dropLast())
+        #expect(report.surprisal.first == .some(nil) && report.surprisal.dropFirst().allSatisfy { ($0 ?? -1) >= 0 })
+        #expect(report.expected.first?.isEmpty == true && report.expected.dropFirst().allSatisfy { $0.count == 10 })
         let evaluation = TextEvaluation(model: model, text: Self.text.unicodeScalars)
         #expect(abs(report.bitsPerCharacter - evaluation.bitsPerCharacter) < 1e-12)
-        #expect(report.surprisal.first == -1 && report.surprisal.dropFirst().allSatisfy { $0 >= 0 })
     }
 
     /// The page in a real browser: coloured text, hover details, the unit picker recolouring, a question answered,

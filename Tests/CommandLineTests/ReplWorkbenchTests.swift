@@ -138,4 +138,26 @@ import Testing
         #expect(text.hasPrefix("The lamp\n"))
         #expect(text.unicodeScalars.count == "The lamp\n".count + 10 + "was lit\n".count + 10)
     }
+
+    @Test func nothingTheREPLDoesChangesTheCheckpoint() throws {
+        let folder = try CLI.temporaryFolder()
+        let copy = folder + "/model.safetensors"
+        try FileManager.default.copyItem(atPath: checkpoint, toPath: copy)
+        let before = try Data(contentsOf: URL(fileURLWithPath: copy))
+        let result = try CLI.run(["repl", copy, "--seed", "3", "--length", "20"], input: """
+            The lamp
+            :again
+            :undo
+            :save a
+            :reset
+            :restore a
+            :save-state \(folder)/s.safetensors
+            :load-state \(folder)/s.safetensors
+            :transcript \(folder)/t.txt
+            :load \(copy)
+
+            """)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == before)
+    }
 }

@@ -26,7 +26,15 @@ import torch.distributed as dist
 from . import checkpoint, data, schedule
 from .model import CharLSTM
 
-OPEN_ENDED = 4611686018427387903  # charlstm's step goal for a run that only a time limit ends (Int.max / 2)
+OPEN_ENDED = {"open_ended": True}  # the goal of a run that only a time limit ends (docs/checkpoint-format.md)
+LEGACY_OPEN_ENDED_STEPS = 4611686018427387903  # how files before "open_ended" wrote it
+
+
+def read_goal(text):
+    """A checkpoint's training_goal: {"epochs": N}, {"steps": N} or {"open_ended": true}; the step count that
+    older files wrote for an open-ended run reads as open-ended."""
+    goal = json.loads(text)
+    return dict(OPEN_ENDED) if goal.get("steps") == LEGACY_OPEN_ENDED_STEPS else goal
 
 
 def parse(argv):
@@ -100,12 +108,12 @@ class Run:
             corpus_record = json.loads(metadata["corpus"])
             self.corpus_path = args.corpus or corpus_record["path"]
             resume_state = torch.load(args.resume + ".torch", weights_only=True)
-            self.goal = self.goal_from(args) or json.loads(metadata["training_goal"])
+            self.goal = self.goal_from(args) or read_goal(metadata["training_goal"])
             self.out = args.out or os.path.dirname(os.path.abspath(args.resume))
         else:
             self.corpus_path = args.corpus
             self.options = checkpoint.options_json(args, args.seed)
-            self.goal = self.goal_from(args) or ({"steps": OPEN_ENDED} if args.minutes else {"epochs": 10})
+            self.goal = self.goal_from(args) or (dict(OPEN_ENDED) if args.minutes else {"epochs": 10})
             self.out = args.out
             torch.manual_seed(args.seed)
             if args.init_from:
@@ -162,6 +170,8 @@ class Run:
 
     @property
     def total_steps(self):
+        if self.goal.get("open_ended"):
+            return LEGACY_OPEN_ENDED_STEPS  # a step no run reaches
         return self.goal["steps"] if "steps" in self.goal else self.goal["epochs"] * self.train.chunks
 
     def step(self, horizon):
@@ -243,7 +253,7 @@ class Run:
         first = p["step"]
         since = {"loss": 0.0, "steps": 0, "seconds": 0.0}
         # The schedule anneals to the goal, or to the deadline's estimated step if that comes first.
-        goal_steps = None if self.goal.get("steps") == OPEN_ENDED else self.total_steps
+        goal_steps = None if self.goal.get("open_ended") else self.total_steps
         horizon = goal_steps
         deadline = minutes * 60 if minutes else None
         log = os.path.join(self.out, "log.jsonl")

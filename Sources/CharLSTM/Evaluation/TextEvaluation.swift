@@ -16,31 +16,18 @@ public struct TextEvaluation: Sendable {
     public init<S: Sequence>(model: CharLSTMModel, text: S, chunk: Int = 256, progress: ReadingProgress? = nil)
     where S.Element == Unicode.Scalar {
         let workspace = ChunkWorkspace(config: model.config, batch: 1, steps: chunk)
-        var previous: Int32?
-        var filled = 0
         var predicted = 0
         var total = 0.0
-        var goOn = true
-        func run() {
-            model.forward(workspace, batch: 1, steps: filled)
-            total += model.loss(workspace, batch: 1, steps: filled)
-            workspace.carryState(batch: 1, steps: filled)
-            predicted += filled
-            filled = 0
-            goOn = progress?(predicted + 1) ?? true
+        let reader = ChunkedReader(vocabulary: model.vocabulary, workspace: workspace, pairs: true)
+        let outcome = reader.read(text, progress: progress) { rows in
+            model.forward(workspace, batch: 1, steps: rows)
+            total += model.loss(workspace, batch: 1, steps: rows)
+            workspace.carryState(batch: 1, steps: rows)
+            predicted += rows
+            return true
         }
-        let unknown = model.vocabulary.forEachID(in: text) { id in
-            if let previous {
-                workspace.inputs[filled] = previous
-                workspace.targets[filled] = id
-                filled += 1
-                if filled == chunk { run() }
-            }
-            previous = id
-            return goOn
-        }
-        if filled > 0 && goOn { run() }
-        isComplete = goOn
+        isComplete = outcome.isComplete
+        let unknown = outcome.unknown
         self.unknown = unknown
         self.predicted = predicted
         bitsPerCharacter = predicted > 0 ? total / Double(predicted) / M_LN2 : .nan

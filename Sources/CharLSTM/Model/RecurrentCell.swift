@@ -18,6 +18,25 @@ public enum RecurrentCell: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// What a layer of this cell shows of each unit, for inspection and the REPL: every cell its `h`; the LSTM
+    /// also its `c` and its four gates. (A GRU's r, z, n gates are not shown: they are not a memory one reads.)
+    public var inspectedQuantities: [InspectedQuantity] {
+        self == .lstm ? [.c, .h, .f, .i, .o, .g] : [.h]
+    }
+
+    /// Which block of a step's gate row holds `gate` (PyTorch's order: LSTM i, f, g, o), or nil for a state or a
+    /// gate the cell does not show.
+    func gateBlock(of gate: InspectedQuantity) -> Int? {
+        guard self == .lstm else { return nil }
+        switch gate {
+        case .i: return 0
+        case .f: return 1
+        case .g: return 2
+        case .o: return 3
+        case .c, .h: return nil
+        }
+    }
+
     /// Whether the cell keeps a long-term memory `c` besides `h` (only the LSTM does).
     public var hasCellState: Bool { self == .lstm }
 

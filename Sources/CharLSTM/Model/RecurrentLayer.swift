@@ -313,6 +313,20 @@ final class LayerActivations {
         state = cell.hasCellState ? [h, c] : [h]
     }
 
+    /// Where `quantity` of every unit of stream 0 (batch 1) lies: a state in row `stateRow` of `h` or `c` (row 0
+    /// is the state carried in, row t + 1 the state after step t), a gate at step `gateStep`. Only a quantity the
+    /// cell shows (``RecurrentCell/inspectedQuantities``), and gates only where the layer keeps its own.
+    func values(_ quantity: InspectedQuantity, stateRow: Int, gateStep: Int, hidden: Int) -> UnsafePointer<Float> {
+        precondition(quantity.isAvailable(in: cell))
+        switch quantity {
+        case .h: return UnsafePointer(h.pointer + stateRow * hidden)
+        case .c: return UnsafePointer(c.pointer + stateRow * hidden)
+        default:
+            let block = cell.gateBlock(of: quantity)!
+            return UnsafePointer(gates.pointer + (gateStep * cell.gateCount + block) * hidden)
+        }
+    }
+
     /// Moves the final state `h_T` (and `c_T`) into block 0, so the next chunk starts where this one ended.
     func carryState(batch: Int, steps: Int, hidden: Int) {
         let n = batch * hidden

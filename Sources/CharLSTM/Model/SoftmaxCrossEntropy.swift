@@ -2,8 +2,8 @@ import Foundation
 
 /// Softmax over each row of logits and the cross-entropy against target ids.
 ///
-/// For a row z with target y: p = softmax(z), loss = −log p_y = logΣexp(z) − z_y, computed with the maximum
-/// subtracted so exp never overflows; ∂loss/∂z = p − onehot(y).
+/// For a row z with target y: p = softmax(z) (``Softmax``), loss = −log p_y = logΣexp(z) − z_y;
+/// ∂loss/∂z = p − onehot(y).
 enum SoftmaxCrossEntropy {
     /// Replaces each row of `logits` by its probabilities and returns the summed loss in nats; with `rowLosses`,
     /// also each row's own loss. Rows are split across threads; their partial sums are added in a fixed order.
@@ -25,18 +25,9 @@ enum SoftmaxCrossEntropy {
         var total = 0.0
         for r in rows {
             let row = logits + r * v
-            let target = Int(targets[r])
-            let targetLogit = row[target]
-            var maximum = row[0]
-            for j in 1..<max(v, 1) where row[j] > maximum { maximum = row[j] }
-            var sum: Float = 0
-            forEachVector(in: 0..<v) { j, lanes in
-                let e = exponential((row + j).loadVector(count: lanes) - maximum)
-                (row + j).storeVector(e, count: lanes)
-                for k in 0..<lanes { sum += e[k] }
-            }
-            let inverse = 1 / sum
-            for j in 0..<v { row[j] *= inverse }
+            let targetLogit = row[Int(targets[r])]
+            // −log p_y = log Σ exp(z) − z_y = log S + m − z_y.
+            let (maximum, sum) = Softmax.probabilities(row, count: v, into: row)
             let loss = Double(logf(sum) + maximum - targetLogit)
             rowLosses?[r] = loss
             total += loss

@@ -48,7 +48,7 @@ extension Sampler {
             best.removeAll(keepingCapacity: true)
             for b in 0..<live {
                 let logits = step == 0 ? UnsafePointer(nextLogits.pointer) : UnsafePointer(batch.workspace.logits.pointer + b * v)
-                Self.logSoftmax(logits, count: v, into: &logProbabilities)
+                Softmax.logProbabilities(logits, count: v, into: &logProbabilities)
                 for j in 0..<v {
                     let candidate = (score: scores[b] + logProbabilities[j], beam: b, id: Int32(j))
                     guard best.count < width || candidate.score > best[best.count - 1].score else { continue }
@@ -78,16 +78,6 @@ extension Sampler {
         }
         batch.copyStream(0, into: self)
         return ids.map(model.vocabulary.character)
-    }
-
-    /// log softmax(logits), in Double so that sums over many steps keep their precision.
-    private static func logSoftmax(_ logits: UnsafePointer<Float>, count: Int, into out: inout [Double]) {
-        var maximum = logits[0]
-        for j in 1..<max(count, 1) where logits[j] > maximum { maximum = logits[j] }
-        var sum = 0.0
-        for j in 0..<count { sum += exp(Double(logits[j] - maximum)) }
-        let logSum = log(sum) + Double(maximum)
-        for j in 0..<count { out[j] = Double(logits[j]) - logSum }
     }
 }
 

@@ -70,22 +70,11 @@ public final class Sampler {
     @discardableResult
     public func prime<S: Sequence>(_ text: S, progress: ReadingProgress? = nil) -> [Unicode.Scalar: Int]
     where S.Element == Unicode.Scalar {
-        var filled = 0
-        var read = 0
-        let unknown = model.vocabulary.forEachID(in: text) { id in
-            workspace.inputs[filled] = id
-            filled += 1
-            guard filled == workspace.steps else { return true }
-            run(steps: filled)
-            read += filled
-            filled = 0
-            return progress?(read) ?? true
-        }
-        if filled > 0 {
-            run(steps: filled)
-            _ = progress?(read + filled)
-        }
-        return unknown
+        let reader = ChunkedReader(vocabulary: model.vocabulary, workspace: workspace, pairs: false)
+        return reader.read(text, progress: progress) { rows in
+            run(steps: rows)
+            return true
+        }.unknown
     }
 
     /// Feeds one character id (the generation path: a one-step forward pass).
@@ -212,21 +201,11 @@ public final class Sampler {
         return (measured, unknown)
     }
 
-    /// One unit's value now: its state after the last character fed, or its gate at that step. Every cell has
-    /// `h`; the other quantities are the LSTM's (see ``InspectedQuantity/isAvailable(in:)``).
+    /// One unit's value now: its state after the last character fed, or its gate at that step. Only a quantity
+    /// the model's cell shows (``InspectedQuantity/isAvailable(in:)``).
     public func unitValue(layer: Int, unit: Int, _ quantity: InspectedQuantity) -> Float {
-        precondition(quantity.isAvailable(in: model.config.cell))
-        let h = model.config.hidden
-        let activations = workspace.layers[layer]
-        let gateRow = activations.gates.pointer + (lastSteps - 1) * 4 * h
-        switch quantity {
-        case .c: return activations.c.pointer[unit]
-        case .h: return activations.h.pointer[unit]
-        case .i: return gateRow[unit]
-        case .f: return gateRow[h + unit]
-        case .g: return gateRow[2 * h + unit]
-        case .o: return gateRow[3 * h + unit]
-        }
+        // After a pass the state is carried into row 0; the gates are those of the pass's last step.
+        workspace.layers[layer].values(quantity, stateRow: 0, gateStep: lastSteps - 1, hidden: model.config.hidden)[unit]
     }
 
     /// Appends every unit's long-term memory now (layer-major) to `states`: `c` for the LSTM, `h` for cells that
@@ -270,18 +249,9 @@ public final class Sampler {
         return Int32(lastPositive)  // rounding left u just past the sum
     }
 
-    /// p = softmax(logits / τ), with the maximum subtracted before exponentiating.
+    /// p = softmax(logits / τ).
     private func softmax(from logits: UnsafePointer<Float>, temperature: Float, into p: UnsafeMutablePointer<Float>) {
-        let v = model.config.vocabularySize
-        let inverse = 1 / temperature
-        var maximum = logits[0]
-        for j in 1..<max(v, 1) where logits[j] > maximum { maximum = logits[j] }
-        var sum: Float = 0
-        for j in 0..<v {
-            p[j] = expf((logits[j] - maximum) * inverse)
-            sum += p[j]
-        }
-        for j in 0..<v { p[j] /= sum }
+        Softmax.probabilities(logits, count: model.config.vocabularySize, temperature: temperature, into: p)
     }
 
     /// The smallest probability t such that the characters with p ≥ t carry at least `mass` of the (possibly

@@ -127,10 +127,8 @@ public enum TrainingGoal: Sendable, Equatable, Codable {
     case epochs(Int)
     /// After this many steps in total.
     case steps(Int)
-
-    /// No goal of its own: the run trains until a time limit or an interruption ends it. Stored (and saved in
-    /// checkpoints) as a step count no run reaches.
-    public static let openEnded = TrainingGoal.steps(Int.max / 2)
+    /// No goal of its own: the run trains until a time limit or an interruption ends it.
+    case openEnded
 
     /// The goal of a new run that names none and has no time limit.
     public static let defaultEpochs = 10
@@ -138,24 +136,36 @@ public enum TrainingGoal: Sendable, Equatable, Codable {
     /// Whether this is ``openEnded``.
     public var isOpenEnded: Bool { self == .openEnded }
 
-    /// Total steps the goal amounts to, given the epoch length.
+    /// Total steps the goal amounts to, given the epoch length: for an open-ended run, a count no run reaches.
     public func totalSteps(stepsPerEpoch: Int) -> Int {
         switch self {
         case .epochs(let n): return n * stepsPerEpoch
         case .steps(let n): return n
+        case .openEnded: return Self.unreachableStep
         }
     }
+
+    /// The step goal files written before `{"open_ended": true}` existed give an open-ended run.
+    static let unreachableStep = Int.max / 2
 }
 
+/// In a checkpoint's `training_goal`: `{"epochs": N}`, `{"steps": N}` or `{"open_ended": true}` (see
+/// docs/checkpoint-format.md). `{"steps": 4611686018427387903}` is read as open-ended too.
 extension TrainingGoal {
-    private enum CodingKeys: String, CodingKey { case epochs, steps }
+    private enum CodingKeys: String, CodingKey {
+        case epochs, steps
+        case openEnded = "open_ended"
+    }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        if let epochs = try container.decodeIfPresent(Int.self, forKey: .epochs) {
+        if try container.decodeIfPresent(Bool.self, forKey: .openEnded) == true {
+            self = .openEnded
+        } else if let epochs = try container.decodeIfPresent(Int.self, forKey: .epochs) {
             self = .epochs(epochs)
         } else {
-            self = .steps(try container.decode(Int.self, forKey: .steps))
+            let steps = try container.decode(Int.self, forKey: .steps)
+            self = steps == Self.unreachableStep ? .openEnded : .steps(steps)
         }
     }
 
@@ -164,6 +174,7 @@ extension TrainingGoal {
         switch self {
         case .epochs(let n): try container.encode(n, forKey: .epochs)
         case .steps(let n): try container.encode(n, forKey: .steps)
+        case .openEnded: try container.encode(true, forKey: .openEnded)
         }
     }
 }

@@ -74,13 +74,15 @@ struct InspectCommand: ParsableCommand {
             throw CharLSTMError.textTooShort(path: source, detail: "needs at least two characters the model knows to inspect anything")
         }
         ThreadOptions.noteFallbackBackend()
-        let report = InspectionReport.make(model: loaded.model, name: CheckpointDescription.name(loaded), text: scalars,
-                                           limit: limit)
-        if let html { try AtomicFile.write(Array(try PageTemplate.inspect.html(report).utf8), to: html) }
-        if let json { try AtomicFile.write(Array(try PageTemplate.json(report).utf8), to: json) }
+        let inspection = TextInspection(model: loaded.model, text: scalars, limit: limit)
+        if let html {
+            let page = InspectionReport(inspection, model: loaded.model, name: CheckpointDescription.name(loaded))
+            try AtomicFile.write(Array(try PageTemplate.inspect.html(page).utf8), to: html)
+        }
+        if let json { try AtomicFile.write(Array(try PageTemplate.json(inspection).utf8), to: json) }
         let skipped = scalars.count - known
-        let shown = report.characters.count
-        var facts = ["\(HumanReadable.count(shown)) characters", "\(HumanReadable.decimal(report.bitsPerCharacter, 4)) bits per character"]
+        let shown = inspection.characters.count
+        var facts = ["\(HumanReadable.count(shown)) characters", "\(HumanReadable.decimal(inspection.bitsPerCharacter, 4)) bits per character"]
         if known > shown { facts.append("the first \(HumanReadable.count(shown)) of \(HumanReadable.count(known)) (--limit)") }
         if skipped > 0 { facts.append("\(HumanReadable.count(skipped)) characters not in the vocabulary skipped") }
         print("wrote \([html, json].compactMap { $0 }.joined(separator: " and ")): \(facts.joined(separator: ", "))")

@@ -29,9 +29,6 @@ struct MemoryWatch {
         sampler.appendMemoryStates(to: &states)
     }
 
-    /// Row `k` of the recorded memory, value `index`.
-    private func state(_ k: Int, _ index: Int) -> Float { states[k * width + index] }
-
     /// ANSI background for a share in [0, 1] of red (surprise), or of green (confidence).
     static func background(red share: Double) -> String { truecolour(255, Int(255 - 150 * share), Int(255 - 160 * share)) }
     static func background(green share: Double) -> String { truecolour(Int(255 - 150 * share), 255, Int(255 - 130 * share)) }
@@ -55,45 +52,7 @@ struct MemoryWatch {
 
     /// The ten units whose memory moved most over the last exchange, each with the property of the generated text
     /// it follows best (Pearson r), when one does clearly (|r| ≥ 0.5).
-    func mostMoved(layers: Int, units: Int, count: Int = 10) -> [(layer: Int, unit: Int, spread: Float, follows: String?)] {
-        let rows = width > 0 ? states.count / width : 0
-        guard rows >= 3, width == layers * units else { return [] }
-        let n = Float(rows)
-        var ranked: [(index: Int, spread: Float)] = []
-        for index in 0..<width {
-            var sum: Float = 0, squares: Float = 0
-            for k in 0..<rows {
-                let value = state(k, index)
-                sum += value
-                squares += value * value
-            }
-            let mean = sum / n
-            ranked.append((index, max(0, squares / n - mean * mean).squareRoot()))
-        }
-        let properties = InspectionReport.properties(of: characters)
-        return ranked.sorted { $0.spread > $1.spread }.prefix(count).map { entry in
-            // After character k the memory is row k + 1.
-            let values = (0..<characters.count).map { Double(state($0 + 1, entry.index)) }
-            var best: (name: String, r: Double)?
-            for (p, property) in InspectionReport.Property.allCases.enumerated() {
-                let r = Self.correlation(values, properties[p])
-                if abs(r) >= 0.5 && abs(r) > abs(best?.r ?? 0) { best = (property.rawValue, r) }
-            }
-            let follows = best.map { "\($0.name) (r = \(HumanReadable.decimal($0.r, 2)))" }
-            return (entry.index / units, entry.index % units, entry.spread, follows)
-        }
-    }
-
-    static func correlation(_ x: [Double], _ y: [Double]) -> Double {
-        let n = Double(x.count)
-        guard n > 1 else { return 0 }
-        let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
-        var sxy = 0.0, sxx = 0.0, syy = 0.0
-        for (a, b) in zip(x, y) {
-            sxy += (a - mx) * (b - my)
-            sxx += (a - mx) * (a - mx)
-            syy += (b - my) * (b - my)
-        }
-        return sxx > 0 && syy > 0 ? sxy / (sxx * syy).squareRoot() : 0
+    func mostMoved(units: Int, count: Int = 10) -> [UnitAnalysis.MovedUnit] {
+        UnitAnalysis.mostMoved(states: states, width: width, characters: characters, units: units, count: count)
     }
 }

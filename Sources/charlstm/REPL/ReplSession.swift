@@ -156,12 +156,12 @@ final class ReplSession {
             watch.cell = unit
         case .cells:
             let c = checkpoint.model.config
-            let moved = watch.mostMoved(layers: c.layers, units: c.hidden)
+            let moved = watch.mostMoved(units: c.hidden)
             guard !moved.isEmpty else { notice("no exchange to look at yet"); break }
             let memory = c.cell.hasCellState ? "cells (c)" : "units (h; \(c.cell.displayName) cells have no c)"
             say("\(memory) that moved most over the last exchange (spread = standard deviation):")
             for cell in moved {
-                say("  layer \(cell.layer + 1) unit \(String(cell.unit).padding(toLength: 5, withPad: " ", startingAt: 0)) spread \(HumanReadable.decimal(Double(cell.spread), 3))  \(cell.follows.map { "follows \($0)" } ?? "")")
+                say("  layer \(cell.layer + 1) unit \(String(cell.unit).padding(toLength: 5, withPad: " ", startingAt: 0)) spread \(HumanReadable.decimal(Double(cell.spread), 3))  \(cell.follows.map { "follows \($0.property.rawValue) (r = \(HumanReadable.decimal($0.r, 2)))" } ?? "")")
             }
         case .temperature(let value): sampling.temperature = value
         case .length(let value): length = value

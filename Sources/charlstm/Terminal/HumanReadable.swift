@@ -17,7 +17,7 @@ enum HumanReadable {
     /// .steps(20000) → "20,000 steps", .epochs(1) → "1 epoch", an open-ended goal → "a time limit".
     static func goal(_ goal: TrainingGoal) -> String {
         switch goal {
-        case _ where goal.isOpenEnded: return "a time limit"
+        case .openEnded: return "a time limit"
         case .epochs(let n): return "\(count(n)) epoch\(n == 1 ? "" : "s")"
         case .steps(let n): return "\(count(n)) step\(n == 1 ? "" : "s")"
         }

@@ -41,7 +41,7 @@ final class TrainingProgressDisplay: TrainingObserver {
 
     private func goalText(_ trainer: Trainer) -> String {
         switch trainer.goal {
-        case _ where trainer.goal.isOpenEnded: return "training until the time limit"
+        case .openEnded: return "training until the time limit"
         case .epochs: return "training to \(HumanReadable.goal(trainer.goal)) (\(HumanReadable.count(trainer.totalSteps)) steps)"
         case .steps: return "training to step \(HumanReadable.count(trainer.totalSteps))"
         }
