@@ -15,7 +15,11 @@ import time
 
 import torch
 
-from torch_charlstm import CharLSTM
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "python"))
+from charlstm_torch.model import CharLSTM  # noqa: E402  (the one model definition, python/charlstm_torch)
 
 
 def main() -> None:

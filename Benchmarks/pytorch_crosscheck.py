@@ -10,13 +10,15 @@ Needs `pip install torch safetensors`; nothing in the package's build or tests u
 """
 import json
 import math
+import pathlib
 import sys
 
 import torch
 from safetensors import safe_open
 from safetensors.torch import load_file
 
-from torch_charlstm import CharLSTM
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "python"))
+from charlstm_torch.model import CharLSTM  # noqa: E402  (the one model definition, python/charlstm_torch)
 
 
 def main(checkpoint: str, text_path: str) -> None:

@@ -13,7 +13,7 @@ import Testing
         let text = "abcab cab"
         let model = Fixtures.model(text: text, embedding: 3, hidden: 4, layers: 2, cell: cell)
         let (batch, steps) = (2, 3)
-        let workspace = ChunkWorkspace(config: model.config, batch: batch, steps: steps, forTraining: true,
+        let workspace = TrainingWorkspace(config: model.config, batch: batch, steps: steps,
                                        dropout: dropout)
         var random = RandomSource(seed: 11)
         let v = model.config.vocabularySize

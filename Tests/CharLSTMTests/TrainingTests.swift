@@ -267,7 +267,7 @@ import Testing
     @Test func sequenceMasksDropTheSameUnitsAtEveryStep() {
         let model = Fixtures.model(text: "abcdefg", embedding: 6, hidden: 32, layers: 2)
         let (batch, steps) = (3, 7)
-        let workspace = ChunkWorkspace(config: model.config, batch: batch, steps: steps, forTraining: true,
+        let workspace = TrainingWorkspace(config: model.config, batch: batch, steps: steps,
                                        dropout: DropoutSettings(embedding: 0.5, layers: 0.5, mask: .perSequence))
         for r in 0..<(batch * steps) { workspace.inputs[r] = Int32(r % 7) }
         var random = RandomSource(seed: 3)

@@ -37,7 +37,12 @@ def read_goal(text):
     return dict(OPEN_ENDED) if goal.get("steps") == LEGACY_OPEN_ENDED_STEPS else goal
 
 
-def parse(argv):
+DEFAULT_EPOCHS = 10  # the goal of a run that names none and has no time limit, as charlstm's
+
+
+def build_parser():
+    """The command line; its defaults are charlstm train's (tests/test_defaults.py checks them against
+    `charlstm train --defaults --json`)."""
     p = argparse.ArgumentParser(prog="python -m charlstm_torch.train", description=__doc__.split("\n\n")[0])
     p.add_argument("corpus", nargs="?", help="UTF-8 text to train on (optional with --resume)")
     p.add_argument("--out", help="folder for checkpoints and the log (default with --resume: the checkpoint's)")
@@ -69,6 +74,11 @@ def parse(argv):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--bf16", action="store_true", help="bfloat16 autocast on a GPU")
     p.add_argument("--threads", type=int, help="CPU threads for PyTorch (default: its own choice)")
+    return p
+
+
+def parse(argv):
+    p = build_parser()
     args = p.parse_args(argv)
     if args.resume is None and (args.corpus is None or args.out is None):
         p.error("a new run needs CORPUS and --out")
@@ -113,7 +123,7 @@ class Run:
         else:
             self.corpus_path = args.corpus
             self.options = checkpoint.options_json(args, args.seed)
-            self.goal = self.goal_from(args) or (dict(OPEN_ENDED) if args.minutes else {"epochs": 10})
+            self.goal = self.goal_from(args) or (dict(OPEN_ENDED) if args.minutes else {"epochs": DEFAULT_EPOCHS})
             self.out = args.out
             torch.manual_seed(args.seed)
             if args.init_from:

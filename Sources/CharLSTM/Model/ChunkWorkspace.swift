@@ -1,19 +1,17 @@
-/// Activations, gradients and the carried `h`/`c` state for running a model over chunks of up to
-/// `batch` streams × `steps` time steps.
+/// The activations and the carried `h`/`c` state of a model run over chunks of up to `batch` streams × `steps`
+/// time steps, without going backward: evaluation, inspection, priming and sampling. ``TrainingWorkspace`` adds
+/// what training needs.
 ///
-/// Everything is allocated here, once; the forward and backward passes only reuse these buffers. A workspace made
-/// `forTraining` also holds what backpropagation needs (and dropout masks where `dropout` asks for them). Each
-/// layer keeps its own gates when made `forTraining` or with `keepsLayerGates` (for inspecting them); otherwise
-/// the layers of a stack share one gate buffer.
-public final class ChunkWorkspace {
+/// Everything is allocated here, once; the forward pass only reuses these buffers. The layers of a stack share one
+/// gate buffer, which nothing reads once a layer's `h` is computed, unless made `keepsLayerGates` (to read a step's
+/// gates afterwards, as inspection and the REPL's `:cell` do).
+public class ChunkWorkspace {
     /// The shape of the model this workspace serves.
     public let config: ModelConfig
     /// Largest number of parallel streams a chunk may have.
     public let batch: Int
     /// Largest number of time steps a chunk may have.
     public let steps: Int
-    /// The dropout of training passes.
-    public let dropout: DropoutSettings
     /// F16 copies of the model's matrices that batch-1 forward passes multiply by instead (nil: floats).
     let halfWeights: HalfWeights?
 
@@ -26,30 +24,18 @@ public final class ChunkWorkspace {
 
     let embedded: FloatBuffer
     let layers: [LayerActivations]
-    /// Dropout on the embedding's output: its mask and the masked activations (nil without it).
-    let embeddingDropout: (mask: FloatBuffer, output: FloatBuffer)?
-    /// Dropout on each layer's output (empty without it).
-    let dropoutMasks: [FloatBuffer]
-    let dropoutOutputs: [FloatBuffer]
-    let backwardScratch: LayerBackwardScratch?
-    let upperGradient: FloatBuffer?
-    let lowerGradient: FloatBuffer?
 
-    public convenience init(config: ModelConfig, batch: Int, steps: Int, forTraining: Bool = false,
-                            dropout: DropoutSettings = .none, keepsLayerGates: Bool = false) {
-        self.init(config: config, batch: batch, steps: steps, forTraining: forTraining, dropout: dropout,
-                  keepsLayerGates: keepsLayerGates, halfWeights: nil)
+    public convenience init(config: ModelConfig, batch: Int, steps: Int, keepsLayerGates: Bool = false) {
+        self.init(config: config, batch: batch, steps: steps, keepsLayerGates: keepsLayerGates, halfWeights: nil)
     }
 
     /// A workspace whose batch-1 forward passes use `halfWeights` (made from the model it will run).
-    init(config: ModelConfig, batch: Int, steps: Int, forTraining: Bool = false, dropout: DropoutSettings = .none,
-         keepsLayerGates: Bool = false, halfWeights: HalfWeights?) {
+    init(config: ModelConfig, batch: Int, steps: Int, keepsLayerGates: Bool, halfWeights: HalfWeights?) {
         precondition(batch > 0 && steps > 0)
         self.halfWeights = halfWeights
         self.config = config
         self.batch = batch
         self.steps = steps
-        self.dropout = forTraining ? dropout : .none
         let rows = batch * steps
         inputs = .allocate(capacity: rows)
         inputs.initialize(repeating: 0, count: rows)
@@ -57,25 +43,10 @@ public final class ChunkWorkspace {
         targets.initialize(repeating: 0, count: rows)
         logits = FloatBuffer(count: rows * config.vocabularySize)
         embedded = FloatBuffer(count: rows * config.embedding)
-        let shared = forTraining || keepsLayerGates
+        let shared = keepsLayerGates
             ? nil : LayerActivations.Scratch(cell: config.cell, batch: batch, steps: steps, hidden: config.hidden)
         layers = (0..<config.layers).map { _ in
             LayerActivations(cell: config.cell, batch: batch, steps: steps, hidden: config.hidden, scratch: shared)
-        }
-        let maskRows = self.dropout.mask == .perSequence ? batch : rows
-        embeddingDropout = self.dropout.embedding > 0
-            ? (FloatBuffer(count: maskRows * config.embedding), FloatBuffer(count: rows * config.embedding)) : nil
-        let masked = self.dropout.layers > 0 ? config.layers : 0
-        dropoutMasks = (0..<masked).map { _ in FloatBuffer(count: maskRows * config.hidden) }
-        dropoutOutputs = (0..<masked).map { _ in FloatBuffer(count: rows * config.hidden) }
-        if forTraining {
-            backwardScratch = LayerBackwardScratch(cell: config.cell, batch: batch, steps: steps, hidden: config.hidden)
-            upperGradient = FloatBuffer(count: rows * max(config.hidden, config.embedding))
-            lowerGradient = FloatBuffer(count: rows * max(config.hidden, config.embedding))
-        } else {
-            backwardScratch = nil
-            upperGradient = nil
-            lowerGradient = nil
         }
     }
 
@@ -121,4 +92,35 @@ public final class ChunkWorkspace {
         }
     }
 
+}
+
+/// A ``ChunkWorkspace`` for training: each layer keeps its own gates, and the workspace holds what
+/// backpropagation needs — the gate-gradient scratch, two gradient buffers that layers pass down — and the dropout
+/// masks and masked activations that `dropout` asks for.
+public final class TrainingWorkspace: ChunkWorkspace {
+    /// The dropout of training passes.
+    public let dropout: DropoutSettings
+    /// Dropout on the embedding's output: its mask and the masked activations (nil without it).
+    let embeddingDropout: (mask: FloatBuffer, output: FloatBuffer)?
+    /// Dropout on each layer's output (empty without it).
+    let dropoutMasks: [FloatBuffer]
+    let dropoutOutputs: [FloatBuffer]
+    let backwardScratch: LayerBackwardScratch
+    let upperGradient: FloatBuffer
+    let lowerGradient: FloatBuffer
+
+    public init(config: ModelConfig, batch: Int, steps: Int, dropout: DropoutSettings = .none) {
+        self.dropout = dropout
+        let rows = batch * steps
+        let maskRows = dropout.mask == .perSequence ? batch : rows
+        embeddingDropout = dropout.embedding > 0
+            ? (FloatBuffer(count: maskRows * config.embedding), FloatBuffer(count: rows * config.embedding)) : nil
+        let masked = dropout.layers > 0 ? config.layers : 0
+        dropoutMasks = (0..<masked).map { _ in FloatBuffer(count: maskRows * config.hidden) }
+        dropoutOutputs = (0..<masked).map { _ in FloatBuffer(count: rows * config.hidden) }
+        backwardScratch = LayerBackwardScratch(cell: config.cell, batch: batch, steps: steps, hidden: config.hidden)
+        upperGradient = FloatBuffer(count: rows * max(config.hidden, config.embedding))
+        lowerGradient = FloatBuffer(count: rows * max(config.hidden, config.embedding))
+        super.init(config: config, batch: batch, steps: steps, keepsLayerGates: true, halfWeights: nil)
+    }
 }

@@ -2,14 +2,14 @@
 ///
 ///     x_t = embed[id_t] → dropout → cell₁ → dropout → … → cell_L → dropout → logits = head(h_t) → softmax cross-entropy
 ///
-/// (each dropout only in training passes whose workspace asks for it).
+/// (each dropout only in training passes, as their ``TrainingWorkspace`` asks).
 /// Each stage is a plain function over flat buffers (``Embedding``, ``RecurrentLayer``, ``Dropout``, ``LinearHead``,
 /// ``SoftmaxCrossEntropy``); these methods only route buffers between them.
 extension CharLSTMModel {
     /// Runs `steps` time steps of `batch` streams from `workspace.inputs`, leaving logits in `workspace.logits`.
-    /// Dropout is applied as the workspace's ``ChunkWorkspace/dropout`` says, its masks drawn from `random`.
-    public func forward(_ workspace: ChunkWorkspace, batch: Int, steps: Int, random: inout RandomSource) {
-        forward(workspace, batch: batch, steps: steps, dropoutRandom: &random)
+    /// Dropout is applied as the workspace's ``TrainingWorkspace/dropout`` says, its masks drawn from `random`.
+    public func forward(_ workspace: TrainingWorkspace, batch: Int, steps: Int, random: inout RandomSource) {
+        forward(workspace, training: workspace, batch: batch, steps: steps, dropoutRandom: &random)
     }
 
     /// Runs a chunk without dropout (evaluation, priming, sampling). With `logitsOfLastStepOnly`, only the last
@@ -17,16 +17,17 @@ extension CharLSTMModel {
     /// the memory needs no prediction for every character, only for the one that comes next.
     public func forward(_ workspace: ChunkWorkspace, batch: Int, steps: Int, logitsOfLastStepOnly: Bool = false) {
         var unused = RandomSource(seed: 0)
-        forward(workspace, batch: batch, steps: steps, dropoutRandom: &unused, applyDropout: false,
+        forward(workspace, training: nil, batch: batch, steps: steps, dropoutRandom: &unused,
                 logitsOfLastStepOnly: logitsOfLastStepOnly)
     }
 
-    private func forward(_ w: ChunkWorkspace, batch: Int, steps: Int, dropoutRandom random: inout RandomSource,
-                         applyDropout: Bool = true, logitsOfLastStepOnly: Bool = false) {
+    /// The forward pass; with `training` (the same workspace), with its dropout.
+    private func forward(_ w: ChunkWorkspace, training: TrainingWorkspace?, batch: Int, steps: Int,
+                         dropoutRandom random: inout RandomSource, logitsOfLastStepOnly: Bool = false) {
         precondition(batch <= w.batch && steps <= w.steps && w.config == config)
         let rows = batch * steps
         // A mask covers every row, or (per sequence) one step's `batch` rows and repeats at every step.
-        let maskRows = w.dropout.mask == .perSequence ? batch : rows
+        let maskRows = training?.dropout.mask == .perSequence ? batch : rows
         func dropout(_ x: UnsafePointer<Float>, width: Int, probability: Float, mask: FloatBuffer,
                      out: FloatBuffer) -> UnsafePointer<Float> {
             Dropout.drawMask(count: maskRows * width, probability: probability, random: &random, mask: mask.pointer)
@@ -36,8 +37,8 @@ extension CharLSTMModel {
         Embedding.forward(table: parameters.pointer + layout.embedding, ids: w.inputs, rows: rows,
                           width: config.embedding, out: w.embedded.pointer)
         var input = UnsafePointer(w.embedded.pointer)
-        if applyDropout, let buffers = w.embeddingDropout {
-            input = dropout(input, width: config.embedding, probability: w.dropout.embedding, mask: buffers.mask,
+        if let training, let buffers = training.embeddingDropout {
+            input = dropout(input, width: config.embedding, probability: training.dropout.embedding, mask: buffers.mask,
                             out: buffers.output)
         }
         for k in 0..<config.layers {
@@ -49,9 +50,9 @@ extension CharLSTMModel {
             }
             RecurrentLayer.forward(input: input, weights: weights, activations: activations, batch: batch, steps: steps)
             input = UnsafePointer(activations.h.pointer + batch * config.hidden)
-            if applyDropout && !w.dropoutMasks.isEmpty {
-                input = dropout(input, width: config.hidden, probability: w.dropout.layers, mask: w.dropoutMasks[k],
-                                out: w.dropoutOutputs[k])
+            if let training, !training.dropoutMasks.isEmpty {
+                input = dropout(input, width: config.hidden, probability: training.dropout.layers,
+                                mask: training.dropoutMasks[k], out: training.dropoutOutputs[k])
             }
         }
         let headRows = logitsOfLastStepOnly ? batch : rows
@@ -71,10 +72,9 @@ extension CharLSTMModel {
     /// Backpropagates `scale ·` the summed loss of the last ``forward(_:batch:steps:random:)`` + ``loss(_:batch:steps:rowLosses:)``
     /// of the same chunk, adding the parameter gradients into `gradients` (same layout as ``parameters``).
     /// Leaves the carried state untouched; call ``ChunkWorkspace/carryState(batch:steps:)`` afterwards.
-    public func backward(_ w: ChunkWorkspace, batch: Int, steps: Int, scale: Float, gradients: FloatBuffer) {
-        guard let scratch = w.backwardScratch, var upper = w.upperGradient, var lower = w.lowerGradient else {
-            preconditionFailure("backward needs a workspace made forTraining")
-        }
+    public func backward(_ w: TrainingWorkspace, batch: Int, steps: Int, scale: Float, gradients: FloatBuffer) {
+        let scratch = w.backwardScratch
+        var (upper, lower) = (w.upperGradient, w.lowerGradient)
         precondition(gradients.count == layout.bufferCount)
         let rows = batch * steps
         let (h, v) = (config.hidden, config.vocabularySize)

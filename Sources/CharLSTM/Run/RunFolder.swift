@@ -1,27 +1,44 @@
 import Foundation
 
-/// The folder a training run writes — `latest.safetensors`, `best.safetensors`, `log.jsonl` — and everything about
-/// owning it: it is created and proved writable, claimed with a ``FolderLock`` for as long as this value lives,
-/// cleared of what a killed save left behind, and checked for room before a run starts.
-public final class RunFolder {
+/// Where a run's files are in its folder — what a run writes and what `report` reads, whether or not a run holds
+/// the folder now.
+public struct RunLayout: Sendable, Equatable {
     /// The folder, without a trailing slash.
     public let path: String
-    /// Held for this value's lifetime, so a second run cannot write into the same folder.
-    private let lock: FolderLock
+
+    public init(path: String) {
+        self.path = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+    }
 
     /// The checkpoint saved after every validation and at the end.
     public var latest: String { path + "/latest.safetensors" }
     /// The checkpoint with the lowest validation bits per character so far.
     public var best: String { path + "/best.safetensors" }
-    /// One JSON object per validation.
+    /// One JSON object per validation (``TrainingLog``).
     public var log: String { path + "/log.jsonl" }
+    /// The checkpoint that describes the run best: `best`, or `latest` before any validation has been saved.
+    public var bestOrLatest: String { FileManager.default.fileExists(atPath: best) ? best : latest }
+}
+
+/// The folder a training run writes (its ``RunLayout``), and everything about owning it: it is created and proved
+/// writable, claimed with a ``FolderLock`` for as long as this value lives, cleared of what a killed save left
+/// behind, and checked for room before a run starts.
+public final class RunFolder {
+    public let layout: RunLayout
+    /// Held for this value's lifetime, so a second run cannot write into the same folder.
+    private let lock: FolderLock
+
+    public var path: String { layout.path }
+    public var latest: String { layout.latest }
+    public var best: String { layout.best }
+    public var log: String { layout.log }
 
     /// Prepares `path` (creating it if needed), checks that it can be written and claims it; fails if another run
     /// holds it.
     public init(path: String) throws {
-        self.path = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
-        try Self.prepare(self.path)
-        lock = try FolderLock(folder: self.path)
+        layout = RunLayout(path: path)
+        try Self.prepare(layout.path)
+        lock = try FolderLock(folder: layout.path)
     }
 
     /// Temporary files in the folder can only be debris of a killed save: this process holds the folder's lock.

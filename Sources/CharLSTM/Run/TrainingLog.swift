@@ -24,10 +24,29 @@ public struct EvaluationRecord: Sendable, Codable, Equatable {
     public var elapsedS: Double
 }
 
-/// Appends ``EvaluationRecord``s to a JSON Lines file.
-struct TrainingLog {
-    let path: String
+/// A run's `log.jsonl`: one ``EvaluationRecord`` per line, appended as the run validates and read back by
+/// `report`.
+public struct TrainingLog: Sendable {
+    public let path: String
 
+    public init(path: String) { self.path = path }
+
+    /// Every record, in order; a line that is not a record is an error naming it.
+    public func read() throws -> [EvaluationRecord] {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw FileManager.default.fileExists(atPath: path) ? CharLSTMError.fileAccess(path: path, reason: "cannot be read as UTF-8 text")
+                : CharLSTMError.fileNotFound(path: path)
+        }
+        let decoder = JSONDecoder()
+        return try text.split(separator: "\n", omittingEmptySubsequences: true).enumerated().map { number, line in
+            do { return try decoder.decode(EvaluationRecord.self, from: Data(line.utf8)) } catch {
+                throw CharLSTMError.fileAccess(path: path, reason: "line \(number + 1) is not a charlstm log record")
+            }
+        }
+    }
+
+    /// Adds `record` as the last line.
     func append(_ record: EvaluationRecord) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

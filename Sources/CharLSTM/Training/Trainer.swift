@@ -19,7 +19,7 @@ public final class Trainer {
 
     let batcher: StreamBatcher
     let validation: StreamBatcher
-    let workspace: ChunkWorkspace
+    let workspace: TrainingWorkspace
     let validationWorkspace: ChunkWorkspace
     let gradients: FloatBuffer
     let optimizer: Adam
@@ -91,8 +91,8 @@ public final class Trainer {
         self.goal = goal
         self.progress = progress
         corpus = CorpusRecord(file)
-        workspace = ChunkWorkspace(config: model.config, batch: options.batch, steps: options.seq,
-                                   forTraining: true, dropout: DropoutSettings(options))
+        workspace = TrainingWorkspace(config: model.config, batch: options.batch, steps: options.seq,
+                                      dropout: DropoutSettings(options))
         validationWorkspace = ChunkWorkspace(config: model.config, batch: validationStreams, steps: options.seq)
         gradients = FloatBuffer(count: model.layout.bufferCount)
         optimizer = Adam(count: model.layout.bufferCount, beta1: options.beta1, beta2: options.beta2,

@@ -95,6 +95,22 @@ struct RunSettingOptions: ParsableArguments {
         given.append(setting)
     }
 
+    /// The value every run setting starts from, before the size rule and the flags given: the engine's defaults,
+    /// for `train --defaults` (the PyTorch trainer's tests check its own defaults against these).
+    static var defaults: [(setting: Setting, value: Any)] {
+        let m = model, o = training
+        return [
+            (.cell, m.cell.rawValue), (.layers, m.layers), (.hidden, m.hidden), (.embedding, m.embedding),
+            (.dropout, o.dropout), (.embeddingDropout, o.embeddingDropout), (.dropoutMask, o.dropoutMask.rawValue),
+            (.batch, o.batch), (.seq, o.seq), (.learningRate, o.learningRate), (.schedule, o.schedule.rawValue),
+            (.warmupSteps, o.warmupSteps), (.minLearningRate, o.minLearningRate),
+            (.learningRateDecay, o.learningRateDecay), (.learningRateDecayEvery, o.learningRateDecayEvery),
+            (.weightDecay, o.weightDecay), (.clip, o.clip), (.validationFraction, o.validationFraction),
+            (.evaluateEvery, o.evaluateEvery), (.checkpointEvery, o.checkpointEvery), (.seed, o.seed),
+            (.goalEpochs, TrainingGoal.defaultEpochs),
+        ]
+    }
+
     /// Every setting given on the command line, model and training.
     var given: [Setting] {
         var config = ModelConfig.defaults, options = TrainingOptions()

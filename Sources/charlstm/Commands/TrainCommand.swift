@@ -47,9 +47,14 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Train until this many epochs in total (default: \(TrainingGoal.defaultEpochs)).") var epochs: Int?
     @Option(help: "Train until this many steps in total (instead of --epochs).") var steps: Int?
     @Option(help: "Stop this invocation after this many minutes (saving first).") var minutes: Double?
+    @Flag(help: "Print the value each setting of a new run starts from (before the size rule and your flags), and exit.")
+    var defaults = false
+    @Flag(help: "With --defaults: one JSON object, keyed by flag name without the dashes.") var json = false
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
+        if defaults { return }
+        if json { throw ValidationError("--json goes with --defaults") }
         if resume != nil && initFrom != nil { throw ValidationError("--resume and --init-from cannot be combined") }
         if epochs != nil && steps != nil { throw ValidationError("give --epochs or --steps, not both") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1 (got \(epochs))") }
@@ -71,6 +76,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        if defaults { return try printDefaults() }
         let resumed = try resume.map { try Checkpoint.load(path: $0) }
         let threadNote = try threading.apply(resumingRunTrainedWith: resumed?.training?.progress.threads)
         let (trainer, directory) = try makeTrainer(resuming: resumed)
@@ -83,6 +89,18 @@ struct TrainCommand: ParsableCommand {
         display.finish(trainer: trainer, session: session, outcome: outcome)
         if outcome == .stopped, let signalNumber = InterruptSignal.pending {
             throw ExitCode(InterruptSignal.exitStatus(for: signalNumber))
+        }
+    }
+
+    private func printDefaults() throws {
+        let pairs = RunSettingOptions.defaults.map { (name: String($0.setting.flag.dropFirst(2)), value: $0.value) }
+        if json {
+            let object = Dictionary(uniqueKeysWithValues: pairs.map { ($0.name, $0.value) })
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            let width = pairs.map(\.name.count).max() ?? 0
+            for (name, value) in pairs { print("--" + name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + "\(value)") }
         }
     }
 
@@ -108,56 +126,31 @@ struct TrainCommand: ParsableCommand {
             return (trainer, out ?? URL(fileURLWithPath: resume).deletingLastPathComponent().path)
         }
         let text = try TextFile(path: corpus!)
-        var options = TrainingOptions()
-        var config = ModelConfig.defaults
-        config.vocabularySize = text.distinctCharacters.count
-        settings.applyModel(to: &config)
-        settings.applyTraining(to: &options)
-        if let minutes, self.goal == nil, initFrom == nil {
-            let choice = try chooseSize(for: text, minutes: minutes, options: options, cell: config.cell)
-            config.layers = choice.layers
-            config.hidden = choice.hidden
-            config.embedding = choice.embedding
-            options.dropout = choice.dropout
-            options.embeddingDropout = choice.embeddingDropout
-            options.dropoutMask = choice.dropoutMask
-            options.weightDecay = choice.weightDecay
-            // Explicit flags win over the rule.
-            settings.applyModel(to: &config)
-            settings.applyTraining(to: &options)
+        let terminal = Terminal.standardOutput
+        let recipe = try TrainingRecipe.make(
+            corpus: text, goal: goal, minutes: minutes, choosesSize: initFrom == nil, givenHidden: settings.hidden,
+            applyGiven: { config, options in
+                settings.applyModel(to: &config)
+                settings.applyTraining(to: &options)
+            },
+            measuring: { started in
+                guard terminal.isInteractive else { return }
+                terminal.write(started ? "Measuring this machine's speed to choose a model size…" : "\r\u{1B}[K")
+            })
+        if let choice = recipe.sizeChoice, let minutes {
+            let (config, options) = (recipe.config, recipe.options)
             let regularisation = options.dropout > 0 || options.embeddingDropout > 0
                 ? CheckpointDescription.regularisation(options) : "no dropout"
             let megabytes = HumanReadable.decimal(Double(text.byteCount) / 1e6, text.byteCount < 100_000 ? 3 : 1)
-            Terminal.standardOutput.writeLine("Size: \(config.layers)×\(config.hidden) \(config.cell.displayName), \(regularisation) — for \(megabytes) MB of text and \(HumanReadable.duration(minutes * 60)), about \(HumanReadable.decimal(choice.expectedEpochs, 1)) passes at this machine's speed (size flags override)")
+            terminal.writeLine("Size: \(config.layers)×\(config.hidden) \(config.cell.displayName), \(regularisation) — for \(megabytes) MB of text and \(HumanReadable.duration(minutes * 60)), about \(HumanReadable.decimal(choice.expectedEpochs, 1)) passes at this machine's speed (size flags override)")
         }
-        try options.validate()
-        // With only a time limit, the run has no step goal: it trains until the minutes are up.
-        let goal = self.goal ?? (minutes != nil ? .openEnded : .epochs(TrainingGoal.defaultEpochs))
         if let initFrom {
             let start = try Checkpoint.load(path: initFrom)
-            return (try Trainer(corpus: text, startingFrom: start.model, options: options, goal: goal), out!)
+            return (try Trainer(corpus: text, startingFrom: start.model, options: recipe.options, goal: recipe.goal), out!)
         }
-        try config.validate()
-        return (try Trainer(corpus: text, embedding: config.embedding, hidden: config.hidden, layers: config.layers,
-                            cell: config.cell, options: options, goal: goal), out!)
-    }
-
-    /// Measures this machine's training speed for a moment, then applies ``ModelSizeRule``.
-    private func chooseSize(for text: TextFile, minutes: Double, options: TrainingOptions,
-                            cell: RecurrentCell) throws -> ModelSizeRule.Choice {
-        let terminal = Terminal.standardOutput
-        if terminal.isInteractive { terminal.write("Measuring this machine's speed to choose a model size…") }
-        let vocabularySize = text.distinctCharacters.count
-        let probe = try TrainingThroughput.measure(layers: ModelSizeRule.layers, hidden: ModelSizeRule.referenceWidth,
-                                                   cell: cell, embedding: ModelSizeRule.embedding,
-                                                   vocabulary: min(94, max(2, vocabularySize)), batch: options.batch,
-                                                   seq: options.seq, warmUp: 1, steps: 2)
-        if terminal.isInteractive { terminal.write("\r\u{1B}[K") }
-        let trainingCharacters = Int(Double(text.characterCount) * (1 - options.validationFraction))
-        return ModelSizeRule.choose(trainingCharacters: trainingCharacters, seconds: minutes * 60,
-                                    referenceRate: probe.charactersPerSecond, vocabularySize: vocabularySize,
-                                    cell: cell, hidden: settings.hidden)
+        try recipe.config.validate()
+        let c = recipe.config
+        return (try Trainer(corpus: text, embedding: c.embedding, hidden: c.hidden, layers: c.layers, cell: c.cell,
+                            options: recipe.options, goal: recipe.goal), out!)
     }
 }
-
-

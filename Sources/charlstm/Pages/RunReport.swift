@@ -18,19 +18,12 @@ struct RunReport: Encodable {
 
     /// Reads the run folder `folder`: its log, `best.safetensors` (or `latest`) for the settings and the samples.
     static func make(folder: String, samples count: Int, length: Int) throws -> RunReport {
-        let logPath = folder + "/log.jsonl"
-        let lines = try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
-        let decoder = JSONDecoder()
-        let records = try lines.enumerated().map { number, line in
-            do { return try decoder.decode(EvaluationRecord.self, from: Data(line.utf8)) } catch {
-                throw CharLSTMError.fileAccess(path: logPath, reason: "line \(number + 1) is not a charlstm log record")
-            }
-        }
+        let layout = RunLayout(path: folder)
+        let records = try TrainingLog(path: layout.log).read()
         guard !records.isEmpty else {
-            throw CharLSTMError.fileAccess(path: logPath, reason: "no validations logged yet; a run logs one every --eval-every steps")
+            throw CharLSTMError.fileAccess(path: layout.log, reason: "no validations logged yet; a run logs one every --eval-every steps")
         }
-        let best = folder + "/best.safetensors"
-        let checkpoint = try Checkpoint.load(path: FileManager.default.fileExists(atPath: best) ? best : folder + "/latest.safetensors")
+        let checkpoint = try Checkpoint.load(path: layout.bestOrLatest)
         let c = checkpoint.model.config
         var settings: [[String]] = [
             ["model", "\(c.layers)×\(c.hidden) \(c.cell.displayName), embedding \(c.embedding), vocabulary \(c.vocabularySize), \(HumanReadable.count(checkpoint.model.parameterCount)) parameters"],

@@ -1,0 +1,52 @@
+/// What a new run will be — its model's shape, its training options and its goal — from three sources in a fixed
+/// order: the defaults (``ModelConfig/defaults``, ``TrainingOptions/init()``, ``TrainingGoal/defaultEpochs``); then,
+/// for a run with a time budget and no goal or size of its own, ``ModelSizeRule``'s choice for this machine's
+/// speed; then the settings the user gave, which always win. A front end hands those over as `applyGiven`, which
+/// writes them into a shape and options (`charlstm train` does it from its flags).
+public struct TrainingRecipe: Sendable {
+    public var config: ModelConfig
+    public var options: TrainingOptions
+    public var goal: TrainingGoal
+    /// What the size rule chose, when it was asked.
+    public var sizeChoice: ModelSizeRule.Choice?
+
+    /// The recipe for training on `corpus` toward `goal` (nil: none given) within `minutes` (nil: no time limit).
+    /// `choosesSize` is false when the shape is not the rule's to choose (fine-tuning a model of its own);
+    /// `givenHidden` is the width the user fixed, if any, which the size rule then keeps. `measuring` hears when
+    /// the rule's speed measurement starts (true) and ends (false), for a front end to say so.
+    public static func make(corpus: TextFile, goal: TrainingGoal?, minutes: Double?, choosesSize: Bool = true,
+                            givenHidden: Int?, applyGiven: (inout ModelConfig, inout TrainingOptions) -> Void,
+                            measuring: (Bool) -> Void = { _ in }) throws -> TrainingRecipe {
+        var config = ModelConfig.defaults
+        config.vocabularySize = corpus.distinctCharacters.count
+        var options = TrainingOptions()
+        applyGiven(&config, &options)
+        var choice: ModelSizeRule.Choice?
+        if let minutes, goal == nil, choosesSize {
+            measuring(true)
+            let vocabularySize = corpus.distinctCharacters.count
+            let probe = try TrainingThroughput.measure(layers: ModelSizeRule.layers, hidden: ModelSizeRule.referenceWidth,
+                                                       cell: config.cell, embedding: ModelSizeRule.embedding,
+                                                       vocabulary: min(94, max(2, vocabularySize)), batch: options.batch,
+                                                       seq: options.seq, warmUp: 1, steps: 2)
+            measuring(false)
+            let trainingCharacters = Int(Double(corpus.characterCount) * (1 - options.validationFraction))
+            let chosen = ModelSizeRule.choose(trainingCharacters: trainingCharacters, seconds: minutes * 60,
+                                              referenceRate: probe.charactersPerSecond, vocabularySize: vocabularySize,
+                                              cell: config.cell, hidden: givenHidden)
+            config.layers = chosen.layers
+            config.hidden = chosen.hidden
+            config.embedding = chosen.embedding
+            options.dropout = chosen.dropout
+            options.embeddingDropout = chosen.embeddingDropout
+            options.dropoutMask = chosen.dropoutMask
+            options.weightDecay = chosen.weightDecay
+            applyGiven(&config, &options)
+            choice = chosen
+        }
+        try options.validate()
+        // With only a time limit, the run has no step goal: it trains until the minutes are up.
+        let goal = goal ?? (minutes != nil ? .openEnded : .epochs(TrainingGoal.defaultEpochs))
+        return TrainingRecipe(config: config, options: options, goal: goal, sizeChoice: choice)
+    }
+}
