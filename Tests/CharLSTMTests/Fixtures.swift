@@ -37,4 +37,27 @@ enum Fixtures {
         let cleaned = name.filter { $0.isLetter || $0.isNumber }
         return scratch + "/\(cleaned)-\(UInt32.random(in: 0...UInt32.max))"
     }
+
+    /// Mutation number `trial` of a safetensors file, for the readers' fuzz tests: in turn a truncation, one to
+    /// eight flipped bits anywhere, and one to three flipped bits in the length prefix and JSON header, where the
+    /// validation lives.
+    static func mutated(_ original: [UInt8], trial: Int, random: inout RandomSource) -> [UInt8] {
+        var bytes = original
+        let headerEnd = 8 + original[0..<8].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        switch trial % 3 {
+        case 0:
+            bytes.removeLast(1 + Int(random.next() % UInt64(bytes.count)))
+        case 1:
+            for _ in 0..<(1 + random.next() % 8) {
+                let index = Int(random.next() % UInt64(bytes.count))
+                bytes[index] ^= UInt8(1) << UInt8(random.next() % 8)
+            }
+        default:
+            for _ in 0..<(1 + random.next() % 3) {
+                let index = Int(random.next() % UInt64(min(headerEnd, bytes.count)))
+                bytes[index] ^= UInt8(1) << UInt8(random.next() % 8)
+            }
+        }
+        return bytes
+    }
 }

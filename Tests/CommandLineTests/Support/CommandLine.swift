@@ -21,9 +21,9 @@ enum CLI {
         return folder.appendingPathComponent("charlstm").path
     }()
 
-    /// The repository root, for its bundled corpora.
+    /// The repository root, for its bundled corpora: this file is Tests/CommandLineTests/Support/CommandLine.swift.
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+        .deletingLastPathComponent().deletingLastPathComponent().path
 
     /// Runs `charlstm arguments…` to completion (`executable`: another program, such as an installed copy).
     @discardableResult

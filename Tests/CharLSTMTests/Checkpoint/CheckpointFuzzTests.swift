@@ -56,21 +56,7 @@ import Testing
         var random = RandomSource(seed: 1)
         var refused = 0
         for trial in 0..<1500 {
-            var bytes = Self.original
-            switch trial % 3 {
-            case 0:
-                bytes.removeLast(1 + Int(random.next() % UInt64(bytes.count)))
-            case 1:
-                for _ in 0..<(1 + random.next() % 8) {
-                    let index = Int(random.next() % UInt64(bytes.count))
-                    bytes[index] ^= UInt8(1) << UInt8(random.next() % 8)
-                }
-            default:  // flips confined to the length prefix and header, where the validation lives
-                for _ in 0..<(1 + random.next() % 3) {
-                    let index = Int(random.next() % UInt64(8 + Self.headerLength))
-                    bytes[index] ^= UInt8(1) << UInt8(random.next() % 8)
-                }
-            }
+            let bytes = Fixtures.mutated(Self.original, trial: trial, random: &random)
             if load(bytes, "trial \(trial)") == .refused { refused += 1 }
         }
         #expect(refused > 900, "most mutations of structure should be refused (\(refused))")
