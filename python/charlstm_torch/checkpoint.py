@@ -1,4 +1,4 @@
-"""charlstm's checkpoint format (README, "Checkpoints"): one safetensors file whose tensors are the model's state
+"""charlstm's checkpoint format, as docs/checkpoint-format.md specifies it: one safetensors file whose tensors are the model's state
 dict and whose `__metadata__` holds JSON strings — `format` "charlstm", `format_version` "1", `vocab` (one-character
 strings, ascending), `model`, and for a trained model `training_options`, `training_goal`, `training_progress` and
 `corpus`. Files are written atomically: a temporary file in the same folder, fsync, rename.

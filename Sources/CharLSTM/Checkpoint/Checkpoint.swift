@@ -1,6 +1,7 @@
 import Foundation
 
-/// A model, and optionally the state of the run that trained it, stored as one safetensors file.
+/// A model, and optionally the state of the run that trained it, stored as one safetensors file, as
+/// docs/checkpoint-format.md specifies.
 ///
 /// Model tensors carry PyTorch's names and shapes, so `safetensors.torch.load_file` gives a state dict for
 /// `embed = nn.Embedding(V, E)`, `lstm = nn.LSTM(E, H, L, batch_first=True)` (`gru = nn.GRU(…)`, `rnn = nn.RNN(…)`),

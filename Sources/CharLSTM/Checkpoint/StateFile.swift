@@ -2,14 +2,8 @@ import Foundation
 
 /// A conversation's state in a file of its own (`:save-state`, `repl --state`, `sample --state`): a small
 /// safetensors file of the memory, with the random generator, how much the memory has read and its last
-/// characters, and the fingerprint of the model it belongs to.
-///
-/// Tensors (all F32): `h` and, for an LSTM, `c`, each `[layers, hidden]`; `next_logits` `[vocabulary]` once anything
-/// has been read; `last_draw` `[vocabulary]` once anything has been generated. Metadata: `format`
-/// (`charlstm-state`), `format_version` (`1`), `model_fingerprint` (``CharLSTMModel/fingerprint`` in hexadecimal),
-/// `model` (the shape, as in a checkpoint), `checkpoint` (the file name it was saved from, for messages),
-/// `random` (the generator's four words in hexadecimal), `characters_read`, `tail` (a JSON string of the last
-/// characters) and `last_drawn` (the last generated character's id, or −1).
+/// characters, and the fingerprint of the model it belongs to. docs/checkpoint-format.md, "State files",
+/// specifies its tensors and metadata.
 ///
 /// The reader checks everything as strictly as the checkpoint reader does, and refuses a state of another model
 /// in one line that names both.

@@ -2,24 +2,14 @@
 /// training text `minimumEpochs` times in the time given, with dropout once it will see the text often enough, for its
 /// size, to start memorising it.
 ///
-/// Why: in a fixed time a wider model learns more per character but reads fewer characters. On tinyshakespeare in
-/// 10 minutes (README, "Text quality") 2×512 read the text about six times and reached 2.060 bits per character; the
-/// next width, 2×768, would read it under three times. Regularisation pays only once a model starts to memorise
-/// the text, and how soon that happens grows with its weights per character of text: at six passes 2×512 (3.3 weights
-/// per training character, so 20 "weight-passes") lost 0.012 bits to dropout and weight decay (2.072 with them),
-/// while PyTorch, which read the same text nine times in the same 10 minutes (30), overfitted without them (2.108)
-/// and gained 0.057 with them (2.050); and 2×1024 (12.9 weights per character) without them was 0.42 bits better on
-/// its training text than on the held-out text after 3.7 passes (48) in a 30-minute run. So the rule adds them from
-/// `dropoutFromWeightPasses`, between 20 and 30.
-///
-/// Long budgets on a small text: on tinyshakespeare 2×768 and 2×1024 were at their best after five to seven passes
-/// and then memorised the text whatever their dropout (2×1024 read it 13 times in 60 minutes, 170 weight-passes,
-/// and lost 0.02 bits after its best with dropout 0.4; 2×768 read it 12.5 times in 30 minutes and lost 0.01 with
-/// dropout 0.25; README, "Thirty and sixty minutes"). A narrower model only reads the text more often, so the
-/// widths go past 1,024: an hour gives 2×1536 about six passes, and with so many weights per character it gets the
-/// stronger dropout from `strongDropoutFromWeightPasses` (181 weight-passes). It reached 2.031 bits per character
-/// in that hour against 2×1024's 2.068, though still not 2×1024's 2.025 in half an hour: it too was best after
-/// five passes. Past six or so passes of a small text, more time needs more text, not a wider model.
+/// Why: in a fixed time a wider model learns more per character but reads fewer characters, and four passes were
+/// the fewest that paid. Regularisation pays only once a model starts to memorise the text, and how soon that
+/// happens grows with its weights per training character: the rule measures exposure in "weight-passes", passes ×
+/// weights per training character, and adds dropout and weight decay from ``dropoutFromWeightPasses`` (a model at
+/// 20 lost a little to them, one at 30 gained much), stronger dropout from ``strongDropoutFromWeightPasses``. On a
+/// small text the best models measured were best after five to seven passes whatever their dropout, so a long
+/// budget goes to a wider model rather than to more passes, up to the widest width; past that, more time needs more
+/// text. The measurements behind each threshold are in docs/quality.md.
 public struct ModelSizeRule: Sendable {
     /// The widths considered, narrowest first.
     public static let widths = [128, 192, 256, 384, 512, 768, 1024, 1536]

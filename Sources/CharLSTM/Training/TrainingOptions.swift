@@ -31,8 +31,8 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
     public var dropout: Float = 0
     /// Dropout probability on the embedding's output (the first layer's input), in [0, 1).
     public var embeddingDropout: Float = 0
-    /// Whether a dropout mask is drawn per element and time step, or once per stream and chunk (which measured
-    /// better: README, "Quality").
+    /// Whether a dropout mask is drawn per element and time step, or once per stream and chunk (which
+    /// measured better: docs/quality.md).
     public var dropoutMask = DropoutMask.perSequence
     /// Share of the corpus, taken from its end, held out for validation; in (0, 1).
     public var validationFraction = 0.1

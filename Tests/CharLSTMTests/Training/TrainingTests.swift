@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import CharLSTM
 
@@ -283,5 +284,21 @@ import Testing
             }
         }
         #expect(dropped > 20, "about half of 114 units should be dropped, got \(dropped)")
+    }
+}
+
+/// How a checkpoint stores a run's goal: `{"open_ended": true}` for a run only a time limit ends, and the step
+/// count earlier files wrote for it still read as open-ended.
+@Suite struct TrainingGoalEncodingTests {
+    func decode(_ json: String) throws -> TrainingGoal { try JSONDecoder().decode(TrainingGoal.self, from: Data(json.utf8)) }
+    func encode(_ goal: TrainingGoal) throws -> String { String(decoding: try JSONEncoder().encode(goal), as: UTF8.self) }
+
+    @Test func everyGoalRoundTrips() throws {
+        #expect(try encode(.openEnded) == #"{"open_ended":true}"#)
+        #expect(try encode(.steps(40)) == #"{"steps":40}"#)
+        #expect(try encode(.epochs(3)) == #"{"epochs":3}"#)
+        for goal in [TrainingGoal.openEnded, .steps(40), .epochs(3)] { #expect(try decode(encode(goal)) == goal) }
+        #expect(try decode(#"{"steps":4611686018427387903}"#) == .openEnded)
+        #expect(TrainingGoal.openEnded.totalSteps(stepsPerEpoch: 7) > 1 << 60)
     }
 }
