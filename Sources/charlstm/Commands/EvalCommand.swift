@@ -33,6 +33,12 @@ struct EvalCommand: ParsableCommand {
         try threading.apply()
         let model = try Checkpoint.load(path: checkpoint).model
         let text = try TextFile(path: file)
+        let tooShort = CharLSTMError.textTooShort(path: file, detail: "needs at least two characters the model knows to measure anything")
+        // Refused before the work (and any note) where the text alone shows it; a text whose known characters
+        // turn out to be a single one is refused after reading.
+        if text.characterCount < 2 || !text.distinctCharacters.contains(where: { model.vocabulary.id(of: $0) != nil }) {
+            throw tooShort
+        }
         ThreadOptions.noteFallbackBackend()
         InterruptSignal.install()
         let progress = ReadingProgressDisplay(terminal: .standardError, total: text.characterCount, label: "evaluating")
@@ -40,7 +46,7 @@ struct EvalCommand: ParsableCommand {
         progress.finish()
         guard result.predicted > 0 else {
             if let signalNumber = InterruptSignal.pending { throw ExitCode(InterruptSignal.exitStatus(for: signalNumber)) }
-            throw CharLSTMError.textTooShort(path: file, detail: "needs at least two characters the model knows to measure anything")
+            throw tooShort
         }
         let skipped = result.unknown.values.reduce(0, +)
         if json {

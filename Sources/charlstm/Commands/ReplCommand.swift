@@ -72,6 +72,9 @@ struct ReplCommand: ParsableCommand {
             throw CharLSTMError.fileAccess(path: BundledModel.fileName, reason: "the bundled model was not found (looked in \(BundledModel.candidates.joined(separator: ", "))); name a checkpoint: charlstm repl CHECKPOINT")
         }
         let loaded = try Checkpoint.load(path: path)
+        let saved = try state.map {
+            try StateFile.read(path: $0, for: loaded.model, checkpointName: ReplSession.fileName(of: loaded))
+        }
         ThreadOptions.noteFallbackBackend()
         let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
         let environment = ProcessInfo.processInfo.environment
@@ -84,7 +87,7 @@ struct ReplCommand: ParsableCommand {
             seed: decoding.chosenSeed(),
             presentation: .init(interactive: interactive, colour: colour))
         session.beam = decoding.beam
-        if let state { try session.start(fromStateFile: state, seed: decoding.seed) }
+        if let saved { session.start(from: saved, seed: decoding.seed) }
         InterruptSignal.install(secondSignalEnds: false)
         if interactive {
             try runInteractive(session)

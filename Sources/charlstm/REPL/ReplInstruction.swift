@@ -54,7 +54,7 @@ enum ReplInstruction: Equatable {
         (":transcript", "FILE", "write everything the memory has read and written in this session"),
         (":load", "PATH", "switch to another checkpoint"),
         (":prime-file", "PATH", "feed a file's text into the memory without generating"),
-        (":show", "", "the current settings"),
+        (":show", "", "the current settings, and where the memory stands"),
         (":info", "", "the model's architecture, vocabulary and training record"),
         (":quit", "", "leave (so does Ctrl-D)"),
     ]

@@ -48,9 +48,9 @@ final class ReplSession {
         self.presentation = presentation
     }
 
-    /// Starts from the memory in a state file (`repl --state`); `seed`, when given, restarts its generator.
-    func start(fromStateFile path: String, seed: UInt64?) throws {
-        conversation.restore(try StateFile.read(path: path, for: checkpoint.model, checkpointName: checkpointName))
+    /// Starts from a state file's memory (`repl --state`); `seed`, when given, restarts its generator.
+    func start(from state: ConversationState, seed: UInt64?) {
+        conversation.restore(state)
         if let seed {
             self.seed = seed
             conversation.random = RandomSource(seed: seed)
@@ -113,6 +113,7 @@ final class ReplSession {
             let width = ReplInstruction.commands.map { $0.name.count + $0.argument.count }.max() ?? 0
             say("Type text and press Enter: it goes into the model's memory and the model continues it.")
             say("An empty line continues from where it stopped. Ctrl-C stops a continuation; Ctrl-D quits.")
+            say("A line \"\"\" opens a block of lines, read as one text when another \"\"\" line closes it.")
             for command in ReplInstruction.commands {
                 let head = command.argument.isEmpty ? command.name : "\(command.name) \(command.argument)"
                 say("  " + head.padding(toLength: width + 2, withPad: " ", startingAt: 0) + command.summary)
@@ -262,7 +263,10 @@ final class ReplSession {
     }
 
     /// The checkpoint's file name, which state files record for messages.
-    private var checkpointName: String { URL(fileURLWithPath: checkpoint.path).lastPathComponent }
+    private var checkpointName: String { Self.fileName(of: checkpoint) }
+
+    /// A checkpoint's file name, as state files record it.
+    static func fileName(of checkpoint: Checkpoint) -> String { URL(fileURLWithPath: checkpoint.path).lastPathComponent }
 
     private var undoDepthText: String {
         let depth = conversation.undoDepth

@@ -77,6 +77,8 @@ import Testing
         let text = try CLI.file("text.safetensors", in: folder, contents: Array("just some text, not a checkpoint".utf8))
         try expectClearFailure(["train", "--resume", text], mentions: ["text.safetensors"], status: 1)
         try expectClearFailure(["sample", folder + "/nothing.safetensors"], mentions: ["nothing.safetensors", "no such file"], status: 1)
+        let single = try CLI.file("single.txt", in: folder, contents: Array("T".utf8))
+        try expectClearFailure(["eval", folder + "/latest.safetensors", single], mentions: ["single.txt", "at least two"], status: 1)
         try expectClearFailure(["sample", folder + "/latest.safetensors", "--temperature", "0"], mentions: ["--temperature"], status: 2)
         try expectClearFailure(["sample", folder + "/latest.safetensors", "--top-p", "0"], mentions: ["--top-p"], status: 2)
         try expectClearFailure(["sample", folder + "/latest.safetensors", "--beam", "4", "--count", "2"], mentions: ["--beam", "--count"], status: 2)
