@@ -12,24 +12,30 @@ import Foundation
 public struct TextInspection: Encodable, Sendable {
     /// One of the characters the model expected, with its probability.
     public struct Expected: Encodable, Sendable {
+        /// The character expected.
         public let character: String
+        /// Its probability under the model, before the character came.
         public let probability: Float
     }
 
     /// A layer's mean gates at one character.
     public struct GateMeans: Encodable, Sendable {
+        /// The forget, input and output gates, each averaged over the layer's units.
         public let f: Float, i: Float, o: Float
     }
 
     /// How often a gate was nearly shut (below 0.1) or nearly open (above 0.9), over every unit and character.
     public struct Saturation: Encodable, Sendable {
+        /// `f`, `i` or `o`.
         public let gate: String
+        /// Shares of (character, unit) values below 0.1 and above 0.9.
         public let closed: Float
         public let open: Float
     }
 
     /// A unit worth a look, with the series of every quantity.
     public struct KeptUnit: Encodable, Sendable {
+        /// Layer (from 0) and unit (from 0).
         public let layer: Int
         public let unit: Int
         /// The ``TextProperty`` it follows best, or "most active".
@@ -37,13 +43,16 @@ public struct TextInspection: Encodable, Sendable {
         /// The quantity (c or h) whose Pearson correlation with that property is `correlation` (0 for the most
         /// active, chosen by the spread of c).
         public let quantity: String
+        /// Pearson's r of `quantity` with the property.
         public let correlation: Float
         /// Every quantity's value at every character, by name (c, h, f, i, o, g).
         public internal(set) var series: [String: [Float]] = [:]
     }
 
+    /// Layers, and units per layer.
     public let layers: Int
     public let units: Int
+    /// The characters inspected: the text's in-vocabulary ones, up to the limit.
     public let characters: [String]
     /// Bits; nil for the first character, which nothing predicted.
     public let surprisal: [Double?]
@@ -53,6 +62,7 @@ public struct TextInspection: Encodable, Sendable {
     public let gateMeans: [[GateMeans]]
     /// Per layer: f, i and o.
     public let saturation: [[Saturation]]
+    /// The units worth a look, by property, then each layer's most active.
     public let kept: [KeptUnit]
     /// Mean surprisal over the predicted characters: `eval`'s figure for the same text.
     public let bitsPerCharacter: Double

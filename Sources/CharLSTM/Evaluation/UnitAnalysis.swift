@@ -56,11 +56,15 @@ public enum UnitAnalysis {
     /// A unit that moved, with how much (the standard deviation of its value over the stretch) and the property
     /// it follows best, when one does clearly.
     public struct MovedUnit: Sendable, Equatable {
+        /// Layer (from 0) and unit (from 0).
         public let layer: Int
         public let unit: Int
+        /// The standard deviation of its value over the stretch.
         public let spread: Float
+        /// The property it follows best, with Pearson's r, when |r| reached the threshold.
         public let follows: (property: TextProperty, r: Double)?
 
+        /// The same unit, spread and property.
         public static func == (a: MovedUnit, b: MovedUnit) -> Bool {
             a.layer == b.layer && a.unit == b.unit && a.spread == b.spread
                 && a.follows?.property == b.follows?.property && a.follows?.r == b.follows?.r

@@ -25,6 +25,7 @@ public class ChunkWorkspace {
     let embedded: FloatBuffer
     let layers: [LayerActivations]
 
+    /// A workspace for `config` and chunks of up to `batch` × `steps`; with `keepsLayerGates`, each layer keeps its own gates.
     public convenience init(config: ModelConfig, batch: Int, steps: Int, keepsLayerGates: Bool = false) {
         self.init(config: config, batch: batch, steps: steps, keepsLayerGates: keepsLayerGates, halfWeights: nil)
     }
@@ -109,6 +110,7 @@ public final class TrainingWorkspace: ChunkWorkspace {
     let upperGradient: FloatBuffer
     let lowerGradient: FloatBuffer
 
+    /// A training workspace for `config`, chunks of up to `batch` × `steps`, and `dropout`.
     public init(config: ModelConfig, batch: Int, steps: Int, dropout: DropoutSettings = .none) {
         self.dropout = dropout
         let rows = batch * steps

@@ -6,6 +6,7 @@ public struct RunLayout: Sendable, Equatable {
     /// The folder, without a trailing slash.
     public let path: String
 
+    /// The layout of the folder at `path`.
     public init(path: String) {
         self.path = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
     }
@@ -24,10 +25,12 @@ public struct RunLayout: Sendable, Equatable {
 /// writable, claimed with a ``FolderLock`` for as long as this value lives, cleared of what a killed save left
 /// behind, and checked for room before a run starts.
 public final class RunFolder {
+    /// Where its files are.
     public let layout: RunLayout
     /// Held for this value's lifetime, so a second run cannot write into the same folder.
     private let lock: FolderLock
 
+    /// The layout's folder and files.
     public var path: String { layout.path }
     public var latest: String { layout.latest }
     public var best: String { layout.best }

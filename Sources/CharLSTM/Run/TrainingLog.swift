@@ -10,6 +10,7 @@ public struct EvaluationRecord: Sendable, Codable, Equatable {
         case elapsedS = "elapsed_s"
     }
 
+    /// The step the validation followed.
     public var step: Int
     /// Epochs completed, with the fraction of the current one.
     public var epoch: Double
@@ -17,6 +18,7 @@ public struct EvaluationRecord: Sendable, Codable, Equatable {
     public var trainLoss: Double
     /// Validation bits per character.
     public var valBpc: Double
+    /// The learning rate of the last step.
     public var lr: Float
     /// Training throughput since the previous record (validation time excluded).
     public var charsPerS: Double
@@ -27,8 +29,10 @@ public struct EvaluationRecord: Sendable, Codable, Equatable {
 /// A run's `log.jsonl`: one ``EvaluationRecord`` per line, appended as the run validates and read back by
 /// `report`.
 public struct TrainingLog: Sendable {
+    /// The `log.jsonl` file.
     public let path: String
 
+    /// The log at `path` (created by the first record a run appends).
     public init(path: String) { self.path = path }
 
     /// Every record, in order; a line that is not a record is an error naming it.

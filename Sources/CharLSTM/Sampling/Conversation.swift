@@ -252,7 +252,9 @@ public final class Conversation {
 /// A conversation's state at one moment: the model's memory, the random generator, and how much the memory has
 /// taken in with the last of it. What `:save` keeps and a state file holds.
 public struct ConversationState: Sendable, Equatable {
+    /// The model's memory.
     public internal(set) var memory = SamplerMemory()
+    /// The generator that draws continuations.
     public internal(set) var random = RandomSource(seed: 0)
     /// Characters the memory has read and written since it was cleared.
     public internal(set) var charactersRead = 0
@@ -277,12 +279,14 @@ public struct ConversationState: Sendable, Equatable {
 public struct ExchangeStatistics: Sendable, Equatable {
     /// Characters read into the memory, and the seconds it took.
     public var charactersRead = 0
+    /// Seconds spent reading.
     public var readSeconds = 0.0
     /// Seconds from the start of the exchange to the first character written (reading included); nil when it
     /// wrote nothing.
     public var firstCharacterSeconds: Double?
     /// Characters written, and the seconds it took.
     public var charactersWritten = 0
+    /// Seconds spent writing.
     public var writeSeconds = 0.0
 
     /// Characters written per second.

@@ -15,6 +15,7 @@ public struct SamplerMemory: Sendable, Equatable {
     /// The distribution the last generated character was drawn from, and that character's id; empty and −1 when
     /// nothing has been generated.
     public internal(set) var lastDraw: [Float] = []
+    /// The id of the last generated character, −1 for none.
     public internal(set) var lastDrawn: Int32 = -1
 
     /// An empty memory, to be filled by ``Sampler/copyMemory(into:)``.

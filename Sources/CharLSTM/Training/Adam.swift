@@ -25,6 +25,7 @@ public final class Adam {
     /// Parameters from which an update is shared out among the engine's threads.
     static let splitThreshold = 1 << 16
 
+    /// An optimiser for `count` parameters, its moments zero.
     public init(count: Int, beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float = 0,
                 decayed: [Range<Int>] = []) {
         m = FloatBuffer(count: count)

@@ -13,7 +13,9 @@
 public struct ModelSizeRule: Sendable {
     /// The widths considered, narrowest first.
     public static let widths = [128, 192, 256, 384, 512, 768, 1024, 1536]
+    /// Layers of every model the rule chooses.
     public static let layers = 2
+    /// Embedding width of every model the rule chooses.
     public static let embedding = 64
     /// The width whose measured speed the rule scales from (`choose`'s `referenceRate`).
     public static let referenceWidth = 512
@@ -29,19 +31,24 @@ public struct ModelSizeRule: Sendable {
     /// dropout 0.25 gave the best figure measured, and the 181 of 2×1536 in an hour, which got 0.4. (2×1536 with 0.25
     /// is not measured.)
     public static let strongDropoutFromWeightPasses = 100.0
+    /// Dropout after each layer from ``strongDropoutFromWeightPasses``.
     public static let strongDropout: Float = 0.4
+    /// Dropout on the embedding, and weight decay, once regularised.
     public static let embeddingDropout: Float = 0.1
     public static let weightDecay: Float = 0.01
 
     /// What the rule chose, and the passes it expects the run to make.
     public struct Choice: Sendable, Equatable {
+        /// The shape chosen.
         public var layers: Int
         public var hidden: Int
         public var embedding: Int
+        /// The regularisation chosen (zero when none).
         public var dropout: Float
         public var embeddingDropout: Float
         public var dropoutMask: DropoutMask
         public var weightDecay: Float
+        /// The passes over the training text the rule expects in the time given.
         public var expectedEpochs: Double
     }
 

@@ -13,6 +13,7 @@ public struct TrainingProgress: Sendable, Equatable, Codable {
     public var random: RandomSource
     /// Lowest validation bits per character so far, and the latest.
     public var bestValidationBPC: Double?
+    /// The latest validation's bits per character.
     public var lastValidationBPC: Double?
     /// Training time so far, summed over every resumed session.
     public var trainingSeconds = 0.0

@@ -4,8 +4,11 @@
 /// speed; then the settings the user gave, which always win. A front end hands those over as `applyGiven`, which
 /// writes them into a shape and options (`charlstm train` does it from its flags).
 public struct TrainingRecipe: Sendable {
+    /// The model's shape (the vocabulary size from the corpus).
     public var config: ModelConfig
+    /// The training settings.
     public var options: TrainingOptions
+    /// When the run is complete.
     public var goal: TrainingGoal
     /// What the size rule chose, when it was asked.
     public var sizeChoice: ModelSizeRule.Choice?

@@ -30,8 +30,9 @@ public struct TrainingSnapshot {
 
 /// The tensors a resumed run needs besides the weights.
 public struct ResumeState {
-    /// Adam's moments, in the model's ``ParameterLayout``.
+    /// Adam's first moments, in the model's ``ParameterLayout``.
     public let adamM: FloatBuffer
+    /// Adam's second moments, laid out the same way.
     public let adamV: FloatBuffer
     /// Carried `h` and `c`, `layers × batch × hidden`.
     public let stateH: [Float]
