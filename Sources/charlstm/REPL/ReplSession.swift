@@ -273,7 +273,7 @@ final class ReplSession {
         return depth == 0 ? "nothing more to undo" : "\(depth) more can be undone"
     }
 
-    /// "1,204 characters read, ending “…the lamp was lit\n”", or "empty".
+    /// `1,204 characters read, ending …"the lamp was lit\n"`, or `empty`: the last 40 characters, escaped.
     private func whereMemoryStands(_ read: Int, _ tail: [Unicode.Scalar]) -> String {
         guard read > 0 else { return "empty" }
         let shown = tail.suffix(40)
