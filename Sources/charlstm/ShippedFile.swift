@@ -26,11 +26,6 @@ enum ShippedFile {
         return paths
     }
 
-    /// The first candidate that exists, or nil.
-    static func locate(_ name: String, checkoutPath: String) -> String? {
-        candidates(name, checkoutPath: checkoutPath).first { FileManager.default.fileExists(atPath: $0) }
-    }
-
     /// The user's home folder: `$HOME` when it is set, as shells do, else the account's home folder from the
     /// password database (which is what Foundation's `homeDirectoryForCurrentUser` reads, whatever `$HOME` says).
     static var home: String {
