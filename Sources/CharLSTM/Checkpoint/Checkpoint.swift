@@ -27,6 +27,8 @@ public struct Checkpoint {
 
     /// The file the checkpoint was read from.
     public let path: String
+    /// The file's name without its folder, as messages and state files name a checkpoint.
+    public var fileName: String { URL(fileURLWithPath: path).lastPathComponent }
     /// The model: configuration, vocabulary and weights.
     public let model: CharLSTMModel
     /// The record of the run that trained the model, when the file has one; it can resume training when its

@@ -30,7 +30,7 @@ public enum StateFile {
             "format": format,
             "format_version": formatVersion,
             "model_fingerprint": String(model.fingerprint, radix: 16),
-            "model": "\(c.layers)×\(c.hidden) \(c.cell.rawValue) \(c.vocabularySize)",
+            "model": model.shapeDescription,
             "checkpoint": checkpointName,
             "random": "[" + state.random.hexState.map(JSONText.quote).joined(separator: ",") + "]",
             "characters_read": String(state.charactersRead),
@@ -66,9 +66,7 @@ public enum StateFile {
         }
         let fingerprint = String(model.fingerprint, radix: 16)
         guard meta["model_fingerprint"] == fingerprint else {
-            let theirs = shown(meta["model"] ?? "").split(separator: " ")
-            let shape = theirs.count == 3 ? "a \(theirs[0]) \(theirs[1].uppercased()) over \(theirs[2]) characters"
-                : "an unknown model"
+            let shape = meta["model"].map { "a " + shown($0) } ?? "an unknown model"
             let origin = meta["checkpoint"].map { " saved from \(shown($0))" } ?? ""
             throw fail("it is the memory of \(shape)\(origin) (fingerprint \(shown(meta["model_fingerprint"] ?? "missing"))), not of \(checkpointName), a \(model.shapeDescription) (fingerprint \(fingerprint))")
         }

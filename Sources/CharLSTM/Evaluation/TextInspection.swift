@@ -82,9 +82,8 @@ public struct TextInspection: Encodable, Sendable {
 
         // Pass 1: running sums for each unit's c and h against each property, and gate statistics.
         let ranked: [InspectedQuantity] = [.c, .h]
-        var sum = [Double](repeating: 0, count: ranked.count * layers * width)
-        var sumSquares = sum
-        var cross = [Double](repeating: 0, count: ranked.count * layers * width * properties.count)
+        let p = properties.count
+        var sums = [UnitAnalysis.CorrelationSums](repeating: .init(), count: ranked.count * layers * width * p)
         var characters: [String] = [], surprisal: [Double?] = [], expected: [[Expected]] = []
         var gateMeans: [[GateMeans]] = []
         var counts = [[(closed: Int, open: Int)]](repeating: Array(repeating: (0, 0), count: gates.count), count: layers)
@@ -102,10 +101,7 @@ public struct TextInspection: Encodable, Sendable {
                     let values = step.values(quantity, layer: layer)
                     let base = (slot * layers + layer) * width
                     for u in 0..<width {
-                        let x = Double(values[u])
-                        sum[base + u] += x
-                        sumSquares[base + u] += x * x
-                        for p in properties.indices { cross[(base + u) * properties.count + p] += x * properties[p][k] }
+                        for q in 0..<p { sums[(base + u) * p + q].add(Double(values[u]), properties[q][k]) }
                     }
                 }
                 var mean: [Float] = []
@@ -127,23 +123,13 @@ public struct TextInspection: Encodable, Sendable {
             previousSurprisal = step.surprisal
             return true
         }
-        let n = Double(characters.count)
-
         // Rank: for every property, the units whose c or h correlates most strongly with it.
         var kept: [KeptUnit] = []
         var taken = Set<Int>()
-        for (p, property) in TextProperty.allCases.enumerated() {
-            let values = properties[p]
-            let mean = values.reduce(0, +) / n
-            let deviation = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n).squareRoot()
-            guard deviation > 0 else { continue }
-            var scored: [(index: Int, r: Double)] = []
-            for index in 0..<(ranked.count * layers * width) {
-                let m = sum[index] / n
-                let sd = (max(0, sumSquares[index] / n - m * m)).squareRoot()
-                guard sd > 1e-6 else { continue }
-                let covariance = cross[index * properties.count + p] / n - m * mean
-                scored.append((index, covariance / (sd * deviation)))
+        for (q, property) in TextProperty.allCases.enumerated() {
+            let scored = (0..<(ranked.count * layers * width)).compactMap { index -> (index: Int, r: Double)? in
+                let r = sums[index * p + q].r
+                return r == 0 ? nil : (index, r)
             }
             var keptForProperty = 0
             for (index, r) in scored.sorted(by: { abs($0.r) > abs($1.r) }) where !taken.contains(index % (layers * width)) {
@@ -157,11 +143,8 @@ public struct TextInspection: Encodable, Sendable {
         }
         // And each layer's most active cells: the largest spread of c.
         for layer in 0..<layers {
-            let spread = (0..<width).map { u -> (Int, Double) in
-                let index = layer * width + u
-                let m = sum[index] / n
-                return (u, sumSquares[index] / n - m * m)
-            }
+            // Slot 0 is c; every property's sums of a unit hold the same x.
+            let spread = (0..<width).map { u in (u, sums[(layer * width + u) * p].varianceX) }
             var keptForLayer = 0
             for (u, _) in spread.sorted(by: { $0.1 > $1.1 }) where !taken.contains(layer * width + u) {
                 guard keptForLayer < activePerLayer else { break }

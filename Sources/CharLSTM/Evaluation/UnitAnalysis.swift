@@ -41,21 +41,45 @@ public enum TextProperty: String, CaseIterable, Sendable, Codable {
 public enum UnitAnalysis {
     /// Pearson's r of two series of equal length: cov(x, y) / (σx σy); 0 when either is constant.
     public static func correlation(_ x: [Double], _ y: [Double]) -> Double {
-        let n = Double(x.count)
-        guard n > 1, x.count == y.count else { return 0 }
-        let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
-        var sxy = 0.0, sxx = 0.0, syy = 0.0
-        for (a, b) in zip(x, y) {
-            sxy += (a - mx) * (b - my)
-            sxx += (a - mx) * (a - mx)
-            syy += (b - my) * (b - my)
+        guard x.count == y.count else { return 0 }
+        var sums = CorrelationSums()
+        for (a, b) in zip(x, y) { sums.add(a, b) }
+        return sums.r
+    }
+
+    /// The running sums Pearson's r is made of, for series too long to keep (inspect adds one pair per character
+    /// for every unit and property):
+    ///
+    ///     r = (Σxy/n − x̄ȳ) / (√(Σx²/n − x̄²) · √(Σy²/n − ȳ²))
+    ///
+    /// in Double, which keeps the differences exact enough over tens of thousands of characters.
+    public struct CorrelationSums: Sendable {
+        public private(set) var n = 0.0, x = 0.0, y = 0.0, xx = 0.0, yy = 0.0, xy = 0.0
+
+        public init() {}
+
+        public mutating func add(_ a: Double, _ b: Double) {
+            n += 1
+            x += a; y += b
+            xx += a * a; yy += b * b; xy += a * b
         }
-        return sxx > 0 && syy > 0 ? sxy / (sxx * syy).squareRoot() : 0
+
+        /// The variance of the first series, Σx²/n − x̄².
+        public var varianceX: Double { n > 0 ? max(0, xx / n - (x / n) * (x / n)) : 0 }
+
+        /// r; 0 with fewer than two pairs or when either series is (nearly) constant.
+        public var r: Double {
+            guard n > 1 else { return 0 }
+            let (mx, my) = (x / n, y / n)
+            let sx = varianceX.squareRoot(), sy = max(0, yy / n - my * my).squareRoot()
+            guard sx > 1e-6, sy > 0 else { return 0 }
+            return (xy / n - mx * my) / (sx * sy)
+        }
     }
 
     /// A unit that moved, with how much (the standard deviation of its value over the stretch) and the property
     /// it follows best, when one does clearly.
-    public struct MovedUnit: Sendable, Equatable {
+    public struct MovedUnit: Sendable {
         /// Layer (from 0) and unit (from 0).
         public let layer: Int
         public let unit: Int
@@ -63,12 +87,6 @@ public enum UnitAnalysis {
         public let spread: Float
         /// The property it follows best, with Pearson's r, when |r| reached the threshold.
         public let follows: (property: TextProperty, r: Double)?
-
-        /// The same unit, spread and property.
-        public static func == (a: MovedUnit, b: MovedUnit) -> Bool {
-            a.layer == b.layer && a.unit == b.unit && a.spread == b.spread
-                && a.follows?.property == b.follows?.property && a.follows?.r == b.follows?.r
-        }
     }
 
     /// The `count` units whose value moved most over a stretch of `characters`, from `states`: rows of `width`

@@ -72,13 +72,21 @@ public class ChunkWorkspace {
     /// The carried state as `layers × batch × H` arrays of `h` and `c` (`c` empty for cells without one), for
     /// checkpoints.
     public func state() -> (h: [Float], c: [Float]) {
-        let n = batch * config.hidden
         var h: [Float] = [], c: [Float] = []
+        copyState(h: &h, c: &c)
+        return (h, c)
+    }
+
+    /// Copies the carried state into `h` and `c`, laid out as ``state()`` gives it, reusing their room (nothing is
+    /// allocated when they already held a state of this size).
+    public func copyState(h: inout [Float], c: inout [Float]) {
+        let n = batch * config.hidden
+        h.removeAll(keepingCapacity: true)
+        c.removeAll(keepingCapacity: true)
         for layer in layers {
             h.append(contentsOf: UnsafeBufferPointer(start: layer.h.pointer, count: n))
             if layer.hasCellState { c.append(contentsOf: UnsafeBufferPointer(start: layer.c.pointer, count: n)) }
         }
-        return (h, c)
     }
 
     /// Restores a state saved by ``state()``.

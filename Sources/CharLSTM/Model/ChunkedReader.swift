@@ -20,11 +20,11 @@ struct ChunkedReader {
         let last: Int32?
     }
 
-    /// Reads `text`'s known characters: `run(rows)` gets every full chunk and then the rest, and returns whether to
-    /// go on; after each, `progress` hears how many characters have been read, and may stop the read too. What was
-    /// read stays read.
-    func read<S: Sequence>(_ text: S, progress: ReadingProgress?, run: (_ rows: Int) -> Bool) -> Outcome
-    where S.Element == Unicode.Scalar {
+    /// Reads `text`'s known characters, handing each one's id to `each` as it is taken: `run(rows)` gets every
+    /// full chunk and then the rest, and returns whether to go on; after each, `progress` hears how many characters
+    /// have been read, and may stop the read too. What was read stays read.
+    func read<S: Sequence>(_ text: S, progress: ReadingProgress?, each: ((Int32) -> Void)? = nil,
+                           run: (_ rows: Int) -> Bool) -> Outcome where S.Element == Unicode.Scalar {
         var filled = 0, consumed = 0
         var goOn = true
         var previous: Int32?
@@ -35,6 +35,7 @@ struct ChunkedReader {
         }
         let unknown = vocabulary.forEachID(in: text) { id in
             consumed += 1
+            each?(id)
             if pairs {
                 defer { previous = id }
                 guard let before = previous else { return true }

@@ -37,11 +37,7 @@ public struct TrainingLog: Sendable {
 
     /// Every record, in order; a line that is not a record is an error naming it.
     public func read() throws -> [EvaluationRecord] {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw FileManager.default.fileExists(atPath: path) ? CharLSTMError.fileAccess(path: path, reason: "cannot be read as UTF-8 text")
-                : CharLSTMError.fileNotFound(path: path)
-        }
+        let text = String(decoding: try FileBytes.read(path), as: UTF8.self)
         let decoder = JSONDecoder()
         return try text.split(separator: "\n", omittingEmptySubsequences: true).enumerated().map { number, line in
             do { return try decoder.decode(EvaluationRecord.self, from: Data(line.utf8)) } catch {

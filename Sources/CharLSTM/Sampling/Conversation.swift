@@ -111,12 +111,8 @@ public final class Conversation {
         let start = ContinuousClock.now
         let before = transcript.count
         let vocabulary = sampler.model.vocabulary
-        // Every character the sampler takes from the sequence is fed (it stops only after a whole chunk), so the
-        // transcript takes the known ones as they pass.
-        let unknown = sampler.prime(text.lazy.map { [self] character in
-            if vocabulary.id(of: character) != nil { transcript.append(character) }
-            return character
-        }, progress: progress)
+        // Every character the sampler takes in is fed (a read stops only after a whole chunk).
+        let unknown = sampler.prime(text, progress: progress) { [self] id in transcript.append(vocabulary.character(id)) }
         let taken = transcript.count - before
         charactersInMemory += taken
         statistics.charactersRead += taken

@@ -70,8 +70,14 @@ public final class Sampler {
     @discardableResult
     public func prime<S: Sequence>(_ text: S, progress: ReadingProgress? = nil) -> [Unicode.Scalar: Int]
     where S.Element == Unicode.Scalar {
+        prime(text, progress: progress, each: nil)
+    }
+
+    /// ``prime(_:progress:)``, handing each character it takes in to `each`, as its id.
+    func prime<S: Sequence>(_ text: S, progress: ReadingProgress?, each: ((Int32) -> Void)?) -> [Unicode.Scalar: Int]
+    where S.Element == Unicode.Scalar {
         let reader = ChunkedReader(vocabulary: model.vocabulary, workspace: workspace, pairs: false)
-        return reader.read(text, progress: progress) { rows in
+        return reader.read(text, progress: progress, each: each) { rows in
             run(steps: rows)
             return true
         }.unknown

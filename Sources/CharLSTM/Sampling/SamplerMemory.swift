@@ -50,14 +50,8 @@ extension Sampler {
 
     /// Copies the memory now into `memory`, reusing its arrays' room.
     public func copyMemory(into memory: inout SamplerMemory) {
-        let hidden = model.config.hidden
         let v = model.config.vocabularySize
-        memory.h.removeAll(keepingCapacity: true)
-        memory.c.removeAll(keepingCapacity: true)
-        for layer in workspace.layers {
-            memory.h.append(contentsOf: UnsafeBufferPointer(start: layer.h.pointer, count: hidden))
-            if layer.hasCellState { memory.c.append(contentsOf: UnsafeBufferPointer(start: layer.c.pointer, count: hidden)) }
-        }
+        workspace.copyState(h: &memory.h, c: &memory.c)
         memory.nextLogits.removeAll(keepingCapacity: true)
         if hasDistribution { memory.nextLogits.append(contentsOf: UnsafeBufferPointer(start: nextLogits.pointer, count: v)) }
         memory.lastDraw.removeAll(keepingCapacity: true)
@@ -69,13 +63,7 @@ extension Sampler {
     /// or from a state file whose reader checked them against the model.
     public func restore(_ memory: SamplerMemory) {
         precondition(memory.fits(model.config), "a memory of another model's shape")
-        let hidden = model.config.hidden
-        for (k, layer) in workspace.layers.enumerated() {
-            memory.h.withUnsafeBufferPointer { layer.h.pointer.update(from: $0.baseAddress! + k * hidden, count: hidden) }
-            if layer.hasCellState {
-                memory.c.withUnsafeBufferPointer { layer.c.pointer.update(from: $0.baseAddress! + k * hidden, count: hidden) }
-            }
-        }
+        workspace.setState(h: memory.h, c: memory.c)
         hasDistribution = !memory.nextLogits.isEmpty
         memory.nextLogits.withUnsafeBufferPointer { values in
             if let base = values.baseAddress { nextLogits.pointer.update(from: base, count: values.count) }

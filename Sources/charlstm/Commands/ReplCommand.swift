@@ -73,7 +73,7 @@ struct ReplCommand: ParsableCommand {
         }
         let loaded = try Checkpoint.load(path: path)
         let saved = try state.map {
-            try StateFile.read(path: $0, for: loaded.model, checkpointName: ReplSession.fileName(of: loaded))
+            try StateFile.read(path: $0, for: loaded.model, checkpointName: loaded.fileName)
         }
         ThreadOptions.noteFallbackBackend()
         let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1

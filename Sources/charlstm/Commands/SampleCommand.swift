@@ -75,10 +75,9 @@ struct SampleCommand: ParsableCommand {
         let settings = try decoding.settings(temperature: temperature, argmax: argmax)
         try threading.apply()
         if let output { try AtomicFile.checkWritable(output) }
-        let model = try Checkpoint.load(path: checkpoint).model
-        let saved = try state.map {
-            try StateFile.read(path: $0, for: model, checkpointName: URL(fileURLWithPath: checkpoint).lastPathComponent)
-        }
+        let loaded = try Checkpoint.load(path: checkpoint)
+        let model = loaded.model
+        let saved = try state.map { try StateFile.read(path: $0, for: model, checkpointName: loaded.fileName) }
         let primeText: [Unicode.Scalar]
         if let primeFile {
             primeText = Array(try TextFile(path: primeFile))

@@ -110,8 +110,10 @@ struct TrainCommand: ParsableCommand {
         return nil
     }
 
+    /// The run to train: `checkpoint`'s resumed, else a new one from the corpus and the recipe.
     private func makeTrainer(resuming checkpoint: Checkpoint?) throws -> (Trainer, String) {
-        if let resume, let checkpoint {
+        if let checkpoint {
+            let resume = checkpoint.path
             let saved = try checkpoint.resumableRecord()
             let text: TextFile
             do {

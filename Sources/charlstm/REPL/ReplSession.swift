@@ -228,14 +228,14 @@ final class ReplSession {
         case .saveState(let path):
             do {
                 let state = conversation.state()
-                try StateFile.write(state, model: checkpoint.model, checkpointName: checkpointName, to: path)
+                try StateFile.write(state, model: checkpoint.model, checkpointName: checkpoint.fileName, to: path)
                 say("wrote \(path): the memory after \(HumanReadable.count(state.charactersRead)) characters (charlstm repl --state \(path) continues from it)")
             } catch {
                 notice(commandLineMessage(error))
             }
         case .loadState(let path):
             do {
-                let state = try StateFile.read(path: path, for: checkpoint.model, checkpointName: checkpointName)
+                let state = try StateFile.read(path: path, for: checkpoint.model, checkpointName: checkpoint.fileName)
                 conversation.restore(state)
                 say("memory from \(path): \(whereMemoryStands(state.charactersRead, state.tail)) (:undo takes it back)")
             } catch {
@@ -261,12 +261,6 @@ final class ReplSession {
         }
         return true
     }
-
-    /// The checkpoint's file name, which state files record for messages.
-    private var checkpointName: String { Self.fileName(of: checkpoint) }
-
-    /// A checkpoint's file name, as state files record it.
-    static func fileName(of checkpoint: Checkpoint) -> String { URL(fileURLWithPath: checkpoint.path).lastPathComponent }
 
     private var undoDepthText: String {
         let depth = conversation.undoDepth

@@ -46,10 +46,7 @@ struct ReplTerminalTests {
     }
 
     @Test func noColorTurnsColourOff() throws {
-        let terminal = try PseudoTerminal(["repl", Self.checkpoint, "--seed", "3", "--length", "40",
-                                           "--history", try CLI.temporaryFolder() + "/history"],
-                                          environment: ["NO_COLOR": "1"])
-        #expect(terminal.waitFor("» "))
+        let (terminal, _) = try start(environment: ["NO_COLOR": "1"])
         let mark = terminal.screen.count
         terminal.type("The lamp\r")
         #expect(terminal.waitFor("» ", after: mark + 10))
@@ -220,10 +217,7 @@ struct ReplTerminalTests {
 
     /// Without colour the same information comes as numbers.
     @Test func watchingTheMemoryWithoutColour() throws {
-        let terminal = try PseudoTerminal(["repl", Self.checkpoint, "--seed", "3", "--length", "20",
-                                           "--history", try CLI.temporaryFolder() + "/history"],
-                                          environment: ["NO_COLOR": "1"])
-        #expect(terminal.waitFor("» "))
+        let (terminal, _) = try start(["--length", "20"], environment: ["NO_COLOR": "1"])
         var mark = terminal.screen.count
         terminal.type(":surprise on\r")
         #expect(terminal.waitFor("» ", after: mark + 10))

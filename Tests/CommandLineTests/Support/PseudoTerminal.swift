@@ -62,12 +62,7 @@ final class PseudoTerminal {
     /// Returns whether it appeared.
     @discardableResult
     func waitFor(_ text: String, after offset: Int = 0, timeout: Double = 20) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if String(screen.dropFirst(offset)).contains(text) { return true }
-            readAvailable(waitingUpTo: 0.05)
-        }
-        return String(screen.dropFirst(offset)).contains(text)
+        waitUntil(timeout: timeout) { String($0.dropFirst(offset)).contains(text) }
     }
 
     /// Reads the screen until `condition` holds for what it shows, or `timeout` seconds pass; returns whether it held.
