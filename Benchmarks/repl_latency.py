@@ -1,7 +1,9 @@
 """Time the REPL as a user feels it: from pressing Enter on a line (1,000 characters unless --line-length says
 otherwise) to the first generated character on screen, and the characters per second that follow.
 
-    python3 Benchmarks/repl_latency.py [--binary .build/release/charlstm] [--checkpoint PATH] [--runs 5] [--line-length 100]
+    python3 Benchmarks/repl_latency.py [--binary .build/release/charlstm] [--checkpoint PATH] [--runs 5] [--line-length 100] [--learn]
+
+With --learn the REPL starts with `:learn on`, so each line also teaches the weights before the continuation.
 
 Runs `charlstm repl` on a pseudo-terminal (as a person would), waits for the prompt, types the line, and reads
 the screen. The continuation starts after the colour escape the REPL writes; its end is the colour reset.
@@ -34,11 +36,12 @@ def main() -> None:
     parser.add_argument("--length", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--line-length", type=int, default=1000)
+    parser.add_argument("--learn", action="store_true", help="start the REPL with :learn on")
     args = parser.parse_args()
     sentence = "The keeper trimmed the wick and wound the clock. "
     line = (sentence * (args.line_length // len(sentence) + 1))[:args.line_length]
     command = [args.binary, "repl"] + ([args.checkpoint] if args.checkpoint else []) + [
-        "--seed", "1", "--length", str(args.length), "--stop", "", "--history", "/dev/null"]
+        "--seed", "1", "--length", str(args.length), "--stop", "", "--history", "/dev/null"] + (["--learn"] if args.learn else [])
     master, slave = pty.openpty()
     process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
                                env={**os.environ, "TERM": "xterm"})

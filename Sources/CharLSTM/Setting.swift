@@ -8,6 +8,7 @@ public enum Setting: String, Sendable, CaseIterable {
     case warmupSteps, minLearningRate, weightDecay, validationFraction, evaluateEvery, checkpointEvery, seed
     case goalEpochs, goalSteps, initialWeights, outputFolder
     case temperature, topK, topP, argmax
+    case adaptationRule, adaptationSegment, adaptationRate, adaptationDecay, adaptationEpsilon, statisticsText
 
     /// Plain words, for a message shown without a front end's names: "learning rate".
     public var plainName: String {
@@ -41,6 +42,12 @@ public enum Setting: String, Sendable, CaseIterable {
         case .topK: "top-k"
         case .topP: "top-p"
         case .argmax: "argmax (greedy) decoding"
+        case .adaptationRule: "dynamic-evaluation rule"
+        case .adaptationSegment: "dynamic-evaluation segment length"
+        case .adaptationRate: "dynamic-evaluation learning rate"
+        case .adaptationDecay: "dynamic-evaluation decay"
+        case .adaptationEpsilon: "dynamic-evaluation epsilon"
+        case .statisticsText: "text for gradient statistics"
         }
     }
 }

@@ -23,6 +23,7 @@ public struct Checkpoint {
         public static let goal = "training_goal"             // JSON TrainingGoal
         public static let progress = "training_progress"     // JSON TrainingProgress (step, epoch, cursor, rng…)
         public static let corpus = "corpus"                  // JSON CorpusRecord
+        public static let gradientStatistics = "gradient_statistics"  // JSON {"segment": T, "source": "…"}
     }
 
     /// The file the checkpoint was read from.
@@ -34,6 +35,16 @@ public struct Checkpoint {
     /// The record of the run that trained the model, when the file has one; it can resume training when its
     /// ``TrainingSnapshot/resumeState`` is present too.
     public let training: TrainingSnapshot?
+    /// Gradient statistics for dynamic evaluation's rms rule stored with the model (`export
+    /// --gradient-statistics`), as `train.grad_rms.` tensors of one value per matrix row; nil when the file has none.
+    public let gradientStatistics: GradientStatistics?
+
+    init(path: String, model: CharLSTMModel, training: TrainingSnapshot?, gradientStatistics: GradientStatistics? = nil) {
+        self.path = path
+        self.model = model
+        self.training = training
+        self.gradientStatistics = gradientStatistics
+    }
 
     /// Reads and validates a checkpoint; any problem is a ``CharLSTMError/invalidCheckpoint(path:reason:)``.
     public static func load(path: String) throws -> Checkpoint {
@@ -48,7 +59,9 @@ public struct Checkpoint {
     /// Writes a copy of `checkpoint` without the tensors that only resuming needs (Adam's moments, the carried
     /// state): a third of the size, for sharing and for bundling; with `half`, the weights are stored as `F16`,
     /// half that again. It keeps the training record, and can start a new run with `--init-from`.
-    public static func export(_ checkpoint: Checkpoint, to path: String, half: Bool = false) throws {
+    /// The gradient statistics it keeps are `statistics` when given, else the checkpoint's own.
+    public static func export(_ checkpoint: Checkpoint, to path: String, half: Bool = false,
+                              statistics: GradientStatistics? = nil) throws {
         if half {
             let parameters = checkpoint.model.parameters
             for entry in checkpoint.model.layout.entries {
@@ -58,14 +71,16 @@ public struct Checkpoint {
                 }
             }
         }
-        try write(model: checkpoint.model, training: checkpoint.training?.withoutResumeState, to: path, half: half)
+        try write(model: checkpoint.model, training: checkpoint.training?.withoutResumeState, to: path, half: half,
+                  statistics: statistics ?? checkpoint.gradientStatistics)
     }
 
     /// Writes `model` (and `training`, if given) to `path` atomically, streaming the tensors from their buffers;
     /// the weights as `F16` when `half`.
+    /// With `statistics` (measured for segments, so with a ``GradientStatistics/segment``), they are stored too.
     public static func write(model: CharLSTMModel, training: TrainingSnapshot? = nil, to path: String,
-                             half: Bool = false) throws {
-        let (writer, metadata) = prepare(model: model, training: training, half: half)
+                             half: Bool = false, statistics: GradientStatistics? = nil) throws {
+        let (writer, metadata) = prepare(model: model, training: training, half: half, statistics: statistics)
         try AtomicFile.write(to: path) { sink in try writer.write(metadata: metadata, to: sink) }
     }
 
@@ -75,8 +90,8 @@ public struct Checkpoint {
         return writer.bytes(metadata: metadata)
     }
 
-    private static func prepare(model: CharLSTMModel, training: TrainingSnapshot?,
-                                half: Bool = false) -> (SafeTensorsWriter, [String: String]) {
+    private static func prepare(model: CharLSTMModel, training: TrainingSnapshot?, half: Bool = false,
+                                statistics: GradientStatistics? = nil) -> (SafeTensorsWriter, [String: String]) {
         var writer = SafeTensorsWriter()
         func addAll(prefix: String, from buffer: FloatBuffer, half: Bool = false) {
             for entry in model.layout.entries {
@@ -103,7 +118,22 @@ public struct Checkpoint {
             metadata[MetadataKey.progress] = json(training.progress)
             metadata[MetadataKey.corpus] = json(training.corpus)
         }
+        if let statistics, let segment = statistics.segment {
+            for (entry, rows) in zip(model.layout.entries, statistics.rowValues(model.layout)) {
+                writer.add(gradientStatisticsPrefix + entry.name, shape: [rows.count], values: rows)
+            }
+            metadata[MetadataKey.gradientStatistics] = json(StoredStatistics(segment: segment, source: statistics.source))
+        }
         return (writer, metadata)
+    }
+
+    /// Where stored gradient statistics' tensors are named: under `train.`, which a PyTorch loader drops.
+    static let gradientStatisticsPrefix = "train.grad_rms."
+
+    /// The metadata that describes stored gradient statistics.
+    private struct StoredStatistics: Codable {
+        let segment: Int
+        let source: String
     }
 
     private static func decode(_ file: SafeTensorsFile) throws -> Checkpoint {
@@ -143,9 +173,26 @@ public struct Checkpoint {
             return buffer
         }
         let model = try CharLSTMModel(vocabulary: vocabulary, config: config, parameters: readAll(prefix: ""))
+        var statistics: GradientStatistics?
+        if meta[MetadataKey.gradientStatistics] != nil {
+            let stored: StoredStatistics = try decodeJSON(meta[MetadataKey.gradientStatistics],
+                                                          key: MetadataKey.gradientStatistics, fail: fail)
+            guard stored.segment >= 1 else { throw fail("gradient statistics for segments of \(stored.segment) characters") }
+            var rows: [[Float]] = []
+            for entry in layout.entries {
+                let name = gradientStatisticsPrefix + entry.name
+                try check(name, [entry.shape[0]])
+                let values = file.floats(name)
+                guard values.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                    throw fail("tensor \"\(name)\" holds negative or non-finite values")
+                }
+                rows.append(values)
+            }
+            statistics = GradientStatistics.fromRows(rows, layout: layout, segment: stored.segment, source: stored.source)
+        }
 
         guard meta[MetadataKey.progress] != nil else {
-            return Checkpoint(path: path, model: model, training: nil)
+            return Checkpoint(path: path, model: model, training: nil, gradientStatistics: statistics)
         }
         let options: TrainingOptions = try decodeJSON(meta[MetadataKey.options], key: MetadataKey.options, fail: fail)
         do { try options.validate() } catch { throw fail("training settings are out of range: \(error)") }
@@ -154,8 +201,9 @@ public struct Checkpoint {
         guard progress.step >= 0, progress.epoch >= 0, progress.cursor >= 0 else { throw fail("training progress has negative counters") }
         let corpus: CorpusRecord = try decodeJSON(meta[MetadataKey.corpus], key: MetadataKey.corpus, fail: fail)
         var resumeState: ResumeState?
-        // An exported checkpoint keeps the record but none of the train. tensors; a resumable one has them all.
-        if file.tensors.keys.contains(where: { $0.hasPrefix("train.") }) {
+        // An exported checkpoint keeps the record but none of the tensors resuming needs; a resumable one has
+        // them all.
+        if file.tensors.keys.contains(where: { $0.hasPrefix("train.") && !$0.hasPrefix(gradientStatisticsPrefix) }) {
             let stateShape = [config.layers, options.batch, config.hidden]
             try check("train.h", stateShape)
             if config.cell.hasCellState { try check("train.c", stateShape) }
@@ -168,7 +216,7 @@ public struct Checkpoint {
         }
         let snapshot = TrainingSnapshot(options: options, goal: goal, progress: progress, corpus: corpus,
                                         resumeState: resumeState)
-        return Checkpoint(path: path, model: model, training: snapshot)
+        return Checkpoint(path: path, model: model, training: snapshot, gradientStatistics: statistics)
     }
 
     private static func decodeVocabulary(_ text: String?, fail: (SettingMessage) -> CharLSTMError) throws -> Vocabulary {

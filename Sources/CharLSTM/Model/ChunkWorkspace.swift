@@ -12,8 +12,9 @@ public class ChunkWorkspace {
     public let batch: Int
     /// Largest number of time steps a chunk may have.
     public let steps: Int
-    /// F16 copies of the model's matrices that batch-1 forward passes multiply by instead (nil: floats).
-    let halfWeights: HalfWeights?
+    /// F16 copies of the model's matrices that batch-1 forward passes multiply by instead (nil: floats). Set to
+    /// nil while the model's weights differ from the copies (a ``DynamicLearner`` has moved them).
+    var halfWeights: HalfWeights?
 
     /// Input character ids of the chunk, time-major: `inputs[t·batch + b]`.
     public let inputs: UnsafeMutablePointer<Int32>

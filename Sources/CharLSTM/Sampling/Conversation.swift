@@ -36,6 +36,10 @@ public final class Conversation {
     private var tailStart = 0
     private var exchangeStart: ContinuousClock.Instant?
     private var statistics = ExchangeStatistics()
+    /// The weights' history while a learner is attached (see ``startLearning(with:)``).
+    private var history: WeightHistory?
+    /// Scratch for handing the memory between the sampler and the learner.
+    private var handover = SamplerMemory()
 
     /// One exchange: the state before it, and the text it read (for ``takeBackForAgain()``): none for a step
     /// that is not repeated that way (reading a file, clearing or restoring the memory).
@@ -43,6 +47,8 @@ public final class Conversation {
         var before = ConversationState()
         var input: [Unicode.Scalar] = []
         var repeatable = false
+        /// The version of the weights before it (see ``WeightHistory``).
+        var weightsVersion = 0
     }
 
     /// A conversation with `sampler`'s model, its memory as `sampler` has it, drawing with `random`.
@@ -90,6 +96,7 @@ public final class Conversation {
         ring[slot].input.removeAll(keepingCapacity: true)
         ring[slot].input.append(contentsOf: input ?? [])
         ring[slot].repeatable = input != nil
+        ring[slot].weightsVersion = history?.version ?? 0
     }
 
     /// Whether the last exchange read a text that ``takeBackForAgain()`` can hand back.
@@ -111,8 +118,13 @@ public final class Conversation {
         let start = ContinuousClock.now
         let before = transcript.count
         let vocabulary = sampler.model.vocabulary
-        // Every character the sampler takes in is fed (a read stops only after a whole chunk).
-        let unknown = sampler.prime(text, progress: progress) { [self] id in transcript.append(vocabulary.character(id)) }
+        let unknown: [Unicode.Scalar: Int]
+        if isLearning {
+            unknown = learn(text, progress: progress, scored: nil)
+        } else {
+            // Every character the sampler takes in is fed (a read stops only after a whole chunk).
+            unknown = sampler.prime(text, progress: progress) { [self] id in transcript.append(vocabulary.character(id)) }
+        }
         let taken = transcript.count - before
         charactersInMemory += taken
         statistics.charactersRead += taken
@@ -122,11 +134,26 @@ public final class Conversation {
 
     /// Reads `text` one character at a time, measuring each one's surprisal (see
     /// ``Sampler/feedMeasuringSurprise(_:)``).
+    /// While learning, the text is read as ``read(_:progress:)`` reads it, each character's surprisal measured
+    /// before the weights learned from it.
     public func readMeasuringSurprise(_ text: String.UnicodeScalarView)
         -> (measured: [(character: Unicode.Scalar, bits: Double?)], unknown: [Unicode.Scalar: Int]) {
         let start = ContinuousClock.now
-        let result = sampler.feedMeasuringSurprise(text)
         let vocabulary = sampler.model.vocabulary
+        let result: (measured: [(character: Unicode.Scalar, bits: Double?)], unknown: [Unicode.Scalar: Int])
+        if isLearning {
+            // The first known character is predicted by the distribution the memory holds; each later one by the
+            // learner's segment that scores it.
+            var bits: [Double?] = []
+            if let first = text.lazy.compactMap({ vocabulary.id(of: $0) }).first { bits.append(sampler.surprisal(of: first)) }
+            let before = transcript.count
+            let unknown = learn(text, progress: nil) { _, nats in bits.append(nats / M_LN2) }
+            transcript.removeSubrange(before...)
+            var next = bits.makeIterator()
+            result = (text.map { vocabulary.id(of: $0) == nil ? ($0, nil) : ($0, next.next() ?? nil) }, unknown)
+        } else {
+            result = sampler.feedMeasuringSurprise(text)
+        }
         let taken = result.measured.filter { vocabulary.id(of: $0.character) != nil }.map(\.character)
         transcript.append(contentsOf: taken)
         charactersInMemory += taken.count
@@ -169,6 +196,72 @@ public final class Conversation {
         return text
     }
 
+    // MARK: Learning
+
+    /// Whether the text read now also teaches the weights (dynamic evaluation; see ``DynamicLearner``).
+    public private(set) var isLearning = false
+
+    /// The learner attached by ``startLearning(with:)``, whose weights the conversation's model now has.
+    public var learner: DynamicLearner? { history?.learner }
+
+    /// From now on, text read (not the model's own continuations) also adapts the weights, after it has been
+    /// scored, through `learner`, which must adapt this conversation's model. Taking an exchange back takes back
+    /// what it taught the weights too, for the last ``weightUndoLevels`` changes.
+    public func startLearning(with learner: DynamicLearner) { startLearning(with: learner, keptWeights: nil) }
+
+    /// ``startLearning(with:)`` keeping `keptWeights` versions of the weights (nil: as many as
+    /// ``WeightHistory/budgetBytes`` holds).
+    func startLearning(with learner: DynamicLearner, keptWeights: Int?) {
+        precondition(learner.model === sampler.model, "a learner of another model")
+        if history?.learner !== learner { history = WeightHistory(learner: learner, capacity: keptWeights) }
+        isLearning = true
+    }
+
+    /// Text read no longer teaches the weights; they keep what they have learned (``resetWeights()`` returns
+    /// them to the trained ones).
+    public func stopLearning() { isLearning = false }
+
+    /// How many changes of the weights can be taken back (the trained weights always can).
+    public var weightUndoLevels: Int { history?.capacity ?? 0 }
+
+    /// Returns the weights to the trained ones, as a step of its own that ``undo()`` can take back; the memory
+    /// stays as it is.
+    public func resetWeights() {
+        guard let history, history.version != 0 else { return }
+        keepUndoPoint(input: nil)
+        history.resetToTrained()
+        sampler.weightsAreOriginal(true)
+    }
+
+    /// Whether the last ``undo()`` or ``takeBackForAgain()`` returned the memory but could not return the weights,
+    /// because that version of them was no longer kept.
+    public private(set) var lastTakeBackMissedWeights = false
+
+    /// Reads `text` from the sampler's memory through the learner: every (character, next) pair is scored and
+    /// then learned from, a segment at a time; the text's last character, which predicts nothing yet, is fed by
+    /// the sampler with the new weights, leaving the next character's distribution ready.
+    private func learn<S: Sequence>(_ text: S, progress: ReadingProgress?,
+                                    scored: ((_ id: Int32, _ nats: Double) -> Void)?) -> [Unicode.Scalar: Int]
+    where S.Element == Unicode.Scalar {
+        guard let history else { preconditionFailure("learning without a learner") }
+        let learner = history.learner
+        let vocabulary = sampler.model.vocabulary
+        sampler.copyMemory(into: &handover)
+        learner.setMemory(h: handover.h, c: handover.c)
+        history.willChange()
+        let outcome = learner.read(text, progress: progress, each: { [self] id in transcript.append(vocabulary.character(id)) },
+                                   scored: scored)
+        if learner.updates > 0 { history.changed() }
+        sampler.weightsAreOriginal(history.version == 0)
+        var memory = handover
+        handover = SamplerMemory()
+        learner.copyMemory(h: &memory.h, c: &memory.c)
+        sampler.restore(memory)
+        handover = memory
+        if let last = outcome.last { sampler.feed(last) }
+        return outcome.unknown
+    }
+
     /// Forgets everything the memory holds: `h` (and `c`) back to zero, as a step of its own that ``undo()`` can
     /// take back. (The transcript keeps what was said.)
     public func clearMemory() {
@@ -186,7 +279,7 @@ public final class Conversation {
     @discardableResult
     public func undo() -> Bool {
         guard let exchange = popExchange() else { return false }
-        takeBack(to: ring[exchange].before, keepingGenerator: false)
+        takeBack(to: ring[exchange].before, weightsVersion: ring[exchange].weightsVersion, keepingGenerator: false)
         return true
     }
 
@@ -195,7 +288,7 @@ public final class Conversation {
     /// when the last exchange is not repeatable (``lastExchangeIsRepeatable``) or there is none.
     public func takeBackForAgain() -> [Unicode.Scalar]? {
         guard lastExchangeIsRepeatable, let exchange = popExchange() else { return nil }
-        takeBack(to: ring[exchange].before, keepingGenerator: true)
+        takeBack(to: ring[exchange].before, weightsVersion: ring[exchange].weightsVersion, keepingGenerator: true)
         return ring[exchange].input
     }
 
@@ -234,8 +327,14 @@ public final class Conversation {
         appendTail(to: &state.tail)
     }
 
-    /// Undoes to `state`, a state kept before an exchange: the transcript loses what came after it.
-    private func takeBack(to state: ConversationState, keepingGenerator: Bool) {
+    /// Undoes to `state`, a state kept before an exchange with the weights at `weightsVersion`: the transcript
+    /// loses what came after it.
+    private func takeBack(to state: ConversationState, weightsVersion: Int, keepingGenerator: Bool) {
+        lastTakeBackMissedWeights = false
+        if let history {
+            lastTakeBackMissedWeights = !history.restore(weightsVersion)
+            sampler.weightsAreOriginal(history.version == 0)
+        }
         sampler.restore(state.memory)
         if !keepingGenerator { random = state.random }
         charactersInMemory = state.charactersRead

@@ -23,6 +23,8 @@ public final class Sampler {
     var lastDrawn: Int32 = -1
     /// Time steps of the last forward pass: its last step's gates are in row `lastSteps − 1`.
     private var lastSteps = 1
+    /// F16 copies of the model's weights as they were when the sampler was made (nil where they would not do).
+    private let halfCopy: HalfWeights?
 
     /// - Parameters:
     ///   - model: the model to sample from.
@@ -34,8 +36,10 @@ public final class Sampler {
     /// With `allowsHalfWeights` false the batch-1 products read the float weights even where halves would do.
     init(model: CharLSTMModel, primeChunk: Int = 256, allowsHalfWeights: Bool) {
         self.model = model
+        let halfCopy = allowsHalfWeights ? HalfWeights(model: model) : nil
+        self.halfCopy = halfCopy
         workspace = ChunkWorkspace(config: model.config, batch: 1, steps: max(1, primeChunk), keepsLayerGates: true,
-                                   halfWeights: allowsHalfWeights ? HalfWeights(model: model) : nil)
+                                   halfWeights: halfCopy)
         nextLogits = FloatBuffer(count: model.config.vocabularySize)
         scaled = FloatBuffer(count: model.config.vocabularySize)
         selection = FloatBuffer(count: model.config.vocabularySize)
@@ -44,6 +48,10 @@ public final class Sampler {
 
     /// Whether batch-1 steps read F16 copies of the weight matrices.
     public var usesHalfWeights: Bool { workspace.halfWeights != nil }
+
+    /// Says whether the model's weights are still the ones the sampler was made with: while they are not (a
+    /// ``DynamicLearner`` moved them), steps read the float weights instead of the F16 copies of the old ones.
+    func weightsAreOriginal(_ original: Bool) { workspace.halfWeights = original ? halfCopy : nil }
 
     /// Forgets everything: the state back to zero.
     public func reset() {
@@ -196,15 +204,18 @@ public final class Sampler {
                 unknown[character, default: 0] += 1
                 continue
             }
-            var bits: Double?
-            if hasDistribution {
-                softmax(from: nextLogits.pointer, temperature: 1, into: scaled.pointer)
-                bits = -log2(Double(scaled.pointer[Int(id)]))
-            }
+            let bits = surprisal(of: id)
             feed(id)
             measured.append((character, bits))
         }
         return (measured, unknown)
+    }
+
+    /// −log₂ p(`id`) under the next-character distribution, nil when there is none yet.
+    func surprisal(of id: Int32) -> Double? {
+        guard hasDistribution else { return nil }
+        softmax(from: nextLogits.pointer, temperature: 1, into: scaled.pointer)
+        return -log2(Double(scaled.pointer[Int(id)]))
     }
 
     /// One unit's value now: its state after the last character fed, or its gate at that step. Only a quantity

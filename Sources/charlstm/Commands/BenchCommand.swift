@@ -13,7 +13,9 @@ struct BenchCommand: ParsableCommand {
             batch 1, as the REPL does; priming runs a 10,000-character text through the batched forward pass. \
             GFLOP/s counts 2 FLOPs per multiply-add of the forward pass and twice that again for the backward pass. \
             The REPL's workbench is timed too: keeping the memory before an exchange and taking it back (:undo), \
-            and putting back a kept memory (:restore), averaged over 10,000 of each.
+            and putting back a kept memory (:restore), averaged over 10,000 of each. So is learning: reading a \
+            100-character line with :learn on (dynamic evaluation's rms rule, its default segments), against \
+            reading it without, each the median of 21.
 
             Example:
               charlstm bench --hidden 512 --threads 2 --json
@@ -54,6 +56,7 @@ struct BenchCommand: ParsableCommand {
         let halfSampler = Sampler(model: try model.roundedToHalf())
         let half = halfSampler.usesHalfWeights ? measureBatchOne(halfSampler, prime: prime) : nil
         let workbench = measureWorkbench(Sampler(model: model), prime: prime)
+        let learning = try measureLearning(model, prime: prime)
 
         let peakMegabytes = Double(Platform.peakResidentBytes()) / 1_048_576  // MiB
         let gflops = trainRate * flopsPerCharacter / 1e9
@@ -66,6 +69,7 @@ struct BenchCommand: ParsableCommand {
                 "prime_half_chars_per_s": half.map { $0.prime.rounded() } ?? NSNull(),
                 "gflops": (gflops * 10).rounded() / 10, "blas": BLAS.backend.description,
                 "keep_undo_us": (workbench.undo * 1e7).rounded() / 10, "restore_undo_us": (workbench.restore * 1e7).rounded() / 10,
+                "read_line_ms": (learning.read * 1e5).rounded() / 100, "learn_line_ms": (learning.learn * 1e5).rounded() / 100,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
@@ -81,6 +85,7 @@ struct BenchCommand: ParsableCommand {
             print("F16       not measured: this CPU cannot widen halves (an x86-64 without F16C, AVX2 and FMA), so F16 weights are widened to floats when loaded")
         }
         print("workbench keep + undo \(HumanReadable.decimal(workbench.undo * 1e6, 2)) µs, restore + undo \(HumanReadable.decimal(workbench.restore * 1e6, 2)) µs (the memory is \(HumanReadable.count(workbench.bytes)) bytes)")
+        print("learning  a 100-character line read in \(HumanReadable.milliseconds(learning.read)), read and learned from in \(HumanReadable.milliseconds(learning.learn)) (:learn on)")
         print("peak RSS  \(HumanReadable.decimal(peakMegabytes, 1)) MiB")
     }
 
@@ -112,6 +117,34 @@ struct BenchCommand: ParsableCommand {
         let restore = (clock.now - restoreStart).seconds / Double(rounds)
         let m = kept.memory
         return (undo, restore, 4 * (m.h.count + m.c.count + m.nextLogits.count + m.lastDraw.count))
+    }
+
+    /// Seconds to read a 100-character line into a conversation's memory, without and with learning from it (the
+    /// rms rule with statistics from the rest of the text): medians of 21, each read taken back before the next.
+    private func measureLearning(_ model: CharLSTMModel, prime: [Unicode.Scalar]) throws -> (read: Double, learn: Double) {
+        let clock = ContinuousClock()
+        let settings = DynamicEvaluationSettings.defaults(for: .rms)
+        let statistics = try GradientStatistics.measure(model: model, text: prime.dropFirst(1000).prefix(2000),
+                                                        segment: settings.segment, describing: "the benchmark text")
+        let conversation = Conversation(sampler: Sampler(model: model), random: RandomSource(seed: 3))
+        conversation.read(prime.prefix(1000))
+        let line = Array(prime.prefix(100))
+        func median() -> Double {
+            let times = (0..<21).map { _ in
+                conversation.beginExchange(reading: line)
+                let start = clock.now
+                conversation.read(line)
+                let seconds = (clock.now - start).seconds
+                conversation.undo()
+                return seconds
+            }
+            return times.sorted()[times.count / 2]
+        }
+        let read = median()
+        conversation.startLearning(with: try DynamicLearner(model: model, settings: settings, statistics: statistics))
+        let learn = median()
+        conversation.stopLearning()
+        return (read, learn)
     }
 
     /// Priming and sampling speed at batch 1: a 10,000-character text read after a warm-up read, then

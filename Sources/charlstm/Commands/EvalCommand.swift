@@ -2,7 +2,8 @@ import ArgumentParser
 import CharLSTM
 import Foundation
 
-/// `charlstm eval`: how many bits per character a model needs for a text.
+/// `charlstm eval`: how many bits per character a model needs for a text — with its weights fixed, and with
+/// `--dynamic` also with its weights following the text as it is read.
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
@@ -13,8 +14,16 @@ struct EvalCommand: ParsableCommand {
             storing bytes. On a terminal, a long file shows its progress; Ctrl-C stops it and reports the figure \
             for what was read (exit status 130).
 
-            Example:
+            With --dynamic the text is read a second time with dynamic evaluation: the weights take a small step \
+            after every segment, learning from what was just scored, so the model picks up the names, spelling \
+            and style of the text as it goes. Every character is still predicted before any step has seen it, \
+            so the two figures are comparable. The rms rule needs the gradients' typical size on training text: \
+            a pass over the first --statistics-characters of the checkpoint's corpus (or of --statistics FILE), \
+            or a resumable checkpoint's Adam moments; without either it falls back to the sgd rule and says so.
+
+            Examples:
               charlstm eval runs/lighthouse/best.safetensors corpora/lighthouse.txt
+              charlstm eval runs/shakespeare/best.safetensors held-out.txt --dynamic
             """
     )
 
@@ -24,14 +33,20 @@ struct EvalCommand: ParsableCommand {
     @Argument(help: "UTF-8 text file to evaluate on.")
     var file: String
 
-    @Flag(help: "Print one JSON object instead of a sentence.")
+    @Flag(help: "Also measure with dynamic evaluation (the weights follow the text) and show both figures.")
+    var dynamic = false
+
+    @OptionGroup(title: "Dynamic evaluation") var adaptation: DynamicEvaluationOptions
+
+    @Flag(help: "Print one JSON object instead of sentences.")
     var json = false
 
     @OptionGroup var threading: ThreadOptions
 
     func run() throws {
         try threading.apply()
-        let model = try Checkpoint.load(path: checkpoint).model
+        let loaded = try Checkpoint.load(path: checkpoint)
+        let model = loaded.model
         let text = try TextFile(path: file)
         let tooShort = CharLSTMError.textTooShort(path: file, detail: "needs at least two characters the model knows to measure anything")
         // Refused before the work (and any note) where the text alone shows it; a text whose known characters
@@ -39,39 +54,101 @@ struct EvalCommand: ParsableCommand {
         if text.characterCount < 2 || !text.distinctCharacters.contains(where: { model.vocabulary.id(of: $0) != nil }) {
             throw tooShort
         }
+        let plan = dynamic ? try adaptation.statisticsPlan(for: loaded) : .none
+        let rule = adaptation.rule ?? (plan.isNone ? .sgd : .rms)
+        if dynamic, rule == .rms, plan.isNone {
+            throw CharLSTMError.invalidSetting("\(checkpoint): \(Setting.adaptationRule) rms needs gradient statistics, and this checkpoint has neither its corpus at hand nor Adam's moments; name a training text with \(Setting.statisticsText) FILE, or use \(Setting.adaptationRule) sgd")
+        }
+        let settings = dynamic ? try adaptation.settings(rule: rule) : nil
+        if dynamic, adaptation.rule == nil, plan.isNone {
+            Terminal.standardError.writeLine("charlstm: no gradient statistics for \(loaded.fileName) (its corpus is not at hand and it holds no Adam moments), so dynamic evaluation uses the sgd rule; \(Setting.statisticsText.flag) FILE names a training text for the rms rule")
+        }
         ThreadOptions.noteFallbackBackend()
         InterruptSignal.install()
-        let progress = ReadingProgressDisplay(terminal: .standardError, total: text.characterCount, label: "evaluating")
-        let result = TextEvaluation(model: model, text: text, progress: progress.update)
-        progress.finish()
-        guard result.predicted > 0 else {
-            if let signalNumber = InterruptSignal.pending { throw ExitCode(InterruptSignal.exitStatus(for: signalNumber)) }
-            throw tooShort
+
+        let staticResult = measure(label: "evaluating", total: text.characterCount) { progress in
+            TextEvaluation(model: model, text: text, progress: progress)
         }
-        let skipped = result.unknown.values.reduce(0, +)
+        guard staticResult.predicted > 0 else { throw stopOr(tooShort) }
+        var dynamicResult: DynamicTextEvaluation?
+        var statistics: GradientStatistics?
+        if let settings, staticResult.isComplete {
+            if settings.rule == .rms {
+                statistics = try measure(label: "gradient statistics", total: plan.passLength(adaptation.statisticsCharacters)) { progress in
+                    try GradientStatistics.gather(plan, model: model, segment: settings.segment,
+                                                  characters: adaptation.statisticsCharacters, progress: progress)
+                }
+                if InterruptSignal.pending != nil { throw stopOr(tooShort) }
+            }
+            dynamicResult = try measure(label: "dynamic evaluation", total: text.characterCount) { progress in
+                try DynamicTextEvaluation(model: model, text: text, settings: settings, statistics: statistics,
+                                          progress: progress)
+            }
+        }
+        let skipped = staticResult.unknown.values.reduce(0, +)
         if json {
-            let unknown = result.unknown.keys.sorted { $0.value < $1.value }.map { String($0) }
-            let object: [String: Any] = [
-                "checkpoint": checkpoint, "file": file, "bits_per_character": result.bitsPerCharacter,
-                "characters": result.predicted, "skipped_characters": skipped, "unknown_characters": unknown,
-                "complete": result.isComplete,
+            let unknown = staticResult.unknown.keys.sorted { $0.value < $1.value }.map { String($0) }
+            var object: [String: Any] = [
+                "checkpoint": checkpoint, "file": file, "bits_per_character": staticResult.bitsPerCharacter,
+                "characters": staticResult.predicted, "skipped_characters": skipped, "unknown_characters": unknown,
+                "complete": staticResult.isComplete && (!dynamic || dynamicResult?.isComplete == true),
             ]
+            if let settings, let dynamicResult {
+                var adaptation: [String: Any] = [
+                    "rule": settings.rule.rawValue, "segment": settings.segment,
+                    "learning_rate": Self.decimal(settings.learningRate), "decay": Self.decimal(settings.decay),
+                    "bits_per_character": dynamicResult.bitsPerCharacter, "characters": dynamicResult.predicted,
+                    "relative_change": dynamicResult.relativeChange, "complete": dynamicResult.isComplete,
+                ]
+                if settings.rule == .rms {
+                    adaptation["epsilon"] = Self.decimal(settings.epsilon)
+                    adaptation["statistics"] = statistics?.source
+                }
+                object["dynamic"] = adaptation
+            }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
-            return try exitIfStopped(result, total: text.characterCount)
+        } else {
+            print("\(file): \(HumanReadable.decimal(staticResult.bitsPerCharacter, 4)) bits per character over \(HumanReadable.count(staticResult.predicted)) characters\(dynamic ? " (static)" : "")")
+            if let settings, let dynamicResult {
+                let gain = staticResult.bitsPerCharacter - dynamicResult.bitsPerCharacter
+                let over = dynamicResult.isComplete ? "" : " over the first \(HumanReadable.count(dynamicResult.predicted)) characters"
+                print("\(file): \(HumanReadable.decimal(dynamicResult.bitsPerCharacter, 4)) bits per character with dynamic evaluation\(over) (\(gain >= 0 ? "\(HumanReadable.decimal(gain, 4)) better" : "\(HumanReadable.decimal(-gain, 4)) worse"))")
+                print("dynamic evaluation: \(Self.describe(settings))\(statistics.map { "; statistics from \($0.source)" } ?? ""); the weights moved \(HumanReadable.decimal(dynamicResult.relativeChange * 100, 2))% (‖θ − θ₀‖ / ‖θ₀‖)")
+            }
+            if skipped > 0 {
+                let listed = staticResult.unknown.keys.sorted { $0.value < $1.value }.prefix(20).map(Vocabulary.printable).joined(separator: " ")
+                print("skipped \(HumanReadable.count(skipped)) character\(skipped == 1 ? "" : "s") not in the vocabulary: \(listed)\(staticResult.unknown.count > 20 ? " …" : "")")
+            }
         }
-        print("\(file): \(HumanReadable.decimal(result.bitsPerCharacter, 4)) bits per character over \(HumanReadable.count(result.predicted)) characters")
-        if skipped > 0 {
-            let listed = result.unknown.keys.sorted { $0.value < $1.value }.prefix(20).map(Vocabulary.printable).joined(separator: " ")
-            print("skipped \(HumanReadable.count(skipped)) character\(skipped == 1 ? "" : "s") not in the vocabulary: \(listed)\(result.unknown.count > 20 ? " …" : "")")
+        let read = dynamicResult.map { $0.isComplete ? nil : $0.predicted } ?? (staticResult.isComplete ? nil : staticResult.predicted)
+        if let read, let signalNumber = InterruptSignal.pending {
+            Terminal.standardError.writeLine("charlstm: stopped after \(HumanReadable.count(read + 1)) of \(HumanReadable.count(text.characterCount)) characters; the figure is for the part read")
+            throw ExitCode(InterruptSignal.exitStatus(for: signalNumber))
         }
-        try exitIfStopped(result, total: text.characterCount)
+        if dynamic && dynamicResult == nil, let signalNumber = InterruptSignal.pending {
+            throw ExitCode(InterruptSignal.exitStatus(for: signalNumber))
+        }
     }
 
-    /// A read stopped by a signal says so and ends with the conventional status, after its partial figure.
-    private func exitIfStopped(_ result: TextEvaluation, total: Int) throws {
-        guard !result.isComplete, let signalNumber = InterruptSignal.pending else { return }
-        Terminal.standardError.writeLine("charlstm: stopped after \(HumanReadable.count(result.predicted + 1)) of \(HumanReadable.count(total)) characters; the figure is for the part read")
-        throw ExitCode(InterruptSignal.exitStatus(for: signalNumber))
+    /// The settings in a line: "rms rule, segment 50, η 0.0002, λ 0.001, ε 1e-05".
+    static func describe(_ settings: DynamicEvaluationSettings) -> String {
+        "\(settings.rule.rawValue) rule, segment \(settings.segment), η \(settings.learningRate), λ \(settings.decay)\(settings.rule == .rms ? ", ε \(settings.epsilon)" : "")"
+    }
+
+    /// A setting as the number it was written as (0.003, not the float's 0.003000000026077032).
+    static func decimal(_ value: Float) -> Double { Double("\(value)") ?? Double(value) }
+
+    /// Runs one pass with a progress line labelled `label`.
+    private func measure<Result>(label: String, total: Int, _ pass: (@escaping ReadingProgress) throws -> Result) rethrows -> Result {
+        let progress = ReadingProgressDisplay(terminal: .standardError, total: total, label: label)
+        defer { progress.finish() }
+        return try pass(progress.update)
+    }
+
+    /// The exit a signal asks for, or `error`.
+    private func stopOr(_ error: CharLSTMError) -> any Error {
+        if let signalNumber = InterruptSignal.pending { return ExitCode(InterruptSignal.exitStatus(for: signalNumber)) }
+        return error
     }
 }

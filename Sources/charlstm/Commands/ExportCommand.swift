@@ -15,9 +15,15 @@ struct ExportCommand: ParsableCommand {
             half the size again, each weight rounded to 11 significant bits. Every charlstm command reads F16 and \
             F32 files alike, widening F16 weights to 32 bits as it loads them.
 
+            --gradient-statistics measures the gradients' typical size on training text — a pass over the first \
+            --statistics-characters of the checkpoint's corpus, or of --statistics FILE — and stores it with the \
+            model, so that dynamic evaluation's rms rule (eval --dynamic, the REPL's :learn) has it wherever the \
+            file goes. Statistics the checkpoint already holds are kept.
+
             Examples:
               charlstm export runs/lighthouse/best.safetensors lighthouse.safetensors
               charlstm export runs/lighthouse/best.safetensors lighthouse-f16.safetensors --half
+              charlstm export runs/lighthouse/best.safetensors lighthouse.safetensors --gradient-statistics
             """
     )
 
@@ -30,9 +36,52 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Store the weights as 16-bit floats (F16).")
     var half = false
 
-    func run() throws {
-        let loaded = try Checkpoint.load(path: checkpoint)
-        try Checkpoint.export(loaded, to: output, half: half)
-        print("wrote \(output): \(half ? "F16 " : "")weights and training record of \(checkpoint), without resume state")
+    @Flag(help: "Measure gradient statistics on training text and store them, for dynamic evaluation's rms rule.")
+    var gradientStatistics = false
+
+    @Option(help: ArgumentHelp("Training text for the statistics (default: the checkpoint's corpus where that file is unchanged, otherwise its Adam moments).",
+                               valueName: "file"))
+    var statistics: String?
+
+    @Option(name: .customLong("statistics-characters"), help: "Characters of that text the statistics pass reads.")
+    var statisticsCharacters = GradientStatistics.defaultPassLength
+
+    @Option(name: .customLong("dynamic-segment"), help: "The segment length the statistics are measured for.")
+    var segment = DynamicEvaluationSettings.defaults(for: .rms).segment
+
+    @OptionGroup var threading: ThreadOptions
+
+    func validate() throws {
+        if !gradientStatistics && (statistics != nil) {
+            throw ValidationError("--statistics names the text for --gradient-statistics, which is not given")
+        }
+        if statisticsCharacters < 2 { throw ValidationError("--statistics-characters must be at least 2 (got \(statisticsCharacters))") }
+        if segment < 1 { throw ValidationError("--dynamic-segment must be at least 1 (got \(segment))") }
     }
+
+    func run() throws {
+        try threading.apply()
+        let loaded = try Checkpoint.load(path: checkpoint)
+        try AtomicFile.checkWritable(output)
+        var measured: GradientStatistics?
+        if gradientStatistics {
+            let plan = try statistics.map { .pass(try TextFile(path: $0)) }
+                ?? GradientStatistics.plan(for: loaded, includingStored: false)
+            guard !plan.isNone else {
+                throw CharLSTMError.invalidSetting("\(checkpoint): no training text for gradient statistics: its corpus is not at hand and it holds no Adam moments; name one with \(Setting.statisticsText) FILE")
+            }
+            ThreadOptions.noteFallbackBackend()
+            InterruptSignal.install()
+            let progress = ReadingProgressDisplay(terminal: .standardError, total: plan.passLength(statisticsCharacters),
+                                                  label: "gradient statistics")
+            measured = try GradientStatistics.gather(plan, model: loaded.model, segment: segment,
+                                                     characters: statisticsCharacters, progress: progress.update)
+            progress.finish()
+            if let signalNumber = InterruptSignal.pending { throw ExitCode(InterruptSignal.exitStatus(for: signalNumber)) }
+        }
+        try Checkpoint.export(loaded, to: output, half: half, statistics: measured)
+        let kept = (measured ?? loaded.gradientStatistics).map { ", with gradient statistics from \($0.source)" } ?? ""
+        print("wrote \(output): \(half ? "F16 " : "")weights and training record of \(checkpoint)\(kept), without resume state")
+    }
+
 }

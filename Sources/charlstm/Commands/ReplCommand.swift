@@ -23,7 +23,8 @@ struct ReplCommand: ParsableCommand {
               charlstm repl --state evening.state.safetensors
 
             Inside, :undo takes the last exchange back and :again tries it anew; :save NAME and :restore NAME keep \
-            a memory for the session, :save-state FILE keeps it for another day. A line \"\"\" opens a block of lines \
+            a memory for the session, :save-state FILE keeps it for another day. :learn on lets what you type \
+            teach the weights too (dynamic evaluation); :learn reset returns to the trained ones. A line \"\"\" opens a block of lines \
             that a second \"\"\" closes, read as one text; a pasted text stays one input too.
             """
     )
@@ -52,6 +53,11 @@ struct ReplCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Start from the memory in this state file (written by :save-state); --seed, if given, restarts its random generator.",
                                valueName: "file"))
     var state: String?
+
+    @Flag(help: "Start with :learn on: the text you type and prime also adapts the weights (dynamic evaluation).")
+    var learn = false
+
+    @OptionGroup(title: "Learning (:learn)") var learning: DynamicEvaluationOptions
 
     @OptionGroup var threading: ThreadOptions
 
@@ -84,10 +90,11 @@ struct ReplCommand: ParsableCommand {
         let session = ReplSession(
             checkpoint: loaded, sampling: settings, length: length,
             stop: stop.map(EscapeSequences.decode) ?? defaultStop, newline: newline == "on",
-            seed: decoding.chosenSeed(),
+            seed: decoding.chosenSeed(), learning: learning,
             presentation: .init(interactive: interactive, colour: colour))
         session.beam = decoding.beam
         if let saved { session.start(from: saved, seed: decoding.seed) }
+        if learn { _ = session.handle(":learn on") }
         InterruptSignal.install(secondSignalEnds: false)
         if interactive {
             try runInteractive(session)

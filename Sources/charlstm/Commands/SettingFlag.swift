@@ -34,6 +34,12 @@ extension Setting {
         case .topK: "--top-k"
         case .topP: "--top-p"
         case .argmax: "--argmax"
+        case .adaptationRule: "--dynamic-rule"
+        case .adaptationSegment: "--dynamic-segment"
+        case .adaptationRate: "--dynamic-lr"
+        case .adaptationDecay: "--dynamic-decay"
+        case .adaptationEpsilon: "--dynamic-epsilon"
+        case .statisticsText: "--statistics"
         }
     }
 }

@@ -25,6 +25,10 @@ enum ReplInstruction: Equatable {
     /// The last exchange's figures (nil), or whether to print them after every exchange.
     case stats(Bool?)
     case transcript(String)
+    /// Dynamic evaluation: whether text read teaches the weights (nil: say how things stand), or back to the
+    /// trained weights.
+    case learn(Bool?), learnReset
+    case saveModel(String)
 
     /// Every command with its argument and what it does, for `:help` and tab completion.
     static let commands: [(name: String, argument: String, summary: String)] = [
@@ -52,6 +56,8 @@ enum ReplInstruction: Equatable {
         (":load-state", "FILE", "return the memory to a state file's"),
         (":stats", "[on|off]", "reading and writing figures for the last exchange; on: after every exchange"),
         (":transcript", "FILE", "write everything the memory has read and written in this session"),
+        (":learn", "[on|off|reset]", "on: the text you type or prime also adapts the weights (dynamic evaluation); reset: back to the trained weights"),
+        (":save-model", "FILE", "write the model with the weights as learned so far as a checkpoint"),
         (":load", "PATH", "switch to another checkpoint"),
         (":prime-file", "PATH", "feed a file's text into the memory without generating"),
         (":show", "", "the current settings, and where the memory stands"),
@@ -60,7 +66,7 @@ enum ReplInstruction: Equatable {
     ]
 
     /// Commands whose argument is a file path (completed with file names).
-    static let pathCommands = [":load", ":prime-file", ":save-state", ":load-state", ":transcript"]
+    static let pathCommands = [":load", ":prime-file", ":save-state", ":load-state", ":transcript", ":save-model"]
 
     /// A wrong command or argument, as a one-line hint.
     struct Hint: Error, Equatable {
@@ -105,6 +111,14 @@ enum ReplInstruction: Equatable {
             case "on": return .success(.stats(true))
             case "off": return .success(.stats(false))
             default: return .failure(Hint(message: ":stats takes nothing, on or off"))
+            }
+        case ":learn":
+            switch argument.trimmingSpaces {
+            case "": return .success(.learn(nil))
+            case "on": return .success(.learn(true))
+            case "off": return .success(.learn(false))
+            case "reset": return .success(.learnReset)
+            default: return .failure(Hint(message: ":learn takes nothing, on, off or reset"))
             }
         case ":surprise":
             switch argument.trimmingSpaces {
@@ -151,7 +165,7 @@ enum ReplInstruction: Equatable {
             case "off": return .success(.newline(false))
             default: return .failure(Hint(message: ":newline takes on or off"))
             }
-        case ":load", ":prime-file", ":save-state", ":load-state", ":transcript":
+        case ":load", ":prime-file", ":save-state", ":load-state", ":transcript", ":save-model":
             let path = argument.trimmingSpaces
             guard !path.isEmpty else { return .failure(Hint(message: "\(name) needs a file path, as in \(name) \(example(name))")) }
             switch name {
@@ -159,6 +173,7 @@ enum ReplInstruction: Equatable {
             case ":prime-file": return .success(.primeFile(path))
             case ":save-state": return .success(.saveState(path))
             case ":load-state": return .success(.loadState(path))
+            case ":save-model": return .success(.saveModel(path))
             default: return .success(.transcript(path))
             }
         default:
@@ -179,6 +194,7 @@ enum ReplInstruction: Equatable {
         case ":load": return "runs/lighthouse/best.safetensors"
         case ":save-state", ":load-state": return "evening.state.safetensors"
         case ":transcript": return "session.txt"
+        case ":save-model": return "learned.safetensors"
         default: return "notes.txt"
         }
     }

@@ -30,12 +30,17 @@ final class ReplSession {
     /// The lines of a `"""` block being typed; nil outside one.
     private var block: [String]?
     private var warned: Set<Unicode.Scalar> = []
+    /// How `:learn` adapts the weights.
+    private let learning: DynamicEvaluationOptions
+    /// A `:save-model` over the loaded checkpoint waiting for its confirmation (the same command again).
+    private var pendingOverwrite: String?
     private let presentation: Presentation
     private let output = Terminal.standardOutput
     private let notices = Terminal.standardError
 
     init(checkpoint: Checkpoint, sampling: SamplingSettings, length: Int, stop: String, newline: Bool, seed: UInt64,
-         presentation: Presentation) {
+         learning: DynamicEvaluationOptions, presentation: Presentation) {
+        self.learning = learning
         self.checkpoint = checkpoint
         let sampler = Sampler(model: checkpoint.model)
         sampler.warmUp()
@@ -106,6 +111,7 @@ final class ReplSession {
     }
 
     private func perform(_ instruction: ReplInstruction) -> Bool {
+        if case .saveModel = instruction {} else { pendingOverwrite = nil }
         switch instruction {
         case .text(let text): continueText(text)
         case .quit: return false
@@ -124,6 +130,7 @@ final class ReplSession {
             say("temperature \(sampling.temperature) · length \(length) · top-k \(sampling.topK == 0 ? "off" : String(sampling.topK)) · top-p \(sampling.topP == 1 ? "off" : String(sampling.topP)) · beam \(beam == 0 ? "off" : String(beam)) · stop \(stop.isEmpty ? "off" : quoted(stop)) · seed \(seed) · newline \(newline ? "on" : "off")")
             let kept = saves.isEmpty ? "none" : saves.map(\.name).joined(separator: ", ")
             say("memory: \(whereMemoryStands(conversation.charactersRead, conversation.tail)) · undo \(conversation.undoDepth) · saved \(kept) · stats \(statsAfterEveryExchange ? "on" : "off")")
+            say(learningStatus)
         case .info:
             CheckpointDescription.lines(checkpoint).forEach(say)
         case .reset:
@@ -203,13 +210,31 @@ final class ReplSession {
         case .undo:
             guard conversation.undo() else { notice("nothing to undo"); break }
             say("took back the last exchange; \(undoDepthText)")
+            noteMissedWeights()
         case .again:
             guard conversation.undoDepth > 0 else { notice("nothing to do again yet"); break }
             guard let input = conversation.takeBackForAgain() else {
                 notice(":again continues a line you typed anew; the last step (:prime-file, :reset, :restore) is taken back with :undo")
                 break
             }
+            noteMissedWeights()
             exchange(String(String.UnicodeScalarView(input)))
+        case .learn(let on):
+            switch on {
+            case nil: say(learningStatus)
+            case true?:
+                guard startLearning() else { break }
+                say(learningStatus)
+            case false?:
+                conversation.stopLearning()
+                say("learning off; \(weightsStatus)")
+            }
+        case .learnReset:
+            guard conversation.learner?.hasMoved == true else { say("the weights are the trained ones already"); break }
+            conversation.resetWeights()
+            say("the weights are the trained ones again (:undo takes it back); the memory stays as it is")
+        case .saveModel(let path):
+            saveModel(to: path)
         case .save(let name):
             let state = conversation.state()
             if let index = saves.firstIndex(where: { $0.name == name }) { saves[index].state = state } else { saves.append((name, state)) }
@@ -229,7 +254,11 @@ final class ReplSession {
             do {
                 let state = conversation.state()
                 try StateFile.write(state, model: checkpoint.model, checkpointName: checkpoint.fileName, to: path)
-                say("wrote \(path): the memory after \(HumanReadable.count(state.charactersRead)) characters (charlstm repl --state \(path) continues from it)")
+                if conversation.learner?.hasMoved == true {
+                    say("wrote \(path): the memory after \(HumanReadable.count(state.charactersRead)) characters, of the weights as learned so far — it loads with the model :save-model writes now")
+                } else {
+                    say("wrote \(path): the memory after \(HumanReadable.count(state.charactersRead)) characters (charlstm repl --state \(path) continues from it)")
+                }
             } catch {
                 notice(commandLineMessage(error))
             }
@@ -260,6 +289,84 @@ final class ReplSession {
             }
         }
         return true
+    }
+
+    /// Attaches a learner to the conversation, the first time gathering the rms rule's statistics. False, with a
+    /// notice, when that fails or is stopped.
+    private func startLearning() -> Bool {
+        if let learner = conversation.learner {
+            conversation.startLearning(with: learner)
+            return true
+        }
+        do {
+            let plan = try learning.statisticsPlan(for: checkpoint)
+            let settings = try learning.settings(rule: learning.rule ?? (plan.isNone ? .sgd : .rms))
+            var statistics: GradientStatistics?
+            if settings.rule == .rms {
+                if plan.isNone {
+                    notice(":learn: the rms rule needs gradient statistics, and \(checkpoint.fileName) has neither its corpus at hand nor Adam's moments; start the REPL with --statistics FILE (a training text) or --dynamic-rule sgd")
+                    return false
+                }
+                InterruptSignal.clear()
+                let total = plan.passLength(learning.statisticsCharacters)
+                let progress = ReadingProgressDisplay(terminal: output, total: total, label: "gradient statistics")
+                statistics = try GradientStatistics.gather(plan, model: checkpoint.model, segment: settings.segment,
+                                                           characters: learning.statisticsCharacters,
+                                                           progress: presentation.interactive ? progress.update : nil)
+                progress.finish()
+                if progress.interrupted {
+                    InterruptSignal.clear()
+                    notice(":learn: stopped gathering gradient statistics; learning stays off")
+                    return false
+                }
+            }
+            conversation.startLearning(with: try DynamicLearner(model: checkpoint.model, settings: settings,
+                                                                statistics: statistics))
+            return true
+        } catch {
+            notice(":learn: \(commandLineMessage(error))")
+            return false
+        }
+    }
+
+    /// `on · rms rule, segment 50, …; statistics from …; the weights have moved 0.12% …`
+    private var learningStatus: String {
+        guard let learner = conversation.learner else {
+            return "learning off; the weights are the trained ones (:learn on lets the text you type and prime adapt them)"
+        }
+        let statistics = learner.statistics.map { "; statistics from \($0.source)" } ?? ""
+        return "learning \(conversation.isLearning ? "on" : "off") · \(EvalCommand.describe(learner.settings))\(statistics) · \(weightsStatus)"
+    }
+
+    private var weightsStatus: String {
+        guard let learner = conversation.learner, learner.hasMoved else { return "the weights are the trained ones" }
+        return "the weights have moved \(HumanReadable.decimal(learner.relativeChange * 100, 3))% from the trained ones (‖θ − θ₀‖ / ‖θ₀‖) over \(HumanReadable.count(learner.updates)) update\(learner.updates == 1 ? "" : "s"); :learn reset returns to them"
+    }
+
+    /// After a take-back that returned the memory but not the weights, says so.
+    private func noteMissedWeights() {
+        guard conversation.lastTakeBackMissedWeights else { return }
+        notice("the weights could not go back that far (the last \(conversation.weightUndoLevels) changes are kept); they keep what they learned — :learn reset returns to the trained ones")
+    }
+
+    /// `:save-model`: the model with its weights now, as a checkpoint; over the loaded file only when asked twice.
+    private func saveModel(to path: String) {
+        let target = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        let loaded = URL(fileURLWithPath: checkpoint.path).standardizedFileURL.resolvingSymlinksInPath().path
+        if target == loaded && pendingOverwrite != target {
+            pendingOverwrite = target
+            notice("\(path) is the checkpoint this session loaded; :save-model \(path) again replaces it")
+            return
+        }
+        pendingOverwrite = nil
+        do {
+            try Checkpoint.write(model: checkpoint.model, training: checkpoint.training?.withoutResumeState, to: path,
+                                 statistics: conversation.learner?.statistics ?? checkpoint.gradientStatistics)
+            let moved = conversation.learner.map { $0.hasMoved ? "weights learned over \(HumanReadable.count($0.updates)) updates" : "the trained weights" } ?? "the trained weights"
+            say("wrote \(path): \(checkpoint.model.shapeDescription), \(moved) (charlstm repl \(path) talks with it)")
+        } catch {
+            notice(commandLineMessage(error))
+        }
     }
 
     private var undoDepthText: String {

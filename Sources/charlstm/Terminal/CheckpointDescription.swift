@@ -28,6 +28,9 @@ enum CheckpointDescription {
         } else {
             lines.append("training    none recorded (weights only)")
         }
+        if let statistics = checkpoint.gradientStatistics {
+            lines.append("statistics  gradient RMS for dynamic evaluation (eval --dynamic, :learn), segments of \(statistics.segment ?? 0), from \(statistics.source)")
+        }
         lines.append("BLAS        \(BLAS.backend)")
         return lines
     }

@@ -28,9 +28,10 @@ import Testing
         let result = try repl(":probs\n:temp abc\n:bogus\n:topk 3\n:show\n:quit\nnever reached\n")
         #expect(result.status == 0)
         let out = result.stdout.split(separator: "\n")
-        #expect(out.count == 13)  // ten probabilities and the three lines of settings
-        #expect(out[out.count - 2].contains("top-k 3"))
-        #expect(out.last?.hasPrefix("memory: ") == true)
+        #expect(out.count == 14)  // ten probabilities and the four lines of settings
+        #expect(out[out.count - 3].contains("top-k 3"))
+        #expect(out[out.count - 2].hasPrefix("memory: "))
+        #expect(out.last?.hasPrefix("learning off") == true)
         #expect(result.stderr.contains(":temp needs a number above 0"))
         #expect(result.stderr.contains("unknown command :bogus"))
     }
