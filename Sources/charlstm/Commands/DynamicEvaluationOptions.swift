@@ -22,7 +22,7 @@ struct DynamicEvaluationOptions: ParsableArguments {
     @Option(name: .customLong("dynamic-epsilon"), help: "The rms rule's ε, added to each gradient RMS.")
     var epsilon = DynamicEvaluationSettings.defaults(for: .rms).epsilon
 
-    @Option(help: ArgumentHelp("Training text to gather the rms rule's gradient statistics from (default: the checkpoint's own corpus where that file is unchanged, otherwise a resumable checkpoint's Adam moments).",
+    @Option(help: ArgumentHelp("Training text to gather the rms rule's gradient statistics from (default: the statistics stored in the checkpoint, else its own corpus where that file is unchanged, else a resumable checkpoint's Adam moments).",
                                valueName: "file"))
     var statistics: String?
 

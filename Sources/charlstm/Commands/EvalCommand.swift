@@ -18,8 +18,9 @@ struct EvalCommand: ParsableCommand {
             after every segment, learning from what was just scored, so the model picks up the names, spelling \
             and style of the text as it goes. Every character is still predicted before any step has seen it, \
             so the two figures are comparable. The rms rule needs the gradients' typical size on training text: \
-            a pass over the first --statistics-characters of the checkpoint's corpus (or of --statistics FILE), \
-            or a resumable checkpoint's Adam moments; without either it falls back to the sgd rule and says so.
+            statistics stored in the checkpoint (export --gradient-statistics), a pass over the first \
+            --statistics-characters of the checkpoint's corpus (or of --statistics FILE), or a resumable \
+            checkpoint's Adam moments; without any it falls back to the sgd rule and says so.
 
             Examples:
               charlstm eval runs/lighthouse/best.safetensors corpora/lighthouse.txt
@@ -57,11 +58,11 @@ struct EvalCommand: ParsableCommand {
         let plan = dynamic ? try adaptation.statisticsPlan(for: loaded) : .none
         let rule = adaptation.rule ?? (plan.isNone ? .sgd : .rms)
         if dynamic, rule == .rms, plan.isNone {
-            throw CharLSTMError.invalidSetting("\(checkpoint): \(Setting.adaptationRule) rms needs gradient statistics, and this checkpoint has neither its corpus at hand nor Adam's moments; name a training text with \(Setting.statisticsText) FILE, or use \(Setting.adaptationRule) sgd")
+            throw CharLSTMError.invalidSetting("\(checkpoint): \(Setting.adaptationRule) rms needs gradient statistics, and this checkpoint stores none and has neither its corpus at hand nor Adam's moments; name a training text with \(Setting.statisticsText) FILE, or use \(Setting.adaptationRule) sgd")
         }
         let settings = dynamic ? try adaptation.settings(rule: rule) : nil
         if dynamic, adaptation.rule == nil, plan.isNone {
-            Terminal.standardError.writeLine("charlstm: no gradient statistics for \(loaded.fileName) (its corpus is not at hand and it holds no Adam moments), so dynamic evaluation uses the sgd rule; \(Setting.statisticsText.flag) FILE names a training text for the rms rule")
+            Terminal.standardError.writeLine("charlstm: no gradient statistics for \(loaded.fileName) (it stores none, its corpus is not at hand and it holds no Adam moments), so dynamic evaluation uses the sgd rule; \(Setting.statisticsText.flag) FILE names a training text for the rms rule")
         }
         ThreadOptions.noteFallbackBackend()
         InterruptSignal.install()

@@ -304,7 +304,7 @@ final class ReplSession {
             var statistics: GradientStatistics?
             if settings.rule == .rms {
                 if plan.isNone {
-                    notice(":learn: the rms rule needs gradient statistics, and \(checkpoint.fileName) has neither its corpus at hand nor Adam's moments; start the REPL with --statistics FILE (a training text) or --dynamic-rule sgd")
+                    notice(":learn: the rms rule needs gradient statistics, and \(checkpoint.fileName) stores none and has neither its corpus at hand nor Adam's moments; start the REPL with --statistics FILE (a training text) or --dynamic-rule sgd")
                     return false
                 }
                 InterruptSignal.clear()
