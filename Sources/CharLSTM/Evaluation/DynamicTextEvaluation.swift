@@ -22,10 +22,7 @@ public struct DynamicTextEvaluation: Sendable {
     public init<S: Sequence>(model: CharLSTMModel, text: S, settings: DynamicEvaluationSettings,
                              statistics: GradientStatistics?, progress: ReadingProgress? = nil) throws
     where S.Element == Unicode.Scalar {
-        let copy = FloatBuffer(count: model.parameters.count)
-        copy.pointer.update(from: model.parameters.pointer, count: copy.count)
-        let adapted = try CharLSTMModel(vocabulary: model.vocabulary, config: model.config, parameters: copy)
-        let learner = try DynamicLearner(model: adapted, settings: settings, statistics: statistics)
+        let learner = try DynamicLearner(model: model.copy(), settings: settings, statistics: statistics)
         var total = 0.0, first = 0.0
         var predicted = 0
         let outcome = learner.read(text, progress: progress, scored: { _, nats in

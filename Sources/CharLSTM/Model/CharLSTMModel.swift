@@ -49,6 +49,14 @@ public final class CharLSTMModel {
         self.parameters = parameters
     }
 
+    /// A copy with weights of its own, to change without touching these.
+    public func copy() -> CharLSTMModel {
+        let copy = FloatBuffer(count: parameters.count)
+        copy.pointer.update(from: parameters.pointer, count: copy.count)
+        // The same vocabulary, shape and layout as a model that already exists: nothing to refuse.
+        return try! CharLSTMModel(vocabulary: vocabulary, config: config, parameters: copy)
+    }
+
     /// A copy with every parameter rounded to the nearest half (what an `export --half` file holds), so that a
     /// ``Sampler`` of it uses F16 weights; for measuring that path on any model.
     public func roundedToHalf() throws -> CharLSTMModel {

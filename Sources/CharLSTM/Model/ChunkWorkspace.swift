@@ -90,6 +90,17 @@ public class ChunkWorkspace {
         }
     }
 
+    /// Takes `other`'s carried state, which must be of the same model and batch (the learner and the sampler of a
+    /// conversation hand the memory to each other this way).
+    func copyState(from other: ChunkWorkspace) {
+        precondition(other.config == config && other.batch == batch, "a state of another shape")
+        let n = batch * config.hidden
+        for (layer, source) in zip(layers, other.layers) {
+            layer.h.pointer.update(from: source.h.pointer, count: n)
+            if layer.hasCellState { layer.c.pointer.update(from: source.c.pointer, count: n) }
+        }
+    }
+
     /// Restores a state saved by ``state()``.
     public func setState(h: [Float], c: [Float]) {
         let n = batch * config.hidden

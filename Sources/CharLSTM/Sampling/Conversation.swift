@@ -38,8 +38,6 @@ public final class Conversation {
     private var statistics = ExchangeStatistics()
     /// The weights' history while a learner is attached (see ``startLearning(with:)``).
     private var history: WeightHistory?
-    /// Scratch for handing the memory between the sampler and the learner.
-    private var handover = SamplerMemory()
 
     /// One exchange: the state before it, and the text it read (for ``takeBackForAgain()``): none for a step
     /// that is not repeated that way (reading a file, clearing or restoring the memory).
@@ -146,9 +144,7 @@ public final class Conversation {
             // learner's segment that scores it.
             var bits: [Double?] = []
             if let first = text.lazy.compactMap({ vocabulary.id(of: $0) }).first { bits.append(sampler.surprisal(of: first)) }
-            let before = transcript.count
-            let unknown = learn(text, progress: nil) { _, nats in bits.append(nats / M_LN2) }
-            transcript.removeSubrange(before...)
+            let unknown = learn(text, progress: nil, recording: false) { _, nats in bits.append(nats / M_LN2) }
             var next = bits.makeIterator()
             result = (text.map { vocabulary.id(of: $0) == nil ? ($0, nil) : ($0, next.next() ?? nil) }, unknown)
         } else {
@@ -240,24 +236,23 @@ public final class Conversation {
     /// Reads `text` from the sampler's memory through the learner: every (character, next) pair is scored and
     /// then learned from, a segment at a time; the text's last character, which predicts nothing yet, is fed by
     /// the sampler with the new weights, leaving the next character's distribution ready.
-    private func learn<S: Sequence>(_ text: S, progress: ReadingProgress?,
+    /// With `recording`, what is read goes into the transcript.
+    private func learn<S: Sequence>(_ text: S, progress: ReadingProgress?, recording: Bool = true,
                                     scored: ((_ id: Int32, _ nats: Double) -> Void)?) -> [Unicode.Scalar: Int]
     where S.Element == Unicode.Scalar {
         guard let history else { preconditionFailure("learning without a learner") }
         let learner = history.learner
         let vocabulary = sampler.model.vocabulary
-        sampler.copyMemory(into: &handover)
-        learner.setMemory(h: handover.h, c: handover.c)
+        learner.workspace.copyState(from: sampler.workspace)
         history.willChange()
-        let outcome = learner.read(text, progress: progress, each: { [self] id in transcript.append(vocabulary.character(id)) },
+        let outcome = learner.read(text, progress: progress,
+                                   each: recording ? { [self] id in transcript.append(vocabulary.character(id)) } : nil,
                                    scored: scored)
         if learner.updates > 0 { history.changed() }
         sampler.weightsAreOriginal(history.version == 0)
-        var memory = handover
-        handover = SamplerMemory()
-        learner.copyMemory(h: &memory.h, c: &memory.c)
-        sampler.restore(memory)
-        handover = memory
+        // The learner read every pair; the sampler takes its memory and reads the last character, which predicts
+        // nothing yet, with the new weights. (With no pair read, both memories are what they were.)
+        sampler.workspace.copyState(from: learner.workspace)
         if let last = outcome.last { sampler.feed(last) }
         return outcome.unknown
     }

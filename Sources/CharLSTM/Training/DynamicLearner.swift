@@ -83,12 +83,6 @@ public final class DynamicLearner {
     /// Zeroes the learner's memory: the start of a text.
     public func resetMemory() { workspace.resetState() }
 
-    /// Puts a memory (`h`, `c`, as ``ChunkWorkspace/state()`` lays them out at batch 1) in the learner.
-    func setMemory(h: [Float], c: [Float]) { workspace.setState(h: h, c: c) }
-
-    /// Copies the learner's memory out, reusing the arrays' room.
-    func copyMemory(h: inout [Float], c: inout [Float]) { workspace.copyState(h: &h, c: &c) }
-
     // MARK: The weights
 
     /// Returns the weights to θ₀, the ones the learner started from.

@@ -39,10 +39,7 @@ public final class Trainer {
     public convenience init(corpus: TextFile, startingFrom model: CharLSTMModel, options: TrainingOptions,
                             goal: TrainingGoal) throws {
         try options.validate()
-        let copy = FloatBuffer(count: model.parameters.count)
-        copy.pointer.update(from: model.parameters.pointer, count: copy.count)
-        let fresh = try CharLSTMModel(vocabulary: model.vocabulary, config: model.config, parameters: copy)
-        try self.init(model: fresh, corpus: corpus, options: options, goal: goal,
+        try self.init(model: model.copy(), corpus: corpus, options: options, goal: goal,
                       progress: TrainingProgress(random: RandomSource(seed: options.seed)))
     }
 

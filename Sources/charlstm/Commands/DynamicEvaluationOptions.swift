@@ -55,3 +55,10 @@ struct DynamicEvaluationOptions: ParsableArguments {
 }
 
 extension DynamicEvaluationSettings.Rule: ExpressibleByArgument {}
+
+extension DynamicEvaluationSettings {
+    /// The settings in a line, as `eval` and `:learn` show them: "rms rule, segment 50, η 0.0003, λ 0.003, ε 1e-05".
+    var summary: String {
+        "\(rule.rawValue) rule, segment \(segment), η \(learningRate), λ \(decay)\(rule == .rms ? ", ε \(epsilon)" : "")"
+    }
+}

@@ -115,7 +115,7 @@ struct EvalCommand: ParsableCommand {
                 let gain = staticResult.bitsPerCharacter - dynamicResult.bitsPerCharacter
                 let over = dynamicResult.isComplete ? "" : " over the first \(HumanReadable.count(dynamicResult.predicted)) characters"
                 print("\(file): \(HumanReadable.decimal(dynamicResult.bitsPerCharacter, 4)) bits per character with dynamic evaluation\(over) (\(gain >= 0 ? "\(HumanReadable.decimal(gain, 4)) better" : "\(HumanReadable.decimal(-gain, 4)) worse"))")
-                print("dynamic evaluation: \(Self.describe(settings))\(statistics.map { "; statistics from \($0.source)" } ?? ""); the weights moved \(HumanReadable.decimal(dynamicResult.relativeChange * 100, 2))% (‖θ − θ₀‖ / ‖θ₀‖)")
+                print("dynamic evaluation: \(settings.summary)\(statistics.map { "; statistics from \($0.source)" } ?? ""); the weights moved \(HumanReadable.decimal(dynamicResult.relativeChange * 100, 2))% (‖θ − θ₀‖ / ‖θ₀‖)")
             }
             if skipped > 0 {
                 let listed = staticResult.unknown.keys.sorted { $0.value < $1.value }.prefix(20).map(Vocabulary.printable).joined(separator: " ")
@@ -130,11 +130,6 @@ struct EvalCommand: ParsableCommand {
         if dynamic && dynamicResult == nil, let signalNumber = InterruptSignal.pending {
             throw ExitCode(InterruptSignal.exitStatus(for: signalNumber))
         }
-    }
-
-    /// The settings in a line: "rms rule, segment 50, η 0.0002, λ 0.001, ε 1e-05".
-    static func describe(_ settings: DynamicEvaluationSettings) -> String {
-        "\(settings.rule.rawValue) rule, segment \(settings.segment), η \(settings.learningRate), λ \(settings.decay)\(settings.rule == .rms ? ", ε \(settings.epsilon)" : "")"
     }
 
     /// A setting as the number it was written as (0.003, not the float's 0.003000000026077032).

@@ -335,7 +335,7 @@ final class ReplSession {
             return "learning off; the weights are the trained ones (:learn on lets the text you type and prime adapt them)"
         }
         let statistics = learner.statistics.map { "; statistics from \($0.source)" } ?? ""
-        return "learning \(conversation.isLearning ? "on" : "off") · \(EvalCommand.describe(learner.settings))\(statistics) · \(weightsStatus)"
+        return "learning \(conversation.isLearning ? "on" : "off") · \(learner.settings.summary)\(statistics) · \(weightsStatus)"
     }
 
     private var weightsStatus: String {

@@ -27,12 +27,6 @@ import Testing
                                        describing: "the rhyme")
     }
 
-    func copy(_ model: CharLSTMModel) -> CharLSTMModel {
-        let parameters = FloatBuffer(count: model.parameters.count)
-        parameters.pointer.update(from: model.parameters.pointer, count: parameters.count)
-        return try! CharLSTMModel(vocabulary: model.vocabulary, config: model.config, parameters: parameters)
-    }
-
     /// Each character's surprisal (nats) under static evaluation in chunks of `chunk`.
     func staticSurprisals(_ model: CharLSTMModel, _ text: String, chunk: Int) -> [Double] {
         let workspace = ChunkWorkspace(config: model.config, batch: 1, steps: chunk)
@@ -51,7 +45,7 @@ import Testing
 
     @Test(arguments: [DynamicEvaluationSettings.Rule.rms, .sgd])
     func theFirstSegmentIsScoredAsStaticEvaluationScoresIt(rule: DynamicEvaluationSettings.Rule) throws {
-        let model = copy(Self.trained)
+        let model = Self.trained.copy()
         var settings = DynamicEvaluationSettings.defaults(for: rule)
         settings.segment = 16
         settings.learningRate *= 10
@@ -72,7 +66,7 @@ import Testing
     /// On text drawn uniformly from the vocabulary nothing is predictable beyond the letters' frequencies, so no
     /// setting may get below log₂ V by more than noise: learning from a character before scoring it would.
     @Test func noSettingBeatsTheEntropyOfRandomText() throws {
-        let model = copy(Self.trained)
+        let model = Self.trained.copy()
         let v = model.vocabulary.count
         var random = RandomSource(seed: 11)
         let text = String(String.UnicodeScalarView((0..<6000).map { _ in
@@ -105,7 +99,7 @@ import Testing
     }
 
     @Test func itLearnsAndTheTrainedWeightsComeBack() throws {
-        let model = copy(Self.trained)
+        let model = Self.trained.copy()
         let original = model.parameters.array
         var settings = DynamicEvaluationSettings.defaults(for: .sgd)
         settings.segment = 20
@@ -124,7 +118,7 @@ import Testing
     }
 
     @Test func theRMSRuleNeedsStatisticsAndSettingsAreChecked() {
-        let model = copy(Self.trained)
+        let model = Self.trained.copy()
         #expect(throws: CharLSTMError.self) {
             try DynamicLearner(model: model, settings: .defaults(for: .rms), statistics: nil)
         }
