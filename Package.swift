@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import Foundation
 import PackageDescription
 
@@ -20,9 +20,12 @@ let package = Package(
     products: [
         .library(name: "CharLSTM", targets: ["CharLSTM"]),
         .executable(name: "charlstm", targets: ["charlstm"]),
+        .executable(name: "charlstm-serve", targets: ["charlstm-serve"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Only the server's targets use it (without its swift-configuration support, which they do not need).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0", traits: ["FullFoundation"]),
     ],
     targets: [
         // The engine: text, math, model, training, sampling, checkpoints. No terminal code.
@@ -36,6 +39,11 @@ let package = Package(
             pkgConfig: readlinePkgConfig,
             providers: [.apt(["libreadline-dev"]), .brew(["readline", "ncurses"])]
         ),
+        // What the two command-line front ends share: finding the shipped files, --threads, one-line errors.
+        .target(
+            name: "FrontEndSupport",
+            dependencies: ["CharLSTM", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         // The command-line tool: one swift-argument-parser command per file, on top of the engine.
         // Its folders: Commands (one per file), REPL, Pages (page templates, compiled in), Terminal.
         .executableTarget(
@@ -43,14 +51,33 @@ let package = Package(
             dependencies: [
                 "CharLSTM",
                 "CReadline",
+                "FrontEndSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.embedInCode("Pages/inspect.html"), .embedInCode("Pages/report.html")]
+        ),
+        // The HTTP server (`charlstm serve`): sessions, batched writing, the playground page, on Hummingbird.
+        // A target and a binary of its own, so that building charlstm never builds the HTTP stack; `charlstm
+        // serve` runs the charlstm-serve binary beside it.
+        .target(
+            name: "CharLSTMServer",
+            dependencies: ["CharLSTM", .product(name: "Hummingbird", package: "hummingbird")],
+            resources: [.embedInCode("Pages/playground.html")]
+        ),
+        .executableTarget(
+            name: "charlstm-serve",
+            dependencies: [
+                "CharLSTMServer",
+                "FrontEndSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(name: "CharLSTMTests", dependencies: ["CharLSTM"]),
         // Uses the library as a package that depends on it would: its public API only.
         .testTarget(name: "PublicAPITests", dependencies: ["CharLSTM"]),
         .testTarget(name: "CommandLineTests", dependencies: ["charlstm", "CharLSTM"]),
+        // Starts the real charlstm-serve (and charlstm serve) as processes on ephemeral loopback ports.
+        .testTarget(name: "ServerTests", dependencies: ["CharLSTM", "charlstm", "charlstm-serve"]),
     ]
 )
 

@@ -1,4 +1,5 @@
-// Matrix-vector products with half-precision weights, for the batch-1 recurrence (priming and sampling).
+// Matrix-vector products with half-precision weights, for the batch-1 recurrence (priming and sampling) and for
+// a few vectors at once (a server's conversations, one character each).
 //
 // A batch-1 step reads every weight once and does one multiply-add with it, so it is bound by how fast weights
 // arrive from memory; weights stored as 16-bit halves arrive twice as fast as floats. F16C widens eight halves to
@@ -28,27 +29,143 @@ static inline float horizontal_sum(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
+// Every product in this file sums each (row, vector) pair the same way, whatever else is multiplied beside it:
+// two accumulators of eight lanes take alternate groups of eight terms (j ≡ 0 and 8 mod 16), a last group of
+// eight goes to the first, the two are added and summed across lanes, and the last n mod 8 terms are added one
+// by one. So a vector's result has the same bits whether it is multiplied alone (charlstm_half_gemv) or with
+// others (charlstm_half_gemm_rows), and however the rows are shared among threads. The kernels differ only in
+// how many such sums they interleave: two rows for one vector, four (or two) vectors for one row, which hides the
+// FMA latency and widens each group of halves once for all the vectors.
+
+__attribute__((target("avx2,fma,f16c")))
+static inline __m256 widen(const uint16_t *halves) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)halves)); }
+
+__attribute__((target("avx2,fma,f16c")))
+static inline float finish_sum(__m256 s0, __m256 s1, const uint16_t *row, const float *x, long j, long n) {
+    float sum = horizontal_sum(_mm256_add_ps(s0, s1));
+    for (; j < n; j++) {
+        sum += _cvtsh_ss(row[j]) * x[j];
+    }
+    return sum;
+}
+
+__attribute__((target("avx2,fma,f16c")))
+static inline void store(float *out, float sum, float beta) { *out = beta == 0 ? sum : beta * *out + sum; }
+
+/// Rows i and i + 1 times x.
+__attribute__((target("avx2,fma,f16c")))
+static inline void two_rows(const uint16_t *r0, const uint16_t *r1, const float *x, long n, float *y0, float *y1,
+                            float beta) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps();
+    long j = 0;
+    for (; j + 16 <= n; j += 16) {
+        __m256 x0 = _mm256_loadu_ps(x + j), x1 = _mm256_loadu_ps(x + j + 8);
+        a0 = _mm256_fmadd_ps(widen(r0 + j), x0, a0);
+        a1 = _mm256_fmadd_ps(widen(r0 + j + 8), x1, a1);
+        b0 = _mm256_fmadd_ps(widen(r1 + j), x0, b0);
+        b1 = _mm256_fmadd_ps(widen(r1 + j + 8), x1, b1);
+    }
+    if (j + 8 <= n) {
+        __m256 x0 = _mm256_loadu_ps(x + j);
+        a0 = _mm256_fmadd_ps(widen(r0 + j), x0, a0);
+        b0 = _mm256_fmadd_ps(widen(r1 + j), x0, b0);
+        j += 8;
+    }
+    store(y0, finish_sum(a0, a1, r0, x, j, n), beta);
+    store(y1, finish_sum(b0, b1, r1, x, j, n), beta);
+}
+
+/// One row times one vector.
+__attribute__((target("avx2,fma,f16c")))
+static inline void one_row(const uint16_t *row, const float *x, long n, float *y, float beta) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    long j = 0;
+    for (; j + 16 <= n; j += 16) {
+        s0 = _mm256_fmadd_ps(widen(row + j), _mm256_loadu_ps(x + j), s0);
+        s1 = _mm256_fmadd_ps(widen(row + j + 8), _mm256_loadu_ps(x + j + 8), s1);
+    }
+    if (j + 8 <= n) {
+        s0 = _mm256_fmadd_ps(widen(row + j), _mm256_loadu_ps(x + j), s0);
+        j += 8;
+    }
+    store(y, finish_sum(s0, s1, row, x, j, n), beta);
+}
+
+/// One row times four vectors, x + k·ldx into y + k·ldy (written out, so that the eight sums stay in registers).
+__attribute__((target("avx2,fma,f16c")))
+static inline void four_vectors(const uint16_t *row, const float *x, long ldx, long n, float *y, long ldy, float beta) {
+    const float *x0 = x, *x1 = x + ldx, *x2 = x + 2 * ldx, *x3 = x + 3 * ldx;
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps();
+    __m256 c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps(), d0 = _mm256_setzero_ps(), d1 = _mm256_setzero_ps();
+    long j = 0;
+    for (; j + 16 <= n; j += 16) {
+        __m256 w0 = widen(row + j), w1 = widen(row + j + 8);
+        a0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x0 + j), a0);
+        a1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x0 + j + 8), a1);
+        b0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x1 + j), b0);
+        b1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x1 + j + 8), b1);
+        c0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x2 + j), c0);
+        c1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x2 + j + 8), c1);
+        d0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x3 + j), d0);
+        d1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x3 + j + 8), d1);
+    }
+    if (j + 8 <= n) {
+        __m256 w0 = widen(row + j);
+        a0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x0 + j), a0);
+        b0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x1 + j), b0);
+        c0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x2 + j), c0);
+        d0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x3 + j), d0);
+        j += 8;
+    }
+    store(y, finish_sum(a0, a1, row, x0, j, n), beta);
+    store(y + ldy, finish_sum(b0, b1, row, x1, j, n), beta);
+    store(y + 2 * ldy, finish_sum(c0, c1, row, x2, j, n), beta);
+    store(y + 3 * ldy, finish_sum(d0, d1, row, x3, j, n), beta);
+}
+
+/// One row times two vectors, x and x + ldx into y and y + ldy.
+__attribute__((target("avx2,fma,f16c")))
+static inline void two_vectors(const uint16_t *row, const float *x, long ldx, long n, float *y, long ldy, float beta) {
+    const float *x0 = x, *x1 = x + ldx;
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps();
+    long j = 0;
+    for (; j + 16 <= n; j += 16) {
+        __m256 w0 = widen(row + j), w1 = widen(row + j + 8);
+        a0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x0 + j), a0);
+        a1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x0 + j + 8), a1);
+        b0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x1 + j), b0);
+        b1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x1 + j + 8), b1);
+    }
+    if (j + 8 <= n) {
+        __m256 w0 = widen(row + j);
+        a0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x0 + j), a0);
+        b0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x1 + j), b0);
+        j += 8;
+    }
+    store(y, finish_sum(a0, a1, row, x0, j, n), beta);
+    store(y + ldy, finish_sum(b0, b1, row, x1, j, n), beta);
+}
+
 __attribute__((target("avx2,fma,f16c")))
 void charlstm_half_gemv(long m, long n, const uint16_t *a, long lda, const float *x, float beta, float *y) {
+    long i = 0;
+    for (; i + 2 <= m; i += 2) two_rows(a + i * lda, a + (i + 1) * lda, x, n, y + i, y + i + 1, beta);
+    if (i < m) one_row(a + i * lda, x, n, y + i, beta);
+}
+
+__attribute__((target("avx2,fma,f16c")))
+void charlstm_half_gemm_rows(long m, long n, const uint16_t *a, long lda, const float *x, long ldx, long vectors,
+                             float beta, float *y, long ldy) {
+    // Row by row, so that each row of halves is read from memory once and then from L1 for every vector.
     for (long i = 0; i < m; i++) {
         const uint16_t *row = a + i * lda;
-        // Four independent accumulators hide the FMA latency; each takes every fourth group of eight.
-        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
-        long j = 0;
-        for (; j + 32 <= n; j += 32) {
-            s0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(row + j))), _mm256_loadu_ps(x + j), s0);
-            s1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(row + j + 8))), _mm256_loadu_ps(x + j + 8), s1);
-            s2 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(row + j + 16))), _mm256_loadu_ps(x + j + 16), s2);
-            s3 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(row + j + 24))), _mm256_loadu_ps(x + j + 24), s3);
+        long b = 0;
+        for (; b + 4 <= vectors; b += 4) four_vectors(row, x + b * ldx, ldx, n, y + b * ldy + i, ldy, beta);
+        if (b + 2 <= vectors) {
+            two_vectors(row, x + b * ldx, ldx, n, y + b * ldy + i, ldy, beta);
+            b += 2;
         }
-        for (; j + 8 <= n; j += 8) {
-            s0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(row + j))), _mm256_loadu_ps(x + j), s0);
-        }
-        float sum = horizontal_sum(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
-        for (; j < n; j++) {
-            sum += _cvtsh_ss(row[j]) * x[j];
-        }
-        y[i] = beta == 0 ? sum : beta * y[i] + sum;
+        if (b < vectors) one_row(row, x + b * ldx, n, y + b * ldy + i, beta);
     }
 }
 
@@ -57,27 +174,91 @@ void charlstm_half_gemv(long m, long n, const uint16_t *a, long lda, const float
 
 int charlstm_half_gemv_available(void) { return 1; }
 
+// The same sums as on x86-64 with four lanes: two accumulators take alternate groups of four terms (j ≡ 0 and 4
+// mod 8), a last group of four goes to the first, and the last n mod 4 terms are added one by one.
+
+static inline float finish_sum(float32x4_t s0, float32x4_t s1, const float16_t *row, const float *x, long j, long n) {
+    float sum = vaddvq_f32(vaddq_f32(s0, s1));
+    for (; j < n; j++) {
+        sum += (float)row[j] * x[j];
+    }
+    return sum;
+}
+
+static inline void store(float *out, float sum, float beta) { *out = beta == 0 ? sum : beta * *out + sum; }
+
+static inline void two_rows(const float16_t *r0, const float16_t *r1, const float *x, long n, float *y0, float *y1,
+                            float beta) {
+    float32x4_t a0 = vdupq_n_f32(0), a1 = vdupq_n_f32(0), b0 = vdupq_n_f32(0), b1 = vdupq_n_f32(0);
+    long j = 0;
+    for (; j + 8 <= n; j += 8) {
+        float32x4_t x0 = vld1q_f32(x + j), x1 = vld1q_f32(x + j + 4);
+        float16x8_t p = vld1q_f16(r0 + j), q = vld1q_f16(r1 + j);
+        a0 = vfmaq_f32(a0, vcvt_f32_f16(vget_low_f16(p)), x0);
+        a1 = vfmaq_f32(a1, vcvt_high_f32_f16(p), x1);
+        b0 = vfmaq_f32(b0, vcvt_f32_f16(vget_low_f16(q)), x0);
+        b1 = vfmaq_f32(b1, vcvt_high_f32_f16(q), x1);
+    }
+    if (j + 4 <= n) {
+        float32x4_t x0 = vld1q_f32(x + j);
+        a0 = vfmaq_f32(a0, vcvt_f32_f16(vld1_f16(r0 + j)), x0);
+        b0 = vfmaq_f32(b0, vcvt_f32_f16(vld1_f16(r1 + j)), x0);
+        j += 4;
+    }
+    store(y0, finish_sum(a0, a1, r0, x, j, n), beta);
+    store(y1, finish_sum(b0, b1, r1, x, j, n), beta);
+}
+
+static inline void one_row(const float16_t *row, const float *x, long n, float *y, float beta) {
+    float32x4_t s0 = vdupq_n_f32(0), s1 = vdupq_n_f32(0);
+    long j = 0;
+    for (; j + 8 <= n; j += 8) {
+        float16x8_t p = vld1q_f16(row + j);
+        s0 = vfmaq_f32(s0, vcvt_f32_f16(vget_low_f16(p)), vld1q_f32(x + j));
+        s1 = vfmaq_f32(s1, vcvt_high_f32_f16(p), vld1q_f32(x + j + 4));
+    }
+    if (j + 4 <= n) {
+        s0 = vfmaq_f32(s0, vcvt_f32_f16(vld1_f16(row + j)), vld1q_f32(x + j));
+        j += 4;
+    }
+    store(y, finish_sum(s0, s1, row, x, j, n), beta);
+}
+
+static inline void four_vectors(const float16_t *row, const float *x, long ldx, long n, float *y, long ldy, float beta) {
+    float32x4_t s[4][2];
+    for (int k = 0; k < 4; k++) { s[k][0] = vdupq_n_f32(0); s[k][1] = vdupq_n_f32(0); }
+    long j = 0;
+    for (; j + 8 <= n; j += 8) {
+        float16x8_t p = vld1q_f16(row + j);
+        float32x4_t w0 = vcvt_f32_f16(vget_low_f16(p)), w1 = vcvt_high_f32_f16(p);
+        for (int k = 0; k < 4; k++) {
+            s[k][0] = vfmaq_f32(s[k][0], w0, vld1q_f32(x + k * ldx + j));
+            s[k][1] = vfmaq_f32(s[k][1], w1, vld1q_f32(x + k * ldx + j + 4));
+        }
+    }
+    if (j + 4 <= n) {
+        float32x4_t w0 = vcvt_f32_f16(vld1_f16(row + j));
+        for (int k = 0; k < 4; k++) s[k][0] = vfmaq_f32(s[k][0], w0, vld1q_f32(x + k * ldx + j));
+        j += 4;
+    }
+    for (int k = 0; k < 4; k++) store(y + k * ldy, finish_sum(s[k][0], s[k][1], row, x + k * ldx, j, n), beta);
+}
+
 void charlstm_half_gemv(long m, long n, const uint16_t *a, long lda, const float *x, float beta, float *y) {
+    const float16_t *h = (const float16_t *)a;
+    long i = 0;
+    for (; i + 2 <= m; i += 2) two_rows(h + i * lda, h + (i + 1) * lda, x, n, y + i, y + i + 1, beta);
+    if (i < m) one_row(h + i * lda, x, n, y + i, beta);
+}
+
+void charlstm_half_gemm_rows(long m, long n, const uint16_t *a, long lda, const float *x, long ldx, long vectors,
+                             float beta, float *y, long ldy) {
+    const float16_t *h = (const float16_t *)a;
     for (long i = 0; i < m; i++) {
-        const float16_t *row = (const float16_t *)(a + i * lda);
-        // Four independent accumulators hide the FMA latency; each takes every fourth group of four.
-        float32x4_t s0 = vdupq_n_f32(0), s1 = vdupq_n_f32(0), s2 = vdupq_n_f32(0), s3 = vdupq_n_f32(0);
-        long j = 0;
-        for (; j + 16 <= n; j += 16) {
-            float16x8_t lo = vld1q_f16(row + j), hi = vld1q_f16(row + j + 8);
-            s0 = vfmaq_f32(s0, vcvt_f32_f16(vget_low_f16(lo)), vld1q_f32(x + j));
-            s1 = vfmaq_f32(s1, vcvt_high_f32_f16(lo), vld1q_f32(x + j + 4));
-            s2 = vfmaq_f32(s2, vcvt_f32_f16(vget_low_f16(hi)), vld1q_f32(x + j + 8));
-            s3 = vfmaq_f32(s3, vcvt_high_f32_f16(hi), vld1q_f32(x + j + 12));
-        }
-        for (; j + 4 <= n; j += 4) {
-            s0 = vfmaq_f32(s0, vcvt_f32_f16(vld1_f16(row + j)), vld1q_f32(x + j));
-        }
-        float sum = vaddvq_f32(vaddq_f32(vaddq_f32(s0, s1), vaddq_f32(s2, s3)));
-        for (; j < n; j++) {
-            sum += (float)row[j] * x[j];
-        }
-        y[i] = beta == 0 ? sum : beta * y[i] + sum;
+        const float16_t *row = h + i * lda;
+        long b = 0;
+        for (; b + 4 <= vectors; b += 4) four_vectors(row, x + b * ldx, ldx, n, y + b * ldy + i, ldy, beta);
+        for (; b < vectors; b++) one_row(row, x + b * ldx, n, y + b * ldy + i, beta);
     }
 }
 
@@ -87,6 +268,11 @@ int charlstm_half_gemv_available(void) { return 0; }
 
 void charlstm_half_gemv(long m, long n, const uint16_t *a, long lda, const float *x, float beta, float *y) {
     (void)m; (void)n; (void)a; (void)lda; (void)x; (void)beta; (void)y;
+}
+
+void charlstm_half_gemm_rows(long m, long n, const uint16_t *a, long lda, const float *x, long ldx, long vectors,
+                             float beta, float *y, long ldy) {
+    (void)m; (void)n; (void)a; (void)lda; (void)x; (void)ldx; (void)vectors; (void)beta; (void)y; (void)ldy;
 }
 
 #endif

@@ -12,4 +12,10 @@ int charlstm_half_gemv_available(void);
 /// charlstm_half_gemv_available() says so.
 void charlstm_half_gemv(long m, long n, const uint16_t *a, long lda, const float *x, float beta, float *y);
 
+/// y[b·ldy + i] = beta·y[b·ldy + i] + Σ_j widen(a[i·lda + j])·x[b·ldx + j] for i < m, j < n, b < vectors: the
+/// same product for several vectors, each element summed exactly as charlstm_half_gemv sums it (so a vector's
+/// result does not depend on how many others are multiplied with it). Call only when available.
+void charlstm_half_gemm_rows(long m, long n, const uint16_t *a, long lda, const float *x, long ldx, long vectors,
+                             float beta, float *y, long ldy);
+
 #endif

@@ -84,8 +84,8 @@ public struct SafeTensorsWriter {
 }
 
 /// Minimal JSON string quoting, so headers are written byte-for-byte deterministically.
-enum JSONText {
-    static func quote(_ text: String) -> String {
+public enum JSONText {
+    public static func quote(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

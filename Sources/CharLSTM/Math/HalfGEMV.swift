@@ -23,6 +23,44 @@ enum HalfGEMV {
     }
 }
 
+extension HalfGEMV {
+    /// `Y ← X·Aᵀ + β·Y` for `vectors` rows of `X` (row stride `ldx`) and of `Y` (row stride `ldy`): the product
+    /// of ``multiply(m:n:a:lda:x:beta:y:parallel:)`` for several vectors at once, each row of `A` read from
+    /// memory once for all of them, and every element summed as that product sums it — a vector's result is
+    /// the same to the bit whether it is multiplied alone or with others.
+    static func multiplyRows(m: Int, n: Int, a: UnsafePointer<UInt16>, lda: Int, x: UnsafePointer<Float>, ldx: Int,
+                             vectors: Int, beta: Float, y: UnsafeMutablePointer<Float>, ldy: Int, parallel: Bool) {
+        if vectors == 1 {
+            multiply(m: m, n: n, a: a, lda: lda, x: x, beta: beta, y: y, parallel: parallel)
+            return
+        }
+        precondition(isAvailable)
+        if m == 0 || vectors == 0 { return }
+        let threads = parallel && m * n * vectors >= BLAS.gemvThreshold ? EngineThreads.count : 1
+        let work = HalfMatrixRowBlocks(n: n, a: a, lda: lda, x: x, ldx: ldx, vectors: vectors, beta: beta, y: y, ldy: ldy)
+        if threads == 1 {
+            work.run(0..<m, number: 0)
+        } else {
+            Parallel.forEachBlock(of: m, parts: threads, quantum: 8, work)
+        }
+    }
+}
+
+/// Row blocks of a half matrix times several vectors.
+private struct HalfMatrixRowBlocks: BlockWork {
+    let n: Int
+    let a: UnsafePointer<UInt16>, lda: Int
+    let x: UnsafePointer<Float>, ldx: Int
+    let vectors: Int
+    let beta: Float
+    let y: UnsafeMutablePointer<Float>, ldy: Int
+
+    func run(_ rows: Range<Int>, number _: Int) {
+        charlstm_half_gemm_rows(rows.count, n, a + rows.lowerBound * lda, lda, x, ldx, vectors, beta,
+                                y + rows.lowerBound, ldy)
+    }
+}
+
 /// Row blocks of a half matrix-vector product.
 private struct HalfRowBlocks: BlockWork {
     let n: Int

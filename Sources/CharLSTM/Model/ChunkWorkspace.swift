@@ -12,8 +12,9 @@ public class ChunkWorkspace {
     public let batch: Int
     /// Largest number of time steps a chunk may have.
     public let steps: Int
-    /// F16 copies of the model's matrices that batch-1 forward passes multiply by instead (nil: floats). Set to
-    /// nil while the model's weights differ from the copies (a ``DynamicLearner`` has moved them).
+    /// F16 copies of the model's matrices that forward passes multiply by instead (nil: floats): a sampler's
+    /// batch-1 passes and the one-step passes of a ``ConversationBatch``. Set to nil while the model's weights
+    /// differ from the copies (a ``DynamicLearner`` has moved them).
     var halfWeights: HalfWeights?
 
     /// Input character ids of the chunk, time-major: `inputs[t·batch + b]`.
@@ -31,7 +32,7 @@ public class ChunkWorkspace {
         self.init(config: config, batch: batch, steps: steps, keepsLayerGates: keepsLayerGates, halfWeights: nil)
     }
 
-    /// A workspace whose batch-1 forward passes use `halfWeights` (made from the model it will run).
+    /// A workspace whose forward passes use `halfWeights` (made from the model it will run).
     init(config: ModelConfig, batch: Int, steps: Int, keepsLayerGates: Bool, halfWeights: HalfWeights?) {
         precondition(batch > 0 && steps > 0)
         self.halfWeights = halfWeights

@@ -1,11 +1,13 @@
 /// The output layer: logits = Y·Wᵀ + b, mapping each `H`-wide top-layer output to `V` character scores.
 enum LinearHead {
-    /// One row may use `halfWeight`, an F16 copy of `weight` (``HalfWeights``).
+    /// With `halfWeight`, an F16 copy of `weight` (``HalfWeights``; only batch-1 and one-step passes have one),
+    /// the rows are multiplied by it.
     static func forward(input y: UnsafePointer<Float>, weight: UnsafePointer<Float>, halfWeight: UnsafePointer<UInt16>?,
                         bias: UnsafePointer<Float>, rows: Int, inputSize h: Int, outputSize v: Int,
                         logits: UnsafeMutablePointer<Float>) {
-        if rows == 1, let halfWeight {
-            HalfGEMV.multiply(m: v, n: h, a: halfWeight, lda: h, x: y, beta: 0, y: logits, parallel: true)
+        if let halfWeight {
+            HalfGEMV.multiplyRows(m: v, n: h, a: halfWeight, lda: h, x: y, ldx: h, vectors: rows, beta: 0, y: logits,
+                                  ldy: v, parallel: true)
         } else {
             BLAS.gemm(transposeA: false, transposeB: true, m: rows, n: v, k: h,
                       alpha: 1, a: y, lda: h, b: weight, ldb: h, beta: 0, c: logits, ldc: v)

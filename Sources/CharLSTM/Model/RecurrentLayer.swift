@@ -39,9 +39,10 @@ enum RecurrentLayer {
                                                   _ a: LayerActivations, batch: Int, steps: Int, unitShares: Int) {
         let d = w.inputSize
         let rowWidth = Cell.gateCount * w.hidden
-        // Pre-activations from the input, all steps at once: gates = X·W_ihᵀ (one row: W_ih·x, from halves if any).
-        if steps * batch == 1, let half = w.halfIH {
-            HalfGEMV.multiply(m: rowWidth, n: d, a: half, lda: d, x: x, beta: 0, y: a.gates.pointer, parallel: true)
+        // Pre-activations from the input, all steps at once: gates = X·W_ihᵀ (one step: W_ih·x_b, from halves if any).
+        if steps == 1, let half = w.halfIH {
+            HalfGEMV.multiplyRows(m: rowWidth, n: d, a: half, lda: d, x: x, ldx: d, vectors: batch, beta: 0,
+                                  y: a.gates.pointer, ldy: rowWidth, parallel: true)
         } else {
             BLAS.gemm(transposeA: false, transposeB: true, m: steps * batch, n: rowWidth, k: d,
                       alpha: 1, a: x, lda: d, b: w.weightIH, ldb: d, beta: 0, c: a.gates.pointer, ldc: rowWidth)
@@ -180,9 +181,9 @@ private struct ForwardSweepByStreams<Cell: CellKernel>: BlockWork {
         let target = Cell.recurrentProducts(in: a)
         for t in 0..<steps {
             let hPrevious = a.h.pointer + (t * batch + first) * h, products = target + (t * batch + first) * width
-            if streams.count == 1, let half = w.halfHH {
-                HalfGEMV.multiply(m: width, n: h, a: half, lda: h, x: hPrevious, beta: Cell.recurrentProductBeta,
-                                  y: products, parallel: groups == 1)
+            if let half = w.halfHH {
+                HalfGEMV.multiplyRows(m: width, n: h, a: half, lda: h, x: hPrevious, ldx: h, vectors: streams.count,
+                                      beta: Cell.recurrentProductBeta, y: products, ldy: width, parallel: groups == 1)
             } else {
                 BLAS.gemm(transposeA: false, transposeB: true, m: streams.count, n: width, k: h,
                           alpha: 1, a: hPrevious, lda: h, b: w.weightHH, ldb: h,

@@ -53,9 +53,9 @@ struct ForwardSweepByUnits<Cell: CellKernel>: LockstepWork {
             // target[b, q·H + j] (+)= h_{t−1}[b, :]·W_hh[q·H + j, :]   for every gate q and this thread's units j
             for q in 0..<Cell.gateCount where !units.isEmpty {
                 let first = q * h + units.lowerBound
-                if batch == 1, let half = w.halfHH {
-                    HalfGEMV.multiply(m: units.count, n: h, a: half + first * h, lda: h, x: hPrevious, beta: beta,
-                                      y: target + first, parallel: false)
+                if let half = w.halfHH {
+                    HalfGEMV.multiplyRows(m: units.count, n: h, a: half + first * h, lda: h, x: hPrevious, ldx: h,
+                                          vectors: batch, beta: beta, y: target + first, ldy: width, parallel: false)
                 } else if batch == 1 {
                     BLAS.gemv(m: units.count, n: h, alpha: 1, a: w.weightHH + first * h, lda: h,
                               x: hPrevious, beta: beta, y: target + first, parallel: false)

@@ -166,17 +166,26 @@ public final class Conversation {
                       onCharacter: (Unicode.Scalar) -> Bool) -> Sampler.GenerationEnd {
         let start = ContinuousClock.now
         let end = sampler.generate(count: count, stop: stop, settings: settings, random: &random) { character in
-            if statistics.charactersWritten == 0 {
-                statistics.firstCharacterSeconds = ((ContinuousClock.now - (exchangeStart ?? start))).seconds
-            }
-            statistics.charactersWritten += 1
-            transcript.append(character)
-            charactersInMemory += 1
+            recordWritten(character, since: start)
             return onCharacter(character)
         }
         statistics.writeSeconds += (ContinuousClock.now - start).seconds
         return end
     }
+
+    /// Keeps a character the memory has just written (by ``write(count:stop:settings:onCharacter:)`` or a
+    /// ``ConversationBatch``), whose writing began at `start`.
+    func recordWritten(_ character: Unicode.Scalar, since start: ContinuousClock.Instant) {
+        if statistics.charactersWritten == 0 {
+            statistics.firstCharacterSeconds = ((ContinuousClock.now - (exchangeStart ?? start))).seconds
+        }
+        statistics.charactersWritten += 1
+        transcript.append(character)
+        charactersInMemory += 1
+    }
+
+    /// Adds `seconds` spent writing to the exchange's figures (a ``ConversationBatch``'s share of a step).
+    func recordWritingTime(_ seconds: Double) { statistics.writeSeconds += seconds }
 
     /// Writes the likeliest continuation of `length` characters found by beam search with `width` beams; the
     /// memory holds it.
@@ -378,6 +387,9 @@ public struct ExchangeStatistics: Sendable, Equatable {
     public var charactersWritten = 0
     /// Seconds spent writing.
     public var writeSeconds = 0.0
+
+    /// No characters, no time.
+    public init() {}
 
     /// Characters written per second.
     public var writingRate: Double? { writeSeconds > 0 && charactersWritten > 0 ? Double(charactersWritten) / writeSeconds : nil }

@@ -33,10 +33,19 @@ public final class Sampler {
         self.init(model: model, primeChunk: primeChunk, allowsHalfWeights: true)
     }
 
+    /// A sampler of `other`'s model with a memory of its own that shares `other`'s F16 copies of the weights: many
+    /// conversations with one model (a server's sessions) hold one copy.
+    public convenience init(sharingWeightsWith other: Sampler, primeChunk: Int = 256) {
+        self.init(model: other.model, primeChunk: primeChunk, halfCopy: other.halfCopy)
+    }
+
     /// With `allowsHalfWeights` false the batch-1 products read the float weights even where halves would do.
-    init(model: CharLSTMModel, primeChunk: Int = 256, allowsHalfWeights: Bool) {
+    convenience init(model: CharLSTMModel, primeChunk: Int = 256, allowsHalfWeights: Bool) {
+        self.init(model: model, primeChunk: primeChunk, halfCopy: allowsHalfWeights ? HalfWeights(model: model) : nil)
+    }
+
+    private init(model: CharLSTMModel, primeChunk: Int, halfCopy: HalfWeights?) {
         self.model = model
-        let halfCopy = allowsHalfWeights ? HalfWeights(model: model) : nil
         self.halfCopy = halfCopy
         workspace = ChunkWorkspace(config: model.config, batch: 1, steps: max(1, primeChunk), keepsLayerGates: true,
                                    halfWeights: halfCopy)
@@ -114,11 +123,25 @@ public final class Sampler {
 
     /// Draws the next character, feeds it back, and returns it.
     public func next(_ settings: SamplingSettings, random: inout RandomSource) -> Unicode.Scalar {
+        let id = draw(settings, random: &random)
+        feed(id)
+        return model.vocabulary.character(id)
+    }
+
+    /// Draws the next character's id from the distribution the memory holds, without feeding it (a
+    /// ``ConversationBatch`` feeds several samplers' draws in one step).
+    func draw(_ settings: SamplingSettings, random: inout RandomSource) -> Int32 {
         ensureDistribution()
         let id = choose(settings, from: nextLogits.pointer, random: &random)
         rememberDraw(id, settings: settings)
-        feed(id)
-        return model.vocabulary.character(id)
+        return id
+    }
+
+    /// Takes the next-character logits of a step a ``ConversationBatch`` ran for this sampler's memory. (The
+    /// gates ``unitValue(layer:unit:_:)`` shows stay those of the sampler's own last pass.)
+    func tookBatchedStep(logits: UnsafePointer<Float>) {
+        nextLogits.pointer.update(from: logits, count: model.config.vocabularySize)
+        hasDistribution = true
     }
 
     /// Why ``generate(count:stop:settings:random:onCharacter:)`` ended.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CharLSTM
 import Foundation
+import FrontEndSupport
 
 /// `charlstm bench`: how fast this machine trains and samples, on synthetic data.
 struct BenchCommand: ParsableCommand {
@@ -55,6 +56,8 @@ struct BenchCommand: ParsableCommand {
         // The same model with its weights rounded to halves, which batch-1 steps then read as F16 (where the CPU can).
         let halfSampler = Sampler(model: try model.roundedToHalf())
         let half = halfSampler.usesHalfWeights ? measureBatchOne(halfSampler, prime: prime) : nil
+        let serving = (float: measureBatchedWriting(Sampler(model: model), prime: prime),
+                       half: halfSampler.usesHalfWeights ? measureBatchedWriting(halfSampler, prime: prime) : nil)
         let workbench = measureWorkbench(Sampler(model: model), prime: prime)
         let learning = try measureLearning(model, prime: prime)
 
@@ -70,6 +73,8 @@ struct BenchCommand: ParsableCommand {
                 "gflops": (gflops * 10).rounded() / 10, "blas": BLAS.backend.description,
                 "keep_undo_us": (workbench.undo * 1e7).rounded() / 10, "restore_undo_us": (workbench.restore * 1e7).rounded() / 10,
                 "read_line_ms": (learning.read * 1e5).rounded() / 100, "learn_line_ms": (learning.learn * 1e5).rounded() / 100,
+                "serve_\(Self.servedConversations)_chars_per_s": serving.float.rounded(),
+                "serve_\(Self.servedConversations)_half_chars_per_s": serving.half.map { $0.rounded() } ?? NSNull(),
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
@@ -84,6 +89,8 @@ struct BenchCommand: ParsableCommand {
         } else {
             print("F16       not measured: this CPU cannot widen halves (an x86-64 without F16C, AVX2 and FMA), so F16 weights are widened to floats when loaded")
         }
+        let servedHalf = serving.half.map { ", \(HumanReadable.count(Int($0))) with the weights as halves" } ?? ""
+        print("serving   \(Self.servedConversations) conversations writing at once: \(HumanReadable.count(Int(serving.float))) chars/s together\(servedHalf) (charlstm serve's batched steps)")
         print("workbench keep + undo \(HumanReadable.decimal(workbench.undo * 1e6, 2)) µs, restore + undo \(HumanReadable.decimal(workbench.restore * 1e6, 2)) µs (the memory is \(HumanReadable.count(workbench.bytes)) bytes)")
         print("learning  a 100-character line read in \(HumanReadable.milliseconds(learning.read)), read and learned from in \(HumanReadable.milliseconds(learning.learn)) (:learn on)")
         print("peak RSS  \(HumanReadable.decimal(peakMegabytes, 1)) MiB")
@@ -145,6 +152,28 @@ struct BenchCommand: ParsableCommand {
         let learn = median()
         conversation.stopLearning()
         return (read, learn)
+    }
+
+    /// Conversations that write at once in the serving figure.
+    static let servedConversations = 16
+
+    /// Characters per second that ``servedConversations`` conversations write together, one batched step per
+    /// character each (``ConversationBatch``, as `charlstm serve` steps its sessions), after 20 warm-up steps.
+    private func measureBatchedWriting(_ sampler: Sampler, prime: [Unicode.Scalar]) -> Double {
+        let clock = ContinuousClock()
+        let conversations = (0..<Self.servedConversations).map { k in
+            let conversation = Conversation(sampler: Sampler(sharingWeightsWith: sampler), random: RandomSource(seed: UInt64(k)))
+            conversation.read(prime.prefix(100 + k))
+            return conversation
+        }
+        let batch = ConversationBatch(sharingWeightsWith: sampler, capacity: conversations.count)
+        let settings = [SamplingSettings](repeating: SamplingSettings(), count: conversations.count)
+        var written: [ConversationBatch.WrittenCharacter] = []
+        for _ in 0..<20 { batch.writeNext(conversations, settings: settings, into: &written) }
+        let steps = max(20, sampleCharacters / conversations.count)
+        let start = clock.now
+        for _ in 0..<steps { batch.writeNext(conversations, settings: settings, into: &written) }
+        return Double(steps * conversations.count) / (clock.now - start).seconds
     }
 
     /// Priming and sampling speed at batch 1: a 10,000-character text read after a warm-up read, then

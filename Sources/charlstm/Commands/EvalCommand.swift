@@ -1,6 +1,7 @@
 import ArgumentParser
 import CharLSTM
 import Foundation
+import FrontEndSupport
 
 /// `charlstm eval`: how many bits per character a model needs for a text — with its weights fixed, and with
 /// `--dynamic` also with its weights following the text as it is read.

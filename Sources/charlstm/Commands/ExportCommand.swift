@@ -1,5 +1,6 @@
 import ArgumentParser
 import CharLSTM
+import FrontEndSupport
 
 /// `charlstm export`: a smaller copy of a checkpoint for sharing or bundling.
 struct ExportCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CharLSTM
 import Foundation
+import FrontEndSupport
 
 /// `charlstm inspect`: watch the memory work — a page that colours a text by the model's surprise and by any unit's
 /// gates and states.

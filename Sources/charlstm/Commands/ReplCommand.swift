@@ -1,6 +1,7 @@
 import ArgumentParser
 import CharLSTM
 import Foundation
+import FrontEndSupport
 
 /// `charlstm repl` (and plain `charlstm`): talk to a model.
 struct ReplCommand: ParsableCommand {

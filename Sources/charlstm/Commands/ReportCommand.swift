@@ -1,5 +1,6 @@
 import ArgumentParser
 import CharLSTM
+import FrontEndSupport
 
 /// `charlstm report`: a training run on one page.
 struct ReportCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CharLSTM
 import Foundation
+import FrontEndSupport
 
 /// `charlstm sample`: prime a model with text and stream a continuation.
 struct SampleCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CharLSTM
 import Foundation
+import FrontEndSupport
 
 /// `charlstm train`: learn a corpus, or continue a run.
 struct TrainCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 @preconcurrency import CReadline
 import Foundation
+import FrontEndSupport
 import Synchronization
 
 /// GNU readline behind a small Swift interface: Emacs-style editing, history kept in a file, and tab completion

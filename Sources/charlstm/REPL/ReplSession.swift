@@ -1,5 +1,6 @@
 import CharLSTM
 import Foundation
+import FrontEndSupport
 
 /// The REPL's state and what each instruction does to it: a ``Conversation`` with a model, whose memory (every
 /// layer's `h` and `c`) carries from one exchange to the next and can be taken back, kept and restored; the

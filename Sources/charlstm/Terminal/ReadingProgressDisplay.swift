@@ -1,5 +1,6 @@
 import CharLSTM
 import Foundation
+import FrontEndSupport
 
 /// Shows a person how far a long read through the network has come (`eval`, `sample --prime-file`, the REPL's
 /// `:prime-file` and long pastes) and lets Ctrl-C stop it: on a terminal, once the read has taken a second, one

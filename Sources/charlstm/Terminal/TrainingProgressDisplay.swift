@@ -1,5 +1,6 @@
 import CharLSTM
 import Foundation
+import FrontEndSupport
 
 /// Shows a training session to a person: on a terminal, one status line rewritten in place (at most ten times a
 /// second) with a permanent line per validation; elsewhere (a pipe, a log file) a plain line per validation and

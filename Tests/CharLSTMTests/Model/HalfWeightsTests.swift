@@ -27,6 +27,37 @@ import Testing
         #expect(worst < 1e-5, "m \(m) n \(n) β \(beta): largest difference \(worst)")
     }
 
+    /// Several vectors at once are each summed exactly as one alone: the same bits, whatever the shape and
+    /// however many vectors, so a server's conversation writes the same text however many write beside it.
+    @Test(.enabled(if: HalfGEMV.isAvailable, "this CPU has no F16C; the half path is never taken here"),
+          arguments: [1, 7, 8, 15, 16, 17, 33, 512], [1, 2, 3, 4, 5, 7, 16])
+    func severalVectorsSumAsOneDoes(n: Int, vectors: Int) {
+        let (m, lda, ldx, ldy) = (37, n + 5, n + 2, 41)
+        var random = RandomSource(seed: UInt64(n * 100 + vectors))
+        let a = (0..<(m * lda)).map { _ in HalfPrecision.bits(random.nextFloat(in: -1, 1)) }
+        let x = (0..<(vectors * ldx)).map { _ in random.nextFloat(in: -1, 1) }
+        let y0 = (0..<(vectors * ldy)).map { _ in random.nextFloat(in: -1, 1) }
+        for beta: Float in [0, 1] {
+            var together = y0
+            a.withUnsafeBufferPointer { a in
+                HalfGEMV.multiplyRows(m: m, n: n, a: a.baseAddress!, lda: lda, x: x, ldx: ldx, vectors: vectors, beta: beta,
+                                      y: &together, ldy: ldy, parallel: true)
+            }
+            for b in 0..<vectors {
+                var alone = Array(y0[(b * ldy)..<(b * ldy + m)])
+                a.withUnsafeBufferPointer { a in
+                    x.withUnsafeBufferPointer { x in
+                        HalfGEMV.multiply(m: m, n: n, a: a.baseAddress!, lda: lda, x: x.baseAddress! + b * ldx, beta: beta,
+                                          y: &alone, parallel: false)
+                    }
+                }
+                #expect(Array(together[(b * ldy)..<(b * ldy + m)]) == alone, "vector \(b) of \(vectors), n \(n), β \(beta)")
+            }
+            // Past each vector's m results, its row of y is untouched.
+            for b in 0..<vectors { #expect(together[(b * ldy + m)..<(b * ldy + ldy)] == y0[(b * ldy + m)..<(b * ldy + ldy)]) }
+        }
+    }
+
     @Test(arguments: RecurrentCell.allCases)
     func samplerWithHalfWeightsReadsLikeTheFloatOne(cell: RecurrentCell) throws {
         try #require(HalfGEMV.isAvailable, "this CPU has no F16C; the half path is never taken here")

@@ -10,9 +10,9 @@ import Foundation
 /// reads the checkout, so an installation works, or fails, the same once the checkout is gone. The binary's path
 /// comes from the operating system (``Platform/executablePath``), so neither the working directory nor a symlink
 /// matters.
-enum ShippedFile {
+public enum ShippedFile {
     /// Every place `name` is looked for, in order; `checkoutPath` is its path inside the repository.
-    static func candidates(_ name: String, checkoutPath: String) -> [String] {
+    public static func candidates(_ name: String, checkoutPath: String) -> [String] {
         var paths: [String] = []
         let executable = Platform.executablePath.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
         if let executable {
@@ -28,13 +28,13 @@ enum ShippedFile {
 
     /// The user's home folder: `$HOME` when it is set, as shells do, else the account's home folder from the
     /// password database (which is what Foundation's `homeDirectoryForCurrentUser` reads, whatever `$HOME` says).
-    static var home: String {
+    public static var home: String {
         let environment = ProcessInfo.processInfo.environment["HOME"] ?? ""
         let home = environment.isEmpty ? FileManager.default.homeDirectoryForCurrentUser.path : environment
         return home.count > 1 && home.hasSuffix("/") ? String(home.dropLast()) : home
     }
 
-    /// The source checkout's root: this file is Sources/charlstm/ShippedFile.swift.
+    /// The source checkout's root: this file is Sources/FrontEndSupport/ShippedFile.swift.
     private static let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().resolvingSymlinksInPath().path
 }

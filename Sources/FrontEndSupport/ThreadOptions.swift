@@ -3,15 +3,17 @@ import CharLSTM
 import Foundation
 
 /// `--threads`, shared by every command that runs the model.
-struct ThreadOptions: ParsableArguments {
+public struct ThreadOptions: ParsableArguments {
+    public init() {}
+
     @Option(help: "Threads for matrix products (default: all cores). Results are reproducible for a given count.")
-    var threads: Int?
+    public var threads: Int?
 
     /// Applies the setting to the engine: the flag, else `trainedWith` — the count a resumed run was trained with,
     /// so that it continues bit for bit — else every core. Fails for a count below 1. Returns, for a resumed run,
     /// what to tell the user about the choice.
     @discardableResult
-    func apply(resumingRunTrainedWith trainedWith: Int? = nil) throws -> String? {
+    public func apply(resumingRunTrainedWith trainedWith: Int? = nil) throws -> String? {
         let count = threads ?? trainedWith ?? ProcessInfo.processInfo.activeProcessorCount
         guard count >= 1 else { throw CharLSTMError.invalidSetting("--threads must be at least 1 (got \(count))") }
         EngineThreads.set(count)
@@ -22,7 +24,7 @@ struct ThreadOptions: ParsableArguments {
 
     /// Once the inputs have been checked and real work is about to start: a one-line hint when the engine fell
     /// back to its own, slower GEMM. (Before that, an error must stay the only line on stderr.)
-    static func noteFallbackBackend() {
+    public static func noteFallbackBackend() {
         if BLAS.backend.isFallback {
             Terminal.standardError.writeLine("charlstm: note: OpenBLAS not found, using the built-in GEMM (slower); install it with: \(Platform.openBLASInstallHint)")
         }

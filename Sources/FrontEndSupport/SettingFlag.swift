@@ -3,7 +3,7 @@ import CharLSTM
 /// The flag that sets each of the engine's ``Setting``s: how the command line names settings in the engine's
 /// messages. (A test checks that each one appears in a command's help.)
 extension Setting {
-    var flag: String {
+    public var flag: String {
         switch self {
         case .cell: "--cell"
         case .layers: "--layers"
@@ -46,10 +46,10 @@ extension Setting {
 
 extension CharLSTMError {
     /// The message as the command line shows it: settings named by their flags.
-    var commandLineMessage: String { description(naming: \.flag) }
+    public var commandLineMessage: String { description(naming: \.flag) }
 }
 
 /// An error's one-line message as the command line shows it.
-func commandLineMessage(_ error: any Error) -> String {
+public func commandLineMessage(_ error: any Error) -> String {
     (error as? CharLSTMError)?.commandLineMessage ?? "\(error)"
 }

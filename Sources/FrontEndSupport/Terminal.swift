@@ -1,16 +1,18 @@
 import Foundation
 
 /// An output stream of the process, written without buffering surprises: text appears when written.
-struct Terminal: Sendable {
-    static let standardOutput = Terminal(descriptor: STDOUT_FILENO)
-    static let standardError = Terminal(descriptor: STDERR_FILENO)
+public struct Terminal: Sendable {
+    public static let standardOutput = Terminal(descriptor: STDOUT_FILENO)
+    public static let standardError = Terminal(descriptor: STDERR_FILENO)
 
-    let descriptor: Int32
+    public let descriptor: Int32
+
+    public init(descriptor: Int32) { self.descriptor = descriptor }
 
     /// Whether the stream is an interactive terminal (progress displays and colour only make sense there).
-    var isInteractive: Bool { isatty(descriptor) == 1 }
+    public var isInteractive: Bool { isatty(descriptor) == 1 }
 
-    func write(_ text: String) {
+    public func write(_ text: String) {
         var text = text
         text.withUTF8 { bytes in
             var offset = 0
@@ -23,5 +25,5 @@ struct Terminal: Sendable {
         }
     }
 
-    func writeLine(_ text: String) { write(text + "\n") }
+    public func writeLine(_ text: String) { write(text + "\n") }
 }

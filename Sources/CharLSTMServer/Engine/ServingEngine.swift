@@ -1,0 +1,200 @@
+import CharLSTM
+import Foundation
+import Synchronization
+
+/// The one thread that runs the model for every request, so that requests share its products instead of
+/// contending for the cores. Each turn of its loop:
+///
+/// 1. every job still reading takes in the next piece of its input (``readPiece`` characters, batched over time
+///    at batch 1 — a long text never holds the others up for more than a piece);
+/// 2. every job writing writes one character, all of them in one batched step per ``ConversationBatch``
+///    (one product per layer for up to ``capacity`` streams);
+/// 3. finished jobs report their end and let their conversation go.
+///
+/// A job whose client reads slower than the model writes is paused once ``maxBacklog`` characters wait for it,
+/// and goes on when the client has taken them: a stalled client costs neither memory nor steps.
+///
+/// A job's conversation belongs to this thread from ``submit(_:)`` until the job's `whenFinished`. The weights
+/// are only read, by every conversation at once.
+final class ServingEngine: @unchecked Sendable {
+    let model: CharLSTMModel
+    /// The most jobs writing in one batched step; more wait their turn in the same loop.
+    let capacity: Int
+    /// Characters one job reads per turn.
+    static let readPiece = 256
+    /// Characters written and not yet taken by the client at which a job waits for it.
+    static let maxBacklog = 1024
+
+    private let batch: ConversationBatch
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var incoming: [GenerationJob] = []
+    private var stopping = false
+    private var running = false
+    private var woken = false
+    // The engine thread's own.
+    private var jobs: [GenerationJob] = []
+    private var writers: [Conversation] = []
+    private var writerSettings: [SamplingSettings] = []
+    private var writerJobs: [GenerationJob] = []
+    private var written: [ConversationBatch.WrittenCharacter] = []
+    private var delivered: [ConversationBatch.WrittenCharacter] = []
+
+    /// An engine for conversations with `sampler`'s model, sharing its F16 weights if it has them.
+    init(sharingWeightsWith sampler: Sampler, capacity: Int) {
+        model = sampler.model
+        self.capacity = capacity
+        batch = ConversationBatch(sharingWeightsWith: sampler, capacity: capacity)
+        written.reserveCapacity(capacity)
+    }
+
+    /// Starts the engine's thread.
+    func start() {
+        condition.withLock { running = true }
+        let thread = Thread { [self] in loop() }
+        thread.name = "charlstm-serve engine"
+        thread.start()
+    }
+
+    /// Cancels every job (each reports its end) and stops the thread; returns once it has stopped.
+    func stop() {
+        condition.withLock {
+            stopping = true
+            condition.broadcast()
+            while running { condition.wait() }
+        }
+    }
+
+    /// Hands `job` to the engine; it starts at the next turn.
+    func submit(_ job: GenerationJob) {
+        condition.withLock {
+            if stopping {
+                job.events.post(.finished(.cancelled, ExchangeStatistics(), ConversationSummary()))
+                job.whenFinished()
+                return
+            }
+            job.events.onTake = { [weak self] in self?.wake() }
+            job.onCancel = { [weak self] in self?.wake() }
+            incoming.append(job)
+            condition.signal()
+        }
+    }
+
+    /// Makes the engine look at its jobs again (a paused one may go on, a cancelled one end).
+    private func wake() {
+        condition.withLock {
+            woken = true
+            condition.signal()
+        }
+    }
+
+    /// Jobs handed over and not yet finished (for the limits and `/health`).
+    var jobCount: Int { condition.withLock { incoming.count } + activeCount.withLock { $0 } }
+    private let activeCount = Mutex(0)
+
+    private func loop() {
+        var stalled = false
+        while true {
+            let stop: Bool = condition.withLock {
+                // With nothing to do, sleep until a job comes; with every job paused, until one may go on.
+                while incoming.isEmpty && !stopping {
+                    if jobs.isEmpty {
+                        condition.wait()
+                    } else if !stalled || woken || !condition.wait(until: Date().addingTimeInterval(0.05)) {
+                        break
+                    }
+                }
+                woken = false
+                jobs.append(contentsOf: incoming)
+                incoming.removeAll(keepingCapacity: true)
+                return stopping
+            }
+            activeCount.withLock { $0 = jobs.count }
+            if stop { break }
+            stalled = !turn()
+        }
+        for job in jobs { finish(job, .cancelled) }
+        jobs.removeAll()
+        activeCount.withLock { $0 = 0 }
+        condition.withLock {
+            running = false
+            condition.broadcast()
+        }
+    }
+
+    /// One turn: a piece read by each reader, a character written by each writer whose client keeps up, the
+    /// finished let go. Returns whether anything was done.
+    private func turn() -> Bool {
+        var progressed = false
+        writers.removeAll(keepingCapacity: true)
+        writerSettings.removeAll(keepingCapacity: true)
+        writerJobs.removeAll(keepingCapacity: true)
+        for job in jobs {
+            if job.isCancelled {
+                finish(job, .cancelled)
+                progressed = true
+            } else if !job.hasReadInput {
+                readPiece(of: job)
+                progressed = true
+            } else if job.events.backlog >= Self.maxBacklog {
+                continue
+            } else if job.writtenCount < job.request.length {
+                writers.append(job.conversation)
+                writerSettings.append(job.request.settings)
+                writerJobs.append(job)
+            } else {
+                finish(job, .length)
+                progressed = true
+            }
+        }
+        var first = 0
+        while first < writers.count {
+            let end = min(first + capacity, writers.count)
+            write(from: first, to: end)
+            first = end
+        }
+        jobs.removeAll(where: \.isFinished)
+        return progressed || !writers.isEmpty
+    }
+
+    private func readPiece(of job: GenerationJob) {
+        let end = min(job.readCount + Self.readPiece, job.request.input.count)
+        let piece = job.request.input[job.readCount..<end]
+        if job.request.measuresInput {
+            let measured = job.conversation.readMeasuringSurprise(String.UnicodeScalarView(piece))
+            job.events.post(.read(measured.measured))
+        } else {
+            job.conversation.read(piece)
+        }
+        job.readCount = end
+    }
+
+    /// Writes a character for writers `first..<end` in one batched step and delivers them; a job that wrote a
+    /// stop string or its last character finishes.
+    private func write(from first: Int, to end: Int) {
+        if first == 0 && end == writers.count {
+            batch.writeNext(writers, settings: writerSettings, into: &written)
+        } else {
+            batch.writeNext(Array(writers[first..<end]), settings: Array(writerSettings[first..<end]), into: &written)
+        }
+        for (k, job) in writerJobs[first..<end].enumerated() {
+            delivered.removeAll(keepingCapacity: true)
+            let stopped = job.take(written[k], into: &delivered)
+            if !delivered.isEmpty { job.events.post(.written(delivered)) }
+            if stopped || job.writtenCount >= job.request.length { finish(job, stopped ? .stop : .length) }
+        }
+    }
+
+    /// Reports the job's end and lets its conversation go; the turn removes it from ``jobs``.
+    private func finish(_ job: GenerationJob, _ reason: FinishReason) {
+        job.isFinished = true
+        if reason != .stop && !job.heldBack.isEmpty {
+            job.events.post(.written(job.heldBack))
+            job.heldBack.removeAll()
+        }
+        job.conversation.endExchange()
+        job.events.post(.finished(reason, job.conversation.lastStatistics ?? ExchangeStatistics(),
+                                   ConversationSummary(job.conversation)))
+        job.whenFinished()
+    }
+}
