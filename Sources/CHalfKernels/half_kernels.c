@@ -5,9 +5,9 @@
 // arrive from memory; weights stored as 16-bit halves arrive twice as fast as floats. F16C widens eight halves to
 // eight floats in one instruction (vcvtph2ps), after which the arithmetic is an ordinary float FMA.
 //
-// On x86-64 the kernel is compiled for F16C/AVX2/FMA with a function attribute rather than for the whole package,
-// and is only called after charlstm_half_gemv_available() has asked the CPU, so the binary still runs on any
-// x86-64. On 64-bit ARM (Apple silicon, Graviton) every CPU converts halves in its NEON unit (FCVTL widens four
+// On x86-64 the kernels are compiled for F16C/AVX2/FMA, and for AVX-512 where the CPU has it, with function
+// attributes rather than for the whole package, and are only called after charlstm_half_gemv_available() has
+// asked the CPU, so the binary still runs on any x86-64. On 64-bit ARM (Apple silicon, Graviton) every CPU converts halves in its NEON unit (FCVTL widens four
 // halves to four floats), so the kernel is always there. Both widen and then multiply-add in float: the result
 // is the float product of the same weights, summed in a different order, never a half-precision sum.
 
@@ -16,9 +16,20 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-int charlstm_half_gemv_available(void) {
+// Which kernels this CPU runs: 0 none, 8 the F16C/AVX2 ones (eight lanes), 16 the AVX-512 ones (sixteen).
+static int lanes = -1;
+
+static int choose_lanes(void) {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (!(__builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) return 0;
+    return __builtin_cpu_supports("avx512f") ? 16 : 8;
+}
+
+int charlstm_half_gemv_available(void) { return charlstm_half_kernel_lanes() != 0; }
+
+int charlstm_half_kernel_lanes(void) {
+    if (lanes < 0) lanes = choose_lanes();   // the same answer whichever thread asks first
+    return lanes;
 }
 
 __attribute__((target("avx2,fma,f16c")))
@@ -147,15 +158,15 @@ static inline void two_vectors(const uint16_t *row, const float *x, long ldx, lo
 }
 
 __attribute__((target("avx2,fma,f16c")))
-void charlstm_half_gemv(long m, long n, const uint16_t *a, long lda, const float *x, float beta, float *y) {
+static void gemv_avx2(long m, long n, const uint16_t *a, long lda, const float *x, float beta, float *y) {
     long i = 0;
     for (; i + 2 <= m; i += 2) two_rows(a + i * lda, a + (i + 1) * lda, x, n, y + i, y + i + 1, beta);
     if (i < m) one_row(a + i * lda, x, n, y + i, beta);
 }
 
 __attribute__((target("avx2,fma,f16c")))
-void charlstm_half_gemm_rows(long m, long n, const uint16_t *a, long lda, const float *x, long ldx, long vectors,
-                             float beta, float *y, long ldy) {
+static void gemm_rows_avx2(long m, long n, const uint16_t *a, long lda, const float *x, long ldx, long vectors,
+                           float beta, float *y, long ldy) {
     // Row by row, so that each row of halves is read from memory once and then from L1 for every vector.
     for (long i = 0; i < m; i++) {
         const uint16_t *row = a + i * lda;
@@ -169,10 +180,113 @@ void charlstm_half_gemm_rows(long m, long n, const uint16_t *a, long lda, const 
     }
 }
 
+// The AVX-512 kernels: the same scheme with sixteen lanes — two accumulators take alternate groups of sixteen
+// terms (j ≡ 0 and 16 mod 32), a last group of sixteen goes to the first, then the lanes are summed and the last
+// n mod 16 terms added one by one. With 32 registers one row takes eight vectors at a time.
+
+__attribute__((target("avx512f,avx2,fma,f16c")))
+static inline __m512 widen16(const uint16_t *halves) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)halves)); }
+
+__attribute__((target("avx512f,avx2,fma,f16c")))
+static inline float finish_sum16(__m512 s0, __m512 s1, const uint16_t *row, const float *x, long j, long n) {
+    float sum = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+    for (; j < n; j++) {
+        sum += _cvtsh_ss(row[j]) * x[j];
+    }
+    return sum;
+}
+
+/// Row r times `count` (at most 8) vectors x + k·ldx into y + k·ldy; the loops over k unroll, as count is a
+/// constant at every call.
+__attribute__((target("avx512f,avx2,fma,f16c"), always_inline))
+static inline void vectors16(const uint16_t *row, const float *x, long ldx, long n, float *y, long ldy, float beta,
+                             const int count) {
+    __m512 s0[8], s1[8];
+    for (int k = 0; k < count; k++) { s0[k] = _mm512_setzero_ps(); s1[k] = _mm512_setzero_ps(); }
+    long j = 0;
+    for (; j + 32 <= n; j += 32) {
+        __m512 w0 = widen16(row + j), w1 = widen16(row + j + 16);
+        for (int k = 0; k < count; k++) {
+            s0[k] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(x + k * ldx + j), s0[k]);
+            s1[k] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(x + k * ldx + j + 16), s1[k]);
+        }
+    }
+    if (j + 16 <= n) {
+        __m512 w0 = widen16(row + j);
+        for (int k = 0; k < count; k++) s0[k] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(x + k * ldx + j), s0[k]);
+        j += 16;
+    }
+    for (int k = 0; k < count; k++) store(y + k * ldy, finish_sum16(s0[k], s1[k], row, x + k * ldx, j, n), beta);
+}
+
+/// Rows r0 and r1 times x.
+__attribute__((target("avx512f,avx2,fma,f16c")))
+static inline void two_rows16(const uint16_t *r0, const uint16_t *r1, const float *x, long n, float *y0, float *y1,
+                              float beta) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), b0 = _mm512_setzero_ps(), b1 = _mm512_setzero_ps();
+    long j = 0;
+    for (; j + 32 <= n; j += 32) {
+        __m512 x0 = _mm512_loadu_ps(x + j), x1 = _mm512_loadu_ps(x + j + 16);
+        a0 = _mm512_fmadd_ps(widen16(r0 + j), x0, a0);
+        a1 = _mm512_fmadd_ps(widen16(r0 + j + 16), x1, a1);
+        b0 = _mm512_fmadd_ps(widen16(r1 + j), x0, b0);
+        b1 = _mm512_fmadd_ps(widen16(r1 + j + 16), x1, b1);
+    }
+    if (j + 16 <= n) {
+        __m512 x0 = _mm512_loadu_ps(x + j);
+        a0 = _mm512_fmadd_ps(widen16(r0 + j), x0, a0);
+        b0 = _mm512_fmadd_ps(widen16(r1 + j), x0, b0);
+        j += 16;
+    }
+    store(y0, finish_sum16(a0, a1, r0, x, j, n), beta);
+    store(y1, finish_sum16(b0, b1, r1, x, j, n), beta);
+}
+
+__attribute__((target("avx512f,avx2,fma,f16c")))
+static void gemv_avx512(long m, long n, const uint16_t *a, long lda, const float *x, float beta, float *y) {
+    long i = 0;
+    for (; i + 2 <= m; i += 2) two_rows16(a + i * lda, a + (i + 1) * lda, x, n, y + i, y + i + 1, beta);
+    if (i < m) vectors16(a + i * lda, x, 0, n, y + i, 0, beta, 1);
+}
+
+__attribute__((target("avx512f,avx2,fma,f16c")))
+static void gemm_rows_avx512(long m, long n, const uint16_t *a, long lda, const float *x, long ldx, long vectors,
+                             float beta, float *y, long ldy) {
+    for (long i = 0; i < m; i++) {
+        const uint16_t *row = a + i * lda;
+        long b = 0;
+        for (; b + 8 <= vectors; b += 8) vectors16(row, x + b * ldx, ldx, n, y + b * ldy + i, ldy, beta, 8);
+        if (b + 4 <= vectors) {
+            vectors16(row, x + b * ldx, ldx, n, y + b * ldy + i, ldy, beta, 4);
+            b += 4;
+        }
+        if (b + 2 <= vectors) {
+            vectors16(row, x + b * ldx, ldx, n, y + b * ldy + i, ldy, beta, 2);
+            b += 2;
+        }
+        if (b < vectors) vectors16(row, x + b * ldx, ldx, n, y + b * ldy + i, ldy, beta, 1);
+    }
+}
+
+void charlstm_half_gemv(long m, long n, const uint16_t *a, long lda, const float *x, float beta, float *y) {
+    if (charlstm_half_kernel_lanes() == 16) gemv_avx512(m, n, a, lda, x, beta, y); else gemv_avx2(m, n, a, lda, x, beta, y);
+}
+
+void charlstm_half_gemm_rows(long m, long n, const uint16_t *a, long lda, const float *x, long ldx, long vectors,
+                             float beta, float *y, long ldy) {
+    if (charlstm_half_kernel_lanes() == 16) {
+        gemm_rows_avx512(m, n, a, lda, x, ldx, vectors, beta, y, ldy);
+    } else {
+        gemm_rows_avx2(m, n, a, lda, x, ldx, vectors, beta, y, ldy);
+    }
+}
+
 #elif defined(__aarch64__)
 #include <arm_neon.h>
 
 int charlstm_half_gemv_available(void) { return 1; }
+
+int charlstm_half_kernel_lanes(void) { return 4; }
 
 // The same sums as on x86-64 with four lanes: two accumulators take alternate groups of four terms (j ≡ 0 and 4
 // mod 8), a last group of four goes to the first, and the last n mod 4 terms are added one by one.
@@ -265,6 +379,8 @@ void charlstm_half_gemm_rows(long m, long n, const uint16_t *a, long lda, const 
 #else
 
 int charlstm_half_gemv_available(void) { return 0; }
+
+int charlstm_half_kernel_lanes(void) { return 0; }
 
 void charlstm_half_gemv(long m, long n, const uint16_t *a, long lda, const float *x, float beta, float *y) {
     (void)m; (void)n; (void)a; (void)lda; (void)x; (void)beta; (void)y;

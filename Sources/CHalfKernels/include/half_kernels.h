@@ -7,6 +7,10 @@
 /// runs on every x86-64 machine; every 64-bit ARM CPU), else 0.
 int charlstm_half_gemv_available(void);
 
+/// The SIMD width the kernels use on this CPU, in floats: 16 with AVX-512, 8 with AVX2, 4 on ARM, 0 without
+/// kernels. Every kernel uses the same width, so their sums agree with each other on one machine.
+int charlstm_half_kernel_lanes(void);
+
 /// y[i] = beta·y[i] + Σ_j widen(a[i·lda + j])·x[j] for i < m, j < n: a matrix of IEEE binary16 weights times a
 /// float vector, the weights widened to float on the fly. beta 0 ignores what y held. Call only when
 /// charlstm_half_gemv_available() says so.

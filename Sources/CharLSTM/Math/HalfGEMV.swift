@@ -6,6 +6,16 @@ enum HalfGEMV {
     /// Whether this CPU runs the kernel (x86-64 with F16C, AVX2 and FMA). Asked once per process.
     static let isAvailable = charlstm_half_gemv_available() != 0
 
+    /// The kernels this CPU runs, as `bench` names them: "AVX-512", "AVX2", "NEON", or nil for none.
+    static var kernelName: String? {
+        switch charlstm_half_kernel_lanes() {
+        case 16: "AVX-512"
+        case 8: "AVX2"
+        case 4: "NEON"
+        default: nil
+        }
+    }
+
     /// `y ← A·x + β·y` for a row-major `m×n` half matrix `A` with row stride `lda`. Large products are shared out
     /// by rows among the engine's threads, as ``BLAS/gemv(m:n:alpha:a:lda:x:beta:y:parallel:)`` does, each row
     /// summed by one thread.

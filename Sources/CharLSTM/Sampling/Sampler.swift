@@ -58,6 +58,9 @@ public final class Sampler {
     /// Whether batch-1 steps read F16 copies of the weight matrices.
     public var usesHalfWeights: Bool { workspace.halfWeights != nil }
 
+    /// The F16 kernels this CPU runs ("AVX-512", "AVX2", "NEON"), nil where there are none.
+    public var halfKernels: String? { HalfGEMV.kernelName }
+
     /// Says whether the model's weights are still the ones the sampler was made with: while they are not (a
     /// ``DynamicLearner`` moved them), steps read the float weights instead of the F16 copies of the old ones.
     func weightsAreOriginal(_ original: Bool) { workspace.halfWeights = original ? halfCopy : nil }

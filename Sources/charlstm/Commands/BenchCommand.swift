@@ -85,7 +85,7 @@ struct BenchCommand: ParsableCommand {
         print("sample    \(HumanReadable.count(Int(sampleRate))) chars/s at batch 1")
         print("prime     \(HumanReadable.count(Int(primeRate))) chars/s (10,000-character text)")
         if let half {
-            print("F16       sample \(HumanReadable.count(Int(half.sample))) chars/s, prime \(HumanReadable.count(Int(half.prime))) chars/s with the weights as halves")
+            print("F16       sample \(HumanReadable.count(Int(half.sample))) chars/s, prime \(HumanReadable.count(Int(half.prime))) chars/s with the weights as halves (\(halfSampler.halfKernels ?? "") kernels)")
         } else {
             print("F16       not measured: this CPU cannot widen halves (an x86-64 without F16C, AVX2 and FMA), so F16 weights are widened to floats when loaded")
         }
