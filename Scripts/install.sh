@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Installs charlstm into PREFIX: the binary as PREFIX/bin/charlstm and the bundled model as
-# PREFIX/share/charlstm/default.safetensors, where an installed charlstm looks for it. Everything else it needs
-# (the page templates of inspect and report) is compiled into the binary.
+# Installs charlstm into PREFIX: the binaries as PREFIX/bin/charlstm and PREFIX/bin/charlstm-serve (the HTTP
+# server that `charlstm serve` runs) and the bundled model as PREFIX/share/charlstm/default.safetensors, where an
+# installed charlstm looks for it. Everything else they need (the pages) is compiled into them.
 #
 #   swift build -c release && Scripts/install.sh /usr/local          # system-wide (run as root)
 #   swift build -c release && Scripts/install.sh ~/.local            # for one user; put ~/.local/bin on PATH
 #
-# The binary installed is .build/release/charlstm, or the one named by the CHARLSTM_BINARY environment variable.
+# The binaries installed are .build/release/charlstm and charlstm-serve beside it, or the charlstm named by the
+# CHARLSTM_BINARY environment variable and the charlstm-serve beside that.
 set -euo pipefail
 
 if [ $# -ne 1 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
@@ -16,6 +17,7 @@ fi
 prefix="$1"
 checkout="$(cd "$(dirname "$0")/.." && pwd)"
 binary="${CHARLSTM_BINARY:-$checkout/.build/release/charlstm}"
+server="$(dirname "$binary")/charlstm-serve"
 model="$checkout/checkpoints/default.safetensors"
 
 if [ ! -x "$binary" ]; then
@@ -37,5 +39,12 @@ install_file() {  # source, destination folder, mode
     mv -f "$target.installing.$$" "$target"
 }
 install_file "$binary" "$prefix/bin" 755
+installed="$prefix/bin/charlstm"
+if [ -x "$server" ]; then
+    install_file "$server" "$prefix/bin" 755
+    installed="$installed, $prefix/bin/charlstm-serve"
+else
+    echo "install.sh: $server: not built, so charlstm serve will not run (swift build -c release builds it)" >&2
+fi
 install_file "$model" "$prefix/share/charlstm" 644
-echo "installed $prefix/bin/charlstm and $prefix/share/charlstm/default.safetensors"
+echo "installed $installed and $prefix/share/charlstm/default.safetensors"

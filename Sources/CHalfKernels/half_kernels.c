@@ -180,92 +180,67 @@ static void gemm_rows_avx2(long m, long n, const uint16_t *a, long lda, const fl
     }
 }
 
-// The AVX-512 kernels: the same scheme with sixteen lanes — two accumulators take alternate groups of sixteen
-// terms (j ≡ 0 and 16 mod 32), a last group of sixteen goes to the first, then the lanes are summed and the last
-// n mod 16 terms added one by one. With 32 registers one row takes eight vectors at a time.
+// The AVX-512 kernels sum each (row, vector) pair their own way: one accumulator of sixteen lanes takes every
+// group of sixteen terms in turn, then the lanes are summed and the last n mod 16 terms added one by one. With 32
+// registers a block of up to four rows by four vectors keeps sixteen such sums going at once, each group of
+// halves widened once for its four vectors and each group of a vector loaded once for its four rows.
 
 __attribute__((target("avx512f,avx2,fma,f16c")))
 static inline __m512 widen16(const uint16_t *halves) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)halves)); }
 
-__attribute__((target("avx512f,avx2,fma,f16c")))
-static inline float finish_sum16(__m512 s0, __m512 s1, const uint16_t *row, const float *x, long j, long n) {
-    float sum = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
-    for (; j < n; j++) {
-        sum += _cvtsh_ss(row[j]) * x[j];
-    }
-    return sum;
-}
-
-/// Row r times `count` (at most 8) vectors x + k·ldx into y + k·ldy; the loops over k unroll, as count is a
-/// constant at every call.
+/// Rows a + r·lda (r < R) times vectors x + k·ldx (k < V) into y + k·ldy + r; R and V are constants at every
+/// call, so the loops over them unroll and the sums stay in registers.
 __attribute__((target("avx512f,avx2,fma,f16c"), always_inline))
-static inline void vectors16(const uint16_t *row, const float *x, long ldx, long n, float *y, long ldy, float beta,
-                             const int count) {
-    __m512 s0[8], s1[8];
-    for (int k = 0; k < count; k++) { s0[k] = _mm512_setzero_ps(); s1[k] = _mm512_setzero_ps(); }
+static inline void block16(const uint16_t *a, long lda, const float *x, long ldx, long n, float *y, long ldy,
+                           float beta, const int R, const int V) {
+    __m512 s[4][4];
+    for (int r = 0; r < R; r++) for (int k = 0; k < V; k++) s[r][k] = _mm512_setzero_ps();
     long j = 0;
-    for (; j + 32 <= n; j += 32) {
-        __m512 w0 = widen16(row + j), w1 = widen16(row + j + 16);
-        for (int k = 0; k < count; k++) {
-            s0[k] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(x + k * ldx + j), s0[k]);
-            s1[k] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(x + k * ldx + j + 16), s1[k]);
+    for (; j + 16 <= n; j += 16) {
+        __m512 w[4], v[4];
+        for (int r = 0; r < R; r++) w[r] = widen16(a + r * lda + j);
+        for (int k = 0; k < V; k++) v[k] = _mm512_loadu_ps(x + k * ldx + j);
+        for (int r = 0; r < R; r++) for (int k = 0; k < V; k++) s[r][k] = _mm512_fmadd_ps(w[r], v[k], s[r][k]);
+    }
+    for (int r = 0; r < R; r++) {
+        for (int k = 0; k < V; k++) {
+            float sum = _mm512_reduce_add_ps(s[r][k]);
+            for (long t = j; t < n; t++) sum += _cvtsh_ss(a[r * lda + t]) * x[k * ldx + t];
+            store(y + k * ldy + r, sum, beta);
         }
     }
-    if (j + 16 <= n) {
-        __m512 w0 = widen16(row + j);
-        for (int k = 0; k < count; k++) s0[k] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(x + k * ldx + j), s0[k]);
-        j += 16;
-    }
-    for (int k = 0; k < count; k++) store(y + k * ldy, finish_sum16(s0[k], s1[k], row, x + k * ldx, j, n), beta);
 }
 
-/// Rows r0 and r1 times x.
-__attribute__((target("avx512f,avx2,fma,f16c")))
-static inline void two_rows16(const uint16_t *r0, const uint16_t *r1, const float *x, long n, float *y0, float *y1,
-                              float beta) {
-    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), b0 = _mm512_setzero_ps(), b1 = _mm512_setzero_ps();
-    long j = 0;
-    for (; j + 32 <= n; j += 32) {
-        __m512 x0 = _mm512_loadu_ps(x + j), x1 = _mm512_loadu_ps(x + j + 16);
-        a0 = _mm512_fmadd_ps(widen16(r0 + j), x0, a0);
-        a1 = _mm512_fmadd_ps(widen16(r0 + j + 16), x1, a1);
-        b0 = _mm512_fmadd_ps(widen16(r1 + j), x0, b0);
-        b1 = _mm512_fmadd_ps(widen16(r1 + j + 16), x1, b1);
+/// Rows `rows` (R of them, R ≤ 4, from row a) times every vector, four at a time.
+__attribute__((target("avx512f,avx2,fma,f16c"), always_inline))
+static inline void rows16(const uint16_t *a, long lda, const float *x, long ldx, long vectors, long n, float *y,
+                          long ldy, float beta, const int R) {
+    long b = 0;
+    for (; b + 4 <= vectors; b += 4) block16(a, lda, x + b * ldx, ldx, n, y + b * ldy, ldy, beta, R, 4);
+    switch (vectors - b) {
+    case 3: block16(a, lda, x + b * ldx, ldx, n, y + b * ldy, ldy, beta, R, 3); break;
+    case 2: block16(a, lda, x + b * ldx, ldx, n, y + b * ldy, ldy, beta, R, 2); break;
+    case 1: block16(a, lda, x + b * ldx, ldx, n, y + b * ldy, ldy, beta, R, 1); break;
+    default: break;
     }
-    if (j + 16 <= n) {
-        __m512 x0 = _mm512_loadu_ps(x + j);
-        a0 = _mm512_fmadd_ps(widen16(r0 + j), x0, a0);
-        b0 = _mm512_fmadd_ps(widen16(r1 + j), x0, b0);
-        j += 16;
-    }
-    store(y0, finish_sum16(a0, a1, r0, x, j, n), beta);
-    store(y1, finish_sum16(b0, b1, r1, x, j, n), beta);
-}
-
-__attribute__((target("avx512f,avx2,fma,f16c")))
-static void gemv_avx512(long m, long n, const uint16_t *a, long lda, const float *x, float beta, float *y) {
-    long i = 0;
-    for (; i + 2 <= m; i += 2) two_rows16(a + i * lda, a + (i + 1) * lda, x, n, y + i, y + i + 1, beta);
-    if (i < m) vectors16(a + i * lda, x, 0, n, y + i, 0, beta, 1);
 }
 
 __attribute__((target("avx512f,avx2,fma,f16c")))
 static void gemm_rows_avx512(long m, long n, const uint16_t *a, long lda, const float *x, long ldx, long vectors,
                              float beta, float *y, long ldy) {
-    for (long i = 0; i < m; i++) {
-        const uint16_t *row = a + i * lda;
-        long b = 0;
-        for (; b + 8 <= vectors; b += 8) vectors16(row, x + b * ldx, ldx, n, y + b * ldy + i, ldy, beta, 8);
-        if (b + 4 <= vectors) {
-            vectors16(row, x + b * ldx, ldx, n, y + b * ldy + i, ldy, beta, 4);
-            b += 4;
-        }
-        if (b + 2 <= vectors) {
-            vectors16(row, x + b * ldx, ldx, n, y + b * ldy + i, ldy, beta, 2);
-            b += 2;
-        }
-        if (b < vectors) vectors16(row, x + b * ldx, ldx, n, y + b * ldy + i, ldy, beta, 1);
+    long i = 0;
+    for (; i + 4 <= m; i += 4) rows16(a + i * lda, lda, x, ldx, vectors, n, y + i, ldy, beta, 4);
+    switch (m - i) {
+    case 3: rows16(a + i * lda, lda, x, ldx, vectors, n, y + i, ldy, beta, 3); break;
+    case 2: rows16(a + i * lda, lda, x, ldx, vectors, n, y + i, ldy, beta, 2); break;
+    case 1: rows16(a + i * lda, lda, x, ldx, vectors, n, y + i, ldy, beta, 1); break;
+    default: break;
     }
+}
+
+__attribute__((target("avx512f,avx2,fma,f16c")))
+static void gemv_avx512(long m, long n, const uint16_t *a, long lda, const float *x, float beta, float *y) {
+    gemm_rows_avx512(m, n, a, lda, x, 0, 1, beta, y, 0);
 }
 
 void charlstm_half_gemv(long m, long n, const uint16_t *a, long lda, const float *x, float beta, float *y) {

@@ -16,6 +16,11 @@ public class ChunkWorkspace {
     /// batch-1 passes and the one-step passes of a ``ConversationBatch``. Set to nil while the model's weights
     /// differ from the copies (a ``DynamicLearner`` has moved them).
     var halfWeights: HalfWeights?
+    /// Whether a pass over several steps multiplies each stream's inputs in a product of its own rather than all
+    /// streams' in one, so that (with ``halfWeights``, whose products already sum each stream apart) every
+    /// stream's numbers are to the bit those it would have alone: a ``ConversationBatch`` reading several
+    /// conversations' texts at once.
+    var multipliesStreamsApart = false
 
     /// Input character ids of the chunk, time-major: `inputs[t·batch + b]`.
     public let inputs: UnsafeMutablePointer<Int32>

@@ -48,6 +48,7 @@ extension CharLSTMModel {
                 weights.halfIH = half.matrix(at: layout.layers[k].weightIH)
                 weights.halfHH = half.matrix(at: layout.layers[k].weightHH)
             }
+            weights.multipliesStreamsApart = w.multipliesStreamsApart
             RecurrentLayer.forward(input: input, weights: weights, activations: activations, batch: batch, steps: steps)
             input = UnsafePointer(activations.h.pointer + batch * config.hidden)
             if let training, !training.dropoutMasks.isEmpty {

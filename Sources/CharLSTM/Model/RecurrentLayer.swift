@@ -43,6 +43,13 @@ enum RecurrentLayer {
         if steps == 1, let half = w.halfIH {
             HalfGEMV.multiplyRows(m: rowWidth, n: d, a: half, lda: d, x: x, ldx: d, vectors: batch, beta: 0,
                                   y: a.gates.pointer, ldy: rowWidth, parallel: true)
+        } else if w.multipliesStreamsApart && batch > 1 {
+            // Stream b's rows are b, b + batch, …: one product of `steps` rows each, with strides over the others.
+            for b in 0..<batch {
+                BLAS.gemm(transposeA: false, transposeB: true, m: steps, n: rowWidth, k: d,
+                          alpha: 1, a: x + b * d, lda: batch * d, b: w.weightIH, ldb: d, beta: 0,
+                          c: a.gates.pointer + b * rowWidth, ldc: batch * rowWidth)
+            }
         } else {
             BLAS.gemm(transposeA: false, transposeB: true, m: steps * batch, n: rowWidth, k: d,
                       alpha: 1, a: x, lda: d, b: w.weightIH, ldb: d, beta: 0, c: a.gates.pointer, ldc: rowWidth)
@@ -254,6 +261,9 @@ struct LayerWeights {
     /// F16 copies of `weightIH` and `weightHH` for batch-1 steps, when the model has them (``HalfWeights``).
     var halfIH: UnsafePointer<UInt16>?
     var halfHH: UnsafePointer<UInt16>?
+    /// Whether each stream's input products over the steps are a product of their own, as a stream alone would
+    /// have them (``ChunkWorkspace/multipliesStreamsApart``).
+    var multipliesStreamsApart = false
 
     init(_ buffer: FloatBuffer, _ offsets: ParameterLayout.LayerOffsets, cell: RecurrentCell, inputSize: Int,
          hidden: Int) {

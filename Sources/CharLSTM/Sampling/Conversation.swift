@@ -187,6 +187,15 @@ public final class Conversation {
     /// Adds `seconds` spent writing to the exchange's figures (a ``ConversationBatch``'s share of a step).
     func recordWritingTime(_ seconds: Double) { statistics.writeSeconds += seconds }
 
+    /// Keeps characters a ``ConversationBatch`` has just read into the memory, its share of the pass taking
+    /// `seconds`.
+    func recordRead(_ characters: ArraySlice<Unicode.Scalar>, seconds: Double) {
+        transcript.append(contentsOf: characters)
+        charactersInMemory += characters.count
+        statistics.charactersRead += characters.count
+        statistics.readSeconds += seconds
+    }
+
     /// Writes the likeliest continuation of `length` characters found by beam search with `width` beams; the
     /// memory holds it.
     public func writeBeam(width: Int, length: Int) -> [Unicode.Scalar] {

@@ -1,7 +1,8 @@
 /// Several conversations with one model writing at once, a character each per step: every conversation draws
 /// from its own distribution with its own generator and settings, and then all the drawn characters go through
 /// the network as one batch of streams — one product per layer for the lot, as `sample --count` runs its
-/// streams — and each memory takes its own row of the result back.
+/// streams — and each memory takes its own row of the result back. Reading works the same way, a piece of text
+/// each, batched over the streams and over time (``read(_:pieces:)``).
 ///
 /// A batch-1 step reads every weight to do one multiply-add with it, so it is bound by memory; a batch of n
 /// streams reads each weight once for n multiply-adds, which is why n conversations cost little more than one.
@@ -19,7 +20,10 @@ public final class ConversationBatch {
     public let model: CharLSTMModel
     /// The most conversations one step takes.
     public let capacity: Int
+    /// The longest piece ``read(_:pieces:)`` takes.
+    public let readSteps: Int
     private let workspace: ChunkWorkspace
+    private let readingWorkspace: ChunkWorkspace
     private var ids: [Int32]
 
     /// One character written by ``writeNext(_:settings:into:)``: the character and its surprisal, −log₂ p, under
@@ -30,14 +34,69 @@ public final class ConversationBatch {
     }
 
     /// A batch of up to `capacity` conversations with `sampler`'s model, multiplying by its F16 copies of the
-    /// weights when it has them.
-    public init(sharingWeightsWith sampler: Sampler, capacity: Int) {
-        precondition(capacity >= 1)
+    /// weights when it has them, reading pieces of up to `readSteps` characters.
+    public init(sharingWeightsWith sampler: Sampler, capacity: Int, readSteps: Int = 64) {
+        precondition(capacity >= 1 && readSteps >= 1)
         model = sampler.model
         self.capacity = capacity
+        self.readSteps = readSteps
         workspace = ChunkWorkspace(config: model.config, batch: capacity, steps: 1, keepsLayerGates: false,
                                    halfWeights: sampler.workspace.halfWeights)
+        readingWorkspace = ChunkWorkspace(config: model.config, batch: capacity, steps: readSteps, keepsLayerGates: false,
+                                          halfWeights: sampler.workspace.halfWeights)
+        readingWorkspace.multipliesStreamsApart = true
         ids = [Int32](repeating: 0, count: capacity)
+    }
+
+    /// Reads `pieces[k]` into conversation k's memory, all of them in one pass over the network: the pieces are
+    /// of one length, at most ``readSteps``, and every character is known to the model. Afterwards each memory,
+    /// transcript and next-character distribution are as after ``Conversation/read(_:progress:)`` of its piece —
+    /// to the bit with F16 weights when the conversations' samplers read a piece in one pass (a `primeChunk` of
+    /// at least the piece's length), since every stream's products are then summed as its own would be.
+    public func read(_ conversations: [Conversation], pieces: [ArraySlice<Unicode.Scalar>]) {
+        let n = conversations.count
+        guard n > 0, let length = pieces.first?.count, length > 0 else { return }
+        precondition(n <= capacity && pieces.count == n && pieces.allSatisfy { $0.count == length } && length <= readSteps,
+                     "pieces this batch cannot read together")
+        if n == 1 {
+            conversations[0].read(pieces[0])
+            return
+        }
+        let start = ContinuousClock.now
+        let v = model.config.vocabularySize
+        let vocabulary = model.vocabulary
+        for (k, conversation) in conversations.enumerated() {
+            precondition(conversation.sampler.model === model && !conversation.isLearning, "a conversation this batch cannot read for")
+            copyState(of: conversation.sampler, into: readingWorkspace, stream: k)
+            for (t, character) in pieces[k].enumerated() {
+                guard let id = vocabulary.id(of: character) else { preconditionFailure("a character the model does not know") }
+                readingWorkspace.inputs[t * n + k] = id
+            }
+        }
+        model.forward(readingWorkspace, batch: n, steps: length, logitsOfLastStepOnly: true)
+        readingWorkspace.carryState(batch: n, steps: length)
+        let share = (ContinuousClock.now - start).seconds / Double(n)
+        for (k, conversation) in conversations.enumerated() {
+            copyState(of: readingWorkspace, stream: k, into: conversation.sampler)
+            conversation.sampler.tookBatchedStep(logits: readingWorkspace.logits.pointer + k * v)
+            conversation.recordRead(pieces[k], seconds: share)
+        }
+    }
+
+    /// Puts `sampler`'s `h` (and `c`) into stream `k` of `workspace`'s carried state.
+    private func copyState(of sampler: Sampler, into workspace: ChunkWorkspace, stream k: Int) {
+        let h = model.config.hidden
+        for (mine, theirs) in zip(workspace.layers, sampler.workspace.layers) {
+            for (state, source) in zip(mine.state, theirs.state) { (state.pointer + k * h).update(from: source.pointer, count: h) }
+        }
+    }
+
+    /// Gives stream `k` of `workspace`'s carried state to `sampler`.
+    private func copyState(of workspace: ChunkWorkspace, stream k: Int, into sampler: Sampler) {
+        let h = model.config.hidden
+        for (mine, theirs) in zip(workspace.layers, sampler.workspace.layers) {
+            for (state, target) in zip(mine.state, theirs.state) { target.pointer.update(from: state.pointer + k * h, count: h) }
+        }
     }
 
     /// Writes one character in each of `conversations` (at most ``capacity``), drawn with `settings[k]` for
@@ -73,25 +132,16 @@ public final class ConversationBatch {
     /// Feeds `ids[k]` to conversation k's sampler for k < n in one batched forward pass: stream k of the
     /// workspace starts from that sampler's `h` (and `c`) and gives it back moved on by its character.
     private func step(_ conversations: [Conversation], count n: Int) {
-        let h = model.config.hidden, v = model.config.vocabularySize
+        let v = model.config.vocabularySize
         for (k, conversation) in conversations.enumerated() {
-            for (mine, theirs) in zip(workspace.layers, conversation.sampler.workspace.layers) {
-                for (state, source) in zip(mine.state, theirs.state) {
-                    (state.pointer + k * h).update(from: source.pointer, count: h)
-                }
-            }
+            copyState(of: conversation.sampler, into: workspace, stream: k)
             workspace.inputs[k] = ids[k]
         }
         model.forward(workspace, batch: n, steps: 1, logitsOfLastStepOnly: true)
         workspace.carryState(batch: n, steps: 1)
         for (k, conversation) in conversations.enumerated() {
-            let sampler = conversation.sampler
-            for (mine, theirs) in zip(workspace.layers, sampler.workspace.layers) {
-                for (state, target) in zip(mine.state, theirs.state) {
-                    target.pointer.update(from: state.pointer + k * h, count: h)
-                }
-            }
-            sampler.tookBatchedStep(logits: workspace.logits.pointer + k * v)
+            copyState(of: workspace, stream: k, into: conversation.sampler)
+            conversation.sampler.tookBatchedStep(logits: workspace.logits.pointer + k * v)
         }
     }
 }

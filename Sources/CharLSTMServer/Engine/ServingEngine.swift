@@ -5,8 +5,9 @@ import Synchronization
 /// The one thread that runs the model for every request, so that requests share its products instead of
 /// contending for the cores. Each turn of its loop:
 ///
-/// 1. every job still reading takes in the next piece of its input (``readPiece`` characters, batched over time
-///    at batch 1 — a long text never holds the others up for more than a piece);
+/// 1. every job still reading takes in the next piece of its input (``readPiece`` characters; jobs whose pieces
+///    are as long are read together, batched over the streams and over time — a long text never holds the
+///    others up for more than a piece);
 /// 2. every job writing writes one character, all of them in one batched step per ``ConversationBatch``
 ///    (one product per layer for up to ``capacity`` streams);
 /// 3. finished jobs report their end and let their conversation go.
@@ -20,8 +21,9 @@ final class ServingEngine: @unchecked Sendable {
     let model: CharLSTMModel
     /// The most jobs writing in one batched step; more wait their turn in the same loop.
     let capacity: Int
-    /// Characters one job reads per turn.
-    static let readPiece = 256
+    /// Characters one job reads per turn: a conversation's sampler reads as many in one pass (its `primeChunk`),
+    /// so a piece read with others gives the same numbers as read alone.
+    static let readPiece = 64
     /// Characters written and not yet taken by the client at which a job waits for it.
     static let maxBacklog = 1024
 
@@ -37,6 +39,7 @@ final class ServingEngine: @unchecked Sendable {
     private var writers: [Conversation] = []
     private var writerSettings: [SamplingSettings] = []
     private var writerJobs: [GenerationJob] = []
+    private var readers: [GenerationJob] = []
     private var written: [ConversationBatch.WrittenCharacter] = []
     private var delivered: [ConversationBatch.WrittenCharacter] = []
 
@@ -44,7 +47,7 @@ final class ServingEngine: @unchecked Sendable {
     init(sharingWeightsWith sampler: Sampler, capacity: Int) {
         model = sampler.model
         self.capacity = capacity
-        batch = ConversationBatch(sharingWeightsWith: sampler, capacity: capacity)
+        batch = ConversationBatch(sharingWeightsWith: sampler, capacity: capacity, readSteps: Self.readPiece)
         written.reserveCapacity(capacity)
     }
 
@@ -129,12 +132,13 @@ final class ServingEngine: @unchecked Sendable {
         writers.removeAll(keepingCapacity: true)
         writerSettings.removeAll(keepingCapacity: true)
         writerJobs.removeAll(keepingCapacity: true)
+        readers.removeAll(keepingCapacity: true)
         for job in jobs {
             if job.isCancelled {
                 finish(job, .cancelled)
                 progressed = true
             } else if !job.hasReadInput {
-                readPiece(of: job)
+                if job.request.measuresInput { readMeasuring(job) } else { readers.append(job) }
                 progressed = true
             } else if job.events.backlog >= Self.maxBacklog {
                 continue
@@ -147,6 +151,7 @@ final class ServingEngine: @unchecked Sendable {
                 progressed = true
             }
         }
+        readPieces()
         var first = 0
         while first < writers.count {
             let end = min(first + capacity, writers.count)
@@ -157,15 +162,24 @@ final class ServingEngine: @unchecked Sendable {
         return progressed || !writers.isEmpty
     }
 
-    private func readPiece(of job: GenerationJob) {
-        let end = min(job.readCount + Self.readPiece, job.request.input.count)
-        let piece = job.request.input[job.readCount..<end]
-        if job.request.measuresInput {
-            let measured = job.conversation.readMeasuringSurprise(String.UnicodeScalarView(piece))
-            job.events.post(.read(measured.measured))
-        } else {
-            job.conversation.read(piece)
+    /// The next piece of each reader's input, the readers whose pieces are as long read together.
+    private func readPieces() {
+        while let length = readers.first.map(pieceLength) {
+            let group = Array(readers.filter { pieceLength($0) == length }.prefix(capacity))
+            readers.removeAll { job in group.contains { $0 === job } }
+            batch.read(group.map(\.conversation),
+                       pieces: group.map { $0.request.input[$0.readCount..<($0.readCount + length)] })
+            for job in group { job.readCount += length }
         }
+    }
+
+    private func pieceLength(_ job: GenerationJob) -> Int { min(Self.readPiece, job.request.input.count - job.readCount) }
+
+    /// The next piece of a job that measures each character's surprisal, one step per character.
+    private func readMeasuring(_ job: GenerationJob) {
+        let end = job.readCount + pieceLength(job)
+        let piece = job.request.input[job.readCount..<end]
+        job.events.post(.read(job.conversation.readMeasuringSurprise(String.UnicodeScalarView(piece)).measured))
         job.readCount = end
     }
 

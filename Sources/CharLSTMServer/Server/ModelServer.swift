@@ -61,9 +61,9 @@ public final class ModelServer: Sendable {
         }
     }
 
-    /// Time steps per forward pass when a conversation reads: a quarter of the REPL's, as many sessions each
-    /// hold the buffers (the gates of every step of a pass).
-    static let primeChunk = 64
+    /// Time steps per forward pass when a conversation reads: the engine's pieces, so that a piece is one pass
+    /// alone or with others (a quarter of the REPL's chunk, as each of many sessions holds the buffers of a pass).
+    static let primeChunk = ServingEngine.readPiece
 
     var model: CharLSTMModel { checkpoint.model.model }
 

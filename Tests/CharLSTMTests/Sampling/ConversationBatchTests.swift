@@ -44,6 +44,27 @@ import Testing
         }
     }
 
+    /// Pieces read together, batched over streams and time, leave each memory as reading its piece alone does.
+    @Test(.enabled(if: HalfGEMV.isAvailable, "this CPU has no F16C; the half path is never taken here"),
+          arguments: RecurrentCell.allCases)
+    func piecesReadTogetherLeaveTheMemoriesAsReadAlone(cell: RecurrentCell) throws {
+        let model = try Fixtures.model(text: Fixtures.rhyme, embedding: 16, hidden: 96, layers: 2, cell: cell).roundedToHalf()
+        let shared = Sampler(model: model)
+        let together = Self.conversations(model, sharing: shared, count: 5)
+        let alone = Self.conversations(model, sharing: shared, count: 5)
+        let batch = ConversationBatch(sharingWeightsWith: shared, capacity: 8, readSteps: 16)
+        let text = Array(Fixtures.rhyme.unicodeScalars)
+        for length in [16, 1, 9] {
+            let pieces = (0..<5).map { k in text[(7 * k)..<(7 * k + length)] }
+            batch.read(together, pieces: pieces)
+            for k in 0..<5 { alone[k].read(pieces[k]) }
+            for k in 0..<5 {
+                #expect(together[k].sampler.memory() == alone[k].sampler.memory(), "conversation \(k), pieces of \(length)")
+                #expect(together[k].transcript == alone[k].transcript && together[k].charactersRead == alone[k].charactersRead)
+            }
+        }
+    }
+
     /// With float weights the batch goes through BLAS: the same distributions up to rounding.
     @Test func floatWeightsGiveTheSameDistributionsUpToRounding() throws {
         let model = try Fixtures.model(text: Fixtures.rhyme, embedding: 8, hidden: 40, layers: 2)

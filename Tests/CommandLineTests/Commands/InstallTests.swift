@@ -32,6 +32,13 @@ import Testing
         #expect(talk.stdout.split(separator: "\n").first?.isEmpty == false, "\(talk.stdout)")
         #expect(talk.stdout.contains("checkpoint  " + model), "\(talk.stdout)")
 
+        // charlstm serve runs the charlstm-serve installed beside it (built with the tests, as swift build builds it).
+        if FileManager.default.isExecutableFile(atPath: URL(fileURLWithPath: CLI.binary).deletingLastPathComponent().appendingPathComponent("charlstm-serve").path) {
+            #expect(FileManager.default.isExecutableFile(atPath: prefix + "/bin/charlstm-serve"))
+            let serveHelp = try CLI.run(["serve", "--help"], directory: work, environment: environment, executable: charlstm)
+            #expect(serveHelp.status == 0 && serveHelp.stdout.contains("--max-sessions"), "\(serveHelp.stderr)")
+        }
+
         let inspect = try CLI.run(["inspect", model, "--text", "The secret of a happy life is", "--html", "page.html",
                                    "--threads", "1"], directory: work, environment: environment, executable: charlstm)
         #expect(inspect.status == 0, "\(inspect.stderr)")
