@@ -193,14 +193,23 @@ static inline __m512 widen16(const uint16_t *halves) { return _mm512_cvtph_ps(_m
 __attribute__((target("avx512f,avx2,fma,f16c"), always_inline))
 static inline void block16(const uint16_t *a, long lda, const float *x, long ldx, long n, float *y, long ldy,
                            float beta, const int R, const int V) {
+    // The pragmas ask GCC to unroll as Clang does unasked, which keeps the arrays in registers.
     __m512 s[4][4];
-    for (int r = 0; r < R; r++) for (int k = 0; k < V; k++) s[r][k] = _mm512_setzero_ps();
+#pragma GCC unroll 4
+    for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+        for (int k = 0; k < V; k++) s[r][k] = _mm512_setzero_ps();
     long j = 0;
     for (; j + 16 <= n; j += 16) {
         __m512 w[4], v[4];
+#pragma GCC unroll 4
         for (int r = 0; r < R; r++) w[r] = widen16(a + r * lda + j);
+#pragma GCC unroll 4
         for (int k = 0; k < V; k++) v[k] = _mm512_loadu_ps(x + k * ldx + j);
-        for (int r = 0; r < R; r++) for (int k = 0; k < V; k++) s[r][k] = _mm512_fmadd_ps(w[r], v[k], s[r][k]);
+#pragma GCC unroll 4
+        for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+            for (int k = 0; k < V; k++) s[r][k] = _mm512_fmadd_ps(w[r], v[k], s[r][k]);
     }
     for (int r = 0; r < R; r++) {
         for (int k = 0; k < V; k++) {
