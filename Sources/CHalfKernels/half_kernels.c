@@ -45,7 +45,7 @@ static inline float horizontal_sum(__m256 v) {
 // eight goes to the first, the two are added and summed across lanes, and the last n mod 8 terms are added one
 // by one. So a vector's result has the same bits whether it is multiplied alone (charlstm_half_gemv) or with
 // others (charlstm_half_gemm_rows), and however the rows are shared among threads. The kernels differ only in
-// how many such sums they interleave: two rows for one vector, four (or two) vectors for one row, which hides the
+// how many such sums they interleave: two rows for one vector, up to four vectors for one row, which hides the
 // FMA latency and widens each group of halves once for all the vectors.
 
 __attribute__((target("avx2,fma,f16c")))
@@ -86,82 +86,38 @@ static inline void two_rows(const uint16_t *r0, const uint16_t *r1, const float 
     store(y1, finish_sum(b0, b1, r1, x, j, n), beta);
 }
 
-/// One row times one vector.
-__attribute__((target("avx2,fma,f16c")))
-static inline void one_row(const uint16_t *row, const float *x, long n, float *y, float beta) {
-    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-    long j = 0;
-    for (; j + 16 <= n; j += 16) {
-        s0 = _mm256_fmadd_ps(widen(row + j), _mm256_loadu_ps(x + j), s0);
-        s1 = _mm256_fmadd_ps(widen(row + j + 8), _mm256_loadu_ps(x + j + 8), s1);
-    }
-    if (j + 8 <= n) {
-        s0 = _mm256_fmadd_ps(widen(row + j), _mm256_loadu_ps(x + j), s0);
-        j += 8;
-    }
-    store(y, finish_sum(s0, s1, row, x, j, n), beta);
-}
-
-/// One row times four vectors, x + k·ldx into y + k·ldy (written out, so that the eight sums stay in registers).
-__attribute__((target("avx2,fma,f16c")))
-static inline void four_vectors(const uint16_t *row, const float *x, long ldx, long n, float *y, long ldy, float beta) {
-    const float *x0 = x, *x1 = x + ldx, *x2 = x + 2 * ldx, *x3 = x + 3 * ldx;
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps();
-    __m256 c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps(), d0 = _mm256_setzero_ps(), d1 = _mm256_setzero_ps();
+/// One row times `count` (at most 4) vectors, x + k·ldx into y + k·ldy; count is a constant at every call, so the
+/// loops over k unroll and the sums stay in registers.
+__attribute__((target("avx2,fma,f16c"), always_inline))
+static inline void vectors8(const uint16_t *row, const float *x, long ldx, long n, float *y, long ldy, float beta,
+                            const int count) {
+    __m256 s0[4], s1[4];
+#pragma GCC unroll 4
+    for (int k = 0; k < count; k++) { s0[k] = _mm256_setzero_ps(); s1[k] = _mm256_setzero_ps(); }
     long j = 0;
     for (; j + 16 <= n; j += 16) {
         __m256 w0 = widen(row + j), w1 = widen(row + j + 8);
-        a0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x0 + j), a0);
-        a1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x0 + j + 8), a1);
-        b0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x1 + j), b0);
-        b1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x1 + j + 8), b1);
-        c0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x2 + j), c0);
-        c1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x2 + j + 8), c1);
-        d0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x3 + j), d0);
-        d1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x3 + j + 8), d1);
+#pragma GCC unroll 4
+        for (int k = 0; k < count; k++) {
+            s0[k] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + k * ldx + j), s0[k]);
+            s1[k] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x + k * ldx + j + 8), s1[k]);
+        }
     }
     if (j + 8 <= n) {
         __m256 w0 = widen(row + j);
-        a0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x0 + j), a0);
-        b0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x1 + j), b0);
-        c0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x2 + j), c0);
-        d0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x3 + j), d0);
+#pragma GCC unroll 4
+        for (int k = 0; k < count; k++) s0[k] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + k * ldx + j), s0[k]);
         j += 8;
     }
-    store(y, finish_sum(a0, a1, row, x0, j, n), beta);
-    store(y + ldy, finish_sum(b0, b1, row, x1, j, n), beta);
-    store(y + 2 * ldy, finish_sum(c0, c1, row, x2, j, n), beta);
-    store(y + 3 * ldy, finish_sum(d0, d1, row, x3, j, n), beta);
-}
-
-/// One row times two vectors, x and x + ldx into y and y + ldy.
-__attribute__((target("avx2,fma,f16c")))
-static inline void two_vectors(const uint16_t *row, const float *x, long ldx, long n, float *y, long ldy, float beta) {
-    const float *x0 = x, *x1 = x + ldx;
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps();
-    long j = 0;
-    for (; j + 16 <= n; j += 16) {
-        __m256 w0 = widen(row + j), w1 = widen(row + j + 8);
-        a0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x0 + j), a0);
-        a1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x0 + j + 8), a1);
-        b0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x1 + j), b0);
-        b1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x1 + j + 8), b1);
-    }
-    if (j + 8 <= n) {
-        __m256 w0 = widen(row + j);
-        a0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x0 + j), a0);
-        b0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x1 + j), b0);
-        j += 8;
-    }
-    store(y, finish_sum(a0, a1, row, x0, j, n), beta);
-    store(y + ldy, finish_sum(b0, b1, row, x1, j, n), beta);
+#pragma GCC unroll 4
+    for (int k = 0; k < count; k++) store(y + k * ldy, finish_sum(s0[k], s1[k], row, x + k * ldx, j, n), beta);
 }
 
 __attribute__((target("avx2,fma,f16c")))
 static void gemv_avx2(long m, long n, const uint16_t *a, long lda, const float *x, float beta, float *y) {
     long i = 0;
     for (; i + 2 <= m; i += 2) two_rows(a + i * lda, a + (i + 1) * lda, x, n, y + i, y + i + 1, beta);
-    if (i < m) one_row(a + i * lda, x, n, y + i, beta);
+    if (i < m) vectors8(a + i * lda, x, 0, n, y + i, 0, beta, 1);
 }
 
 __attribute__((target("avx2,fma,f16c")))
@@ -171,12 +127,13 @@ static void gemm_rows_avx2(long m, long n, const uint16_t *a, long lda, const fl
     for (long i = 0; i < m; i++) {
         const uint16_t *row = a + i * lda;
         long b = 0;
-        for (; b + 4 <= vectors; b += 4) four_vectors(row, x + b * ldx, ldx, n, y + b * ldy + i, ldy, beta);
-        if (b + 2 <= vectors) {
-            two_vectors(row, x + b * ldx, ldx, n, y + b * ldy + i, ldy, beta);
-            b += 2;
+        for (; b + 4 <= vectors; b += 4) vectors8(row, x + b * ldx, ldx, n, y + b * ldy + i, ldy, beta, 4);
+        switch (vectors - b) {
+        case 3: vectors8(row, x + b * ldx, ldx, n, y + b * ldy + i, ldy, beta, 3); break;
+        case 2: vectors8(row, x + b * ldx, ldx, n, y + b * ldy + i, ldy, beta, 2); break;
+        case 1: vectors8(row, x + b * ldx, ldx, n, y + b * ldy + i, ldy, beta, 1); break;
+        default: break;
         }
-        if (b < vectors) one_row(row, x + b * ldx, n, y + b * ldy + i, beta);
     }
 }
 

@@ -95,14 +95,7 @@ struct ServeCommand: ParsableCommand {
             throw ValidationError("--host \(host) serves beyond this machine: give a token (--token or $\(Self.tokenVariable)), or --open to serve without one")
         }
         try threading.apply()
-        let path: String
-        if let checkpoint {
-            path = checkpoint
-        } else if let bundled = BundledModel.locate() {
-            path = bundled
-        } else {
-            throw CharLSTMError.fileAccess(path: BundledModel.fileName, reason: "the bundled model was not found (looked in \(BundledModel.candidates.joined(separator: ", "))); name a checkpoint: charlstm serve CHECKPOINT")
-        }
+        let path = try BundledModel.checkpoint(checkpoint, command: "charlstm serve")
         let loaded = try Checkpoint.load(path: path)
         ThreadOptions.noteFallbackBackend()
 

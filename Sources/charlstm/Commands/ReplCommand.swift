@@ -70,14 +70,7 @@ struct ReplCommand: ParsableCommand {
     func run() throws {
         let settings = try decoding.settings(temperature: temperature)
         try threading.apply()
-        let path: String
-        if let checkpoint {
-            path = checkpoint
-        } else if let bundled = BundledModel.locate() {
-            path = bundled
-        } else {
-            throw CharLSTMError.fileAccess(path: BundledModel.fileName, reason: "the bundled model was not found (looked in \(BundledModel.candidates.joined(separator: ", "))); name a checkpoint: charlstm repl CHECKPOINT")
-        }
+        let path = try BundledModel.checkpoint(checkpoint, command: "charlstm repl")
         let loaded = try Checkpoint.load(path: path)
         let saved = try state.map {
             try StateFile.read(path: $0, for: loaded.model, checkpointName: loaded.fileName)

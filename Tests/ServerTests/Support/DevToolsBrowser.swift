@@ -16,6 +16,7 @@ final class DevToolsBrowser {
     }()
 
     private let pid: pid_t
+    private let profile: String
     private let toBrowser: Int32
     private let fromBrowser: Int32
     private var buffer: [UInt8] = []
@@ -45,6 +46,7 @@ final class DevToolsBrowser {
         close(replies[1])
         guard status == 0 else { throw HTTPClient.Failure("could not start \(path): \(status)") }
         pid = child
+        self.profile = profile
         toBrowser = commands[1]
         fromBrowser = replies[0]
     }
@@ -55,6 +57,7 @@ final class DevToolsBrowser {
         waitpid(pid, &status, 0)
         close(toBrowser)
         close(fromBrowser)
+        try? FileManager.default.removeItem(atPath: profile)
     }
 
     /// Sends a command and returns its result (events that arrive meanwhile are skipped).

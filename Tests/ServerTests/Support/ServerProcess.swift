@@ -101,15 +101,17 @@ enum TestModels {
     static let text = "the keeper lit the lamp at dusk and the ships came home.\nthe sea was calm, the night was long.\n"
 
     static let checkpoint: String = {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("charlstm-serve-tests-\(getpid())")
         try! FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var random = RandomSource(seed: 11)
         let model = try! CharLSTMModel(vocabulary: Vocabulary(of: text.unicodeScalars), embedding: 16, hidden: 64,
                                        layers: 2, random: &random).roundedToHalf()
         let path = folder.appendingPathComponent("small.safetensors").path
         try! Checkpoint.write(model: model, to: path)
+        atexit { try? FileManager.default.removeItem(atPath: TestModels.folder.path) }
         return path
     }()
+
+    private static let folder = FileManager.default.temporaryDirectory.appendingPathComponent("charlstm-serve-tests-\(getpid())")
 
     static var bundled: String { ServerProcess.repository + "/checkpoints/default.safetensors" }
 }
