@@ -16,6 +16,8 @@ public struct ServerLimits: Sendable, Equatable {
     public var maxSessionCharacters = 1_000_000
     /// Generating requests at once, answered or waiting their turn.
     public var maxRequests = 128
+    /// Seconds a client may leave a stream unread, with its answer waiting, before the answer is cancelled.
+    public var stalledClientSeconds = 30.0
     /// Streams written in one batched step.
     public var batchCapacity = 32
     /// Characters of one stop string.

@@ -61,6 +61,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Characters a session may read and write in all.")
     var maxSessionCharacters = ServerLimits().maxSessionCharacters
 
+    @Option(help: "Seconds a client may leave a stream unread, its answer waiting, before the answer is cancelled.")
+    var clientTimeout = ServerLimits().stalledClientSeconds
+
     @Option(help: "Streams written in one batched step.")
     var batch = ServerLimits().batchCapacity
 
@@ -80,6 +83,7 @@ struct ServeCommand: ParsableCommand {
         }
         if !(0...maxLength).contains(defaultLength) { throw ValidationError("--default-length must be from 0 to --max-length, \(maxLength) (got \(defaultLength))") }
         if !(sessionTimeout > 0) { throw ValidationError("--session-timeout must be more than 0 seconds (got \(sessionTimeout))") }
+        if !(clientTimeout > 0) { throw ValidationError("--client-timeout must be more than 0 seconds (got \(clientTimeout))") }
         if token?.isEmpty == true { throw ValidationError("--token cannot be empty") }
     }
 
@@ -110,6 +114,7 @@ struct ServeCommand: ParsableCommand {
         configuration.limits.maxRequestBytes = maxRequestBytes
         configuration.limits.maxRequests = maxRequests
         configuration.limits.maxSessionCharacters = maxSessionCharacters
+        configuration.limits.stalledClientSeconds = clientTimeout
         configuration.limits.batchCapacity = batch
         if !quiet { configuration.log = { Terminal.standardError.writeLine("charlstm serve: \($0)") } }
         let server = ModelServer(checkpoint: loaded, configuration: configuration)

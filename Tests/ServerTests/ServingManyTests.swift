@@ -91,6 +91,35 @@ import Testing
         #expect(try long.readUntil("[DONE]", into: &received))
     }
 
+    @Test func aStreamLeftUnreadIsCancelledAndItsSessionFreed() throws {
+        let server = try ServerProcess(checkpoint: TestModels.checkpoint, ["--client-timeout", "0.5", "--max-length", "1000000",
+                                                                           "--max-session-characters", "2000000"])
+        defer { server.stop() }
+        let client = server.client()
+        let id = try client.newSession()
+        // A client with a tiny window that never reads an answer of megabytes: once the buffers on the way are
+        // full, the server's writes wait, the job pauses, and half a second later it is cancelled, though the
+        // connection is still open.
+        let stalled = try Connection(port: server.port, receiveBuffer: 1024)
+        try stalled.send(HTTPClient.head("POST", "/v1/sessions/\(id)/continue",
+                                         body: Array(#"{"text": "the ", "max_tokens": 1000000, "stream": true}"#.utf8)))
+        func waitForStatus(_ wanted: Int) throws -> Int {
+            let deadline = Date().addingTimeInterval(30)
+            var status = try client.request("GET", "/v1/sessions/\(id)").status
+            while status != wanted && Date() < deadline {
+                usleep(20_000)
+                status = try client.request("GET", "/v1/sessions/\(id)").status
+            }
+            return status
+        }
+        #expect(try waitForStatus(409) == 409, "the answer started")
+        #expect(try waitForStatus(200) == 200, "the session is free again")
+        let info = try client.request("GET", "/v1/sessions/\(id)").json()
+        #expect((info["characters_read"] as? Int ?? 0) < 1_000_004, "the answer was cut short")
+        #expect(try client.request("GET", "/health").json()["requests"] as? Int == 0)
+        _ = stalled
+    }
+
     @Test func sessionsAreBoundedAndMemoryWithThem() throws {
         let server = try ServerProcess(checkpoint: TestModels.checkpoint, ["--max-sessions", "40"])
         defer { server.stop() }

@@ -16,9 +16,14 @@ final class EventMailbox: @unchecked Sendable {
     /// (the engine then resumes the job it paused).
     var onTake: (@Sendable () -> Void)?
 
+    private var lastTake = ContinuousClock.now
+
     /// Characters posted and not yet taken: a client reading slower than the model lets them pile up, and the
     /// engine pauses its job at ``ServingEngine/maxBacklog``.
     var backlog: Int { lock.withLock { waiting } }
+
+    /// Seconds since the route last took events (or since the mailbox was made).
+    func secondsSinceTake(now: ContinuousClock.Instant) -> Double { lock.withLock { (now - lastTake).seconds } }
 
     /// Adds `event` (on the engine thread); a ``GenerationEvent/finished(_:_:_:)`` is the last.
     func post(_ event: GenerationEvent) {
@@ -47,6 +52,7 @@ final class EventMailbox: @unchecked Sendable {
             let taken: [GenerationEvent]?? = lock.withLock {
                 if !events.isEmpty {
                     wasFull = waiting >= ServingEngine.maxBacklog
+                    lastTake = .now
                     defer {
                         events.removeAll()
                         waiting = 0

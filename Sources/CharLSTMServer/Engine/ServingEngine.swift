@@ -13,7 +13,9 @@ import Synchronization
 /// 3. finished jobs report their end and let their conversation go.
 ///
 /// A job whose client reads slower than the model writes is paused once ``maxBacklog`` characters wait for it,
-/// and goes on when the client has taken them: a stalled client costs neither memory nor steps.
+/// and goes on when the client has taken them: a stalled client costs neither memory nor steps. One that has
+/// taken nothing for `stalledClientSeconds` while paused (a connection gone without a word, a client that never
+/// reads) is cancelled, so that it holds neither its session nor a place among the requests.
 ///
 /// A job's conversation belongs to this thread from ``submit(_:)`` until the job's `whenFinished`. The weights
 /// are only read, by every conversation at once.
@@ -43,10 +45,14 @@ final class ServingEngine: @unchecked Sendable {
     private var written: [ConversationBatch.WrittenCharacter] = []
     private var delivered: [ConversationBatch.WrittenCharacter] = []
 
+    /// Seconds a paused job waits for its client to take anything before it is cancelled.
+    let stalledClientSeconds: Double
+
     /// An engine for conversations with `sampler`'s model, sharing its F16 weights if it has them.
-    init(sharingWeightsWith sampler: Sampler, capacity: Int) {
+    init(sharingWeightsWith sampler: Sampler, capacity: Int, stalledClientSeconds: Double) {
         model = sampler.model
         self.capacity = capacity
+        self.stalledClientSeconds = stalledClientSeconds
         batch = ConversationBatch(sharingWeightsWith: sampler, capacity: capacity, readSteps: Self.readPiece)
         written.reserveCapacity(capacity)
     }
@@ -115,6 +121,7 @@ final class ServingEngine: @unchecked Sendable {
             activeCount.withLock { $0 = jobs.count }
             if stop { break }
             stalled = !turn()
+            activeCount.withLock { $0 = jobs.count }
         }
         for job in jobs { finish(job, .cancelled) }
         jobs.removeAll()
@@ -141,7 +148,10 @@ final class ServingEngine: @unchecked Sendable {
                 if job.request.measuresInput { readMeasuring(job) } else { readers.append(job) }
                 progressed = true
             } else if job.events.backlog >= Self.maxBacklog {
-                continue
+                if job.events.secondsSinceTake(now: .now) >= stalledClientSeconds {
+                    finish(job, .cancelled)
+                    progressed = true
+                }
             } else if job.writtenCount < job.request.length {
                 writers.append(job.conversation)
                 writerSettings.append(job.request.settings)

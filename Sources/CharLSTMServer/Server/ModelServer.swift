@@ -54,7 +54,8 @@ public final class ModelServer: Sendable {
         self.configuration = configuration
         let prototype = SharedSampler(Sampler(model: model))
         self.prototype = prototype
-        engine = ServingEngine(sharingWeightsWith: prototype.sampler, capacity: configuration.limits.batchCapacity)
+        engine = ServingEngine(sharingWeightsWith: prototype.sampler, capacity: configuration.limits.batchCapacity,
+                               stalledClientSeconds: configuration.limits.stalledClientSeconds)
         sessions = SessionStore(limits: configuration.limits) { seed in
             Conversation(sampler: Sampler(sharingWeightsWith: prototype.sampler, primeChunk: Self.primeChunk),
                          random: RandomSource(seed: seed))

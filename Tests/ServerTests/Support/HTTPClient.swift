@@ -75,9 +75,14 @@ struct HTTPClient: Sendable {
 final class Connection {
     let socket: Int32
 
-    init(port: Int) throws {
+    /// A connection to the server on `port`; `receiveBuffer` (bytes) makes the socket's buffer small, for a client
+    /// that reads slowly or not at all.
+    init(port: Int, receiveBuffer: Int32? = nil) throws {
         socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw HTTPClient.Failure("socket: \(errno)") }
+        if var size = receiveBuffer {
+            setsockopt(socket, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var timeout = timeval(tv_sec: 60, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
