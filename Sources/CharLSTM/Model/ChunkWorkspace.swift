@@ -107,6 +107,18 @@ public class ChunkWorkspace {
         }
     }
 
+    /// Sets stream `stream`'s carried state to stream `source` of `other`'s, a workspace of the same model (the
+    /// batches that start several streams from one sampler's memory, and give one back, move memories this way).
+    func copyStream(_ stream: Int, from other: ChunkWorkspace, stream source: Int) {
+        precondition(other.config == config && stream < batch && source < other.batch, "a state of another shape")
+        let h = config.hidden
+        for (layer, from) in zip(layers, other.layers) {
+            for (state, origin) in zip(layer.state, from.state) {
+                (state.pointer + stream * h).update(from: origin.pointer + source * h, count: h)
+            }
+        }
+    }
+
     /// Restores a state saved by ``state()``.
     public func setState(h: [Float], c: [Float]) {
         let n = batch * config.hidden

@@ -93,11 +93,7 @@ private final class BatchState {
         let config = model.config
         workspace = ChunkWorkspace(config: config, batch: streams, steps: 1)
         let h = config.hidden
-        for (mine, theirs) in zip(workspace.layers, sampler.workspace.layers) {
-            for (state, source) in zip(mine.state, theirs.state) {
-                for b in 0..<streams { (state.pointer + b * h).update(from: source.pointer, count: h) }
-            }
-        }
+        for b in 0..<streams { workspace.copyStream(b, from: sampler.workspace, stream: 0) }
         saved = workspace.layers[0].state.map { _ in FloatBuffer(count: config.layers * streams * h) }
     }
 
@@ -123,11 +119,7 @@ private final class BatchState {
 
     /// Makes stream `b`'s state and next-character logits the sampler's.
     func copyStream(_ b: Int, into sampler: Sampler) {
-        let h = model.config.hidden, v = model.config.vocabularySize
-        for (mine, theirs) in zip(workspace.layers, sampler.workspace.layers) {
-            for (state, target) in zip(mine.state, theirs.state) { target.pointer.update(from: state.pointer + b * h, count: h) }
-        }
-        sampler.nextLogits.pointer.update(from: workspace.logits.pointer + b * v, count: v)
-        sampler.hasDistribution = true
+        sampler.workspace.copyStream(0, from: workspace, stream: b)
+        sampler.tookBatchedStep(logits: workspace.logits.pointer + b * model.config.vocabularySize)
     }
 }

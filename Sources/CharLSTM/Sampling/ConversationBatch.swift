@@ -67,7 +67,7 @@ public final class ConversationBatch {
         let vocabulary = model.vocabulary
         for (k, conversation) in conversations.enumerated() {
             precondition(conversation.sampler.model === model && !conversation.isLearning, "a conversation this batch cannot read for")
-            copyState(of: conversation.sampler, into: readingWorkspace, stream: k)
+            readingWorkspace.copyStream(k, from: conversation.sampler.workspace, stream: 0)
             for (t, character) in pieces[k].enumerated() {
                 guard let id = vocabulary.id(of: character) else { preconditionFailure("a character the model does not know") }
                 readingWorkspace.inputs[t * n + k] = id
@@ -77,25 +77,9 @@ public final class ConversationBatch {
         readingWorkspace.carryState(batch: n, steps: length)
         let share = (ContinuousClock.now - start).seconds / Double(n)
         for (k, conversation) in conversations.enumerated() {
-            copyState(of: readingWorkspace, stream: k, into: conversation.sampler)
+            conversation.sampler.workspace.copyStream(0, from: readingWorkspace, stream: k)
             conversation.sampler.tookBatchedStep(logits: readingWorkspace.logits.pointer + k * v)
             conversation.recordRead(pieces[k], seconds: share)
-        }
-    }
-
-    /// Puts `sampler`'s `h` (and `c`) into stream `k` of `workspace`'s carried state.
-    private func copyState(of sampler: Sampler, into workspace: ChunkWorkspace, stream k: Int) {
-        let h = model.config.hidden
-        for (mine, theirs) in zip(workspace.layers, sampler.workspace.layers) {
-            for (state, source) in zip(mine.state, theirs.state) { (state.pointer + k * h).update(from: source.pointer, count: h) }
-        }
-    }
-
-    /// Gives stream `k` of `workspace`'s carried state to `sampler`.
-    private func copyState(of workspace: ChunkWorkspace, stream k: Int, into sampler: Sampler) {
-        let h = model.config.hidden
-        for (mine, theirs) in zip(workspace.layers, sampler.workspace.layers) {
-            for (state, target) in zip(mine.state, theirs.state) { target.pointer.update(from: state.pointer + k * h, count: h) }
         }
     }
 
@@ -134,13 +118,13 @@ public final class ConversationBatch {
     private func step(_ conversations: [Conversation], count n: Int) {
         let v = model.config.vocabularySize
         for (k, conversation) in conversations.enumerated() {
-            copyState(of: conversation.sampler, into: workspace, stream: k)
+            workspace.copyStream(k, from: conversation.sampler.workspace, stream: 0)
             workspace.inputs[k] = ids[k]
         }
         model.forward(workspace, batch: n, steps: 1, logitsOfLastStepOnly: true)
         workspace.carryState(batch: n, steps: 1)
         for (k, conversation) in conversations.enumerated() {
-            copyState(of: workspace, stream: k, into: conversation.sampler)
+            conversation.sampler.workspace.copyStream(0, from: workspace, stream: k)
             conversation.sampler.tookBatchedStep(logits: workspace.logits.pointer + k * v)
         }
     }

@@ -1,4 +1,5 @@
 import CharLSTM
+import Foundation
 
 /// The fields every generating request shares — how much to write, how to draw, where to stop, whether to
 /// stream — read and checked against the server's limits. Names and meanings are OpenAI's, with characters for
@@ -57,14 +58,10 @@ extension Vocabulary {
         throw APIError.unknownCharacters(field, "\(count) character\(count == 1 ? "" : "s") the model does not know (\(named)\(unknown.count < count ? ", …" : "")); its vocabulary has \(self.count) characters (GET /v1/models lists them)")
     }
 
-    /// A character as a message names it: 'é' (U+00E9), or just the code for an invisible one.
+    /// A character as a message names it: as ``Vocabulary/printable(_:)`` shows it, with its code point when
+    /// that shows the character itself: 'é' (U+00E9).
     static func describe(_ scalar: Unicode.Scalar) -> String {
-        let code = "U+" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)
-        switch scalar.properties.generalCategory {
-        case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned, .privateUse, .spaceSeparator:
-            return code
-        default:
-            return "'\(scalar)' (\(code))"
-        }
+        let shown = printable(scalar)
+        return shown.hasPrefix("U+") ? shown : "'\(shown)' (\(String(format: "U+%04X", scalar.value)))"
     }
 }

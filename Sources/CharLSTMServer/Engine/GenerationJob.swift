@@ -65,7 +65,7 @@ final class GenerationJob: @unchecked Sendable {
     let request: GenerationRequest
     /// Where the events go (at most the input's and `length` characters wait in it).
     let events = EventMailbox()
-    /// Called on the engine thread once the job has finished, after its last event.
+    /// Called on the engine thread once the job has finished, just before its last event is posted.
     let whenFinished: @Sendable () -> Void
     private let cancellation = Atomic<Bool>(false)
 

@@ -78,8 +78,8 @@ final class ServingEngine: @unchecked Sendable {
     func submit(_ job: GenerationJob) {
         condition.withLock {
             if stopping {
-                job.events.post(.finished(.cancelled, ExchangeStatistics(), ConversationSummary()))
                 job.whenFinished()
+                job.events.post(.finished(.cancelled, ExchangeStatistics(), ConversationSummary()))
                 return
             }
             job.events.onTake = { [weak self] in self?.wake() }
@@ -217,8 +217,11 @@ final class ServingEngine: @unchecked Sendable {
             job.heldBack.removeAll()
         }
         job.conversation.endExchange()
-        job.events.post(.finished(reason, job.conversation.lastStatistics ?? ExchangeStatistics(),
-                                   ConversationSummary(job.conversation)))
+        let end = GenerationEvent.finished(reason, job.conversation.lastStatistics ?? ExchangeStatistics(),
+                                           ConversationSummary(job.conversation))
+        // The conversation is let go before the client hears of the end, so that its next request never finds
+        // the session still busy with this one.
         job.whenFinished()
+        job.events.post(end)
     }
 }

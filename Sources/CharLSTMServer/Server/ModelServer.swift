@@ -56,10 +56,7 @@ public final class ModelServer: Sendable {
         self.prototype = prototype
         engine = ServingEngine(sharingWeightsWith: prototype.sampler, capacity: configuration.limits.batchCapacity,
                                stalledClientSeconds: configuration.limits.stalledClientSeconds)
-        sessions = SessionStore(limits: configuration.limits) { seed in
-            Conversation(sampler: Sampler(sharingWeightsWith: prototype.sampler, primeChunk: Self.primeChunk),
-                         random: RandomSource(seed: seed))
-        }
+        sessions = SessionStore(limits: configuration.limits) { seed in Self.conversation(sharing: prototype, seed: seed) }
     }
 
     /// Time steps per forward pass when a conversation reads: the engine's pieces, so that a piece is one pass
@@ -69,8 +66,11 @@ public final class ModelServer: Sendable {
     var model: CharLSTMModel { checkpoint.model.model }
 
     /// A conversation of the model's own, for one completion.
-    func makeConversation(seed: UInt64) -> Conversation {
-        Conversation(sampler: Sampler(sharingWeightsWith: prototype.sampler, primeChunk: Self.primeChunk),
+    func makeConversation(seed: UInt64) -> Conversation { Self.conversation(sharing: prototype, seed: seed) }
+
+    /// A new conversation with the prototype's model and F16 weights, its generator starting from `seed`.
+    private static func conversation(sharing prototype: SharedSampler, seed: UInt64) -> Conversation {
+        Conversation(sampler: Sampler(sharingWeightsWith: prototype.sampler, primeChunk: primeChunk),
                      random: RandomSource(seed: seed))
     }
 

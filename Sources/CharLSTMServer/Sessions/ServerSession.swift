@@ -27,7 +27,7 @@ final class ServerSession: @unchecked Sendable {
     /// 128 bits from the system's cryptographic generator, as 32 hex digits.
     static func randomID() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<2).map { _ in String(generator.next() as UInt64, radix: 16).leftPadded(to: 16) }.joined()
+        return (0..<2).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
     }
 
     /// Takes the session for one request; fails if another request has it.
@@ -69,12 +69,4 @@ final class ServerSession: @unchecked Sendable {
     func secondsLeft(idleLimit: Double, now: ContinuousClock.Instant) -> Double {
         lock.withLock { busy ? idleLimit : max(0, idleLimit - (now - lastUsed).seconds) }
     }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
