@@ -4,8 +4,11 @@
 
 Model: embedding (V=65, E=64) → stacked nn.LSTM (batch_first) → linear, Adam (lr 2e-3), gradient clipping at 5,
 batch 50 × seq 50 on random characters, carrying (h, c) between steps and detaching it (truncated BPTT), exactly
-as charlstm trains. Sampling is batch 1, one character at a time, feeding each sampled character back, with
-oneDNN off (its fastest setting for this shape). Peak RSS is the process's maximum resident set.
+as charlstm trains. With `--precision bf16` the forward pass and the loss run under
+`torch.autocast("cpu", dtype=torch.bfloat16)` (PyTorch's mixed precision: bfloat16 products through oneDNN,
+float32 master weights), the counterpart of `charlstm bench --precision bf16`. Sampling is batch 1, one character
+at a time, feeding each sampled character back, with oneDNN off (its fastest setting for this shape), in float32.
+Peak RSS is the process's maximum resident set.
 Needs `pip install torch`; nothing in the package's build or tests uses it.
 """
 import argparse
@@ -33,6 +36,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--sample-chars", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
@@ -48,8 +52,9 @@ def main() -> None:
         x, y = data[i, :, :-1], data[i, :, 1:]
         if state is not None:
             state = tuple(s.detach() for s in state)
-        logits, state = model(x, state)
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, V), y.reshape(-1))
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.precision == "bf16"):
+            logits, state = model(x, state)
+            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, V), y.reshape(-1))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -77,7 +82,7 @@ def main() -> None:
 
     multiply_adds = sum(4 * H * ((E if k == 0 else H) + H) for k in range(L)) + V * H
     print(json.dumps({
-        "layers": L, "hidden": H, "threads": args.threads, "torch": torch.__version__,
+        "layers": L, "hidden": H, "threads": args.threads, "torch": torch.__version__, "precision": args.precision,
         "train_chars_per_s": round(train_rate), "sample_chars_per_s": round(sample_rate),
         "gflops": round(train_rate * 6 * multiply_adds / 1e9, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

@@ -9,6 +9,7 @@ public enum Setting: String, Sendable, CaseIterable {
     case goalEpochs, goalSteps, initialWeights, outputFolder
     case temperature, topK, topP, argmax
     case adaptationRule, adaptationSegment, adaptationRate, adaptationDecay, adaptationEpsilon, statisticsText
+    case precision
 
     /// Plain words, for a message shown without a front end's names: "learning rate".
     public var plainName: String {
@@ -48,6 +49,7 @@ public enum Setting: String, Sendable, CaseIterable {
         case .adaptationDecay: "dynamic-evaluation decay"
         case .adaptationEpsilon: "dynamic-evaluation epsilon"
         case .statisticsText: "text for gradient statistics"
+        case .precision: "precision of the matrix products"
         }
     }
 }

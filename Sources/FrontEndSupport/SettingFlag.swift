@@ -40,6 +40,7 @@ extension Setting {
         case .adaptationDecay: "--dynamic-decay"
         case .adaptationEpsilon: "--dynamic-epsilon"
         case .statisticsText: "--statistics"
+        case .precision: "--precision"
         }
     }
 }

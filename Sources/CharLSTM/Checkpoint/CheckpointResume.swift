@@ -10,11 +10,12 @@ extension Checkpoint {
 
 extension Trainer {
     /// Continues the run saved in `checkpoint`, which must hold training state, on the same corpus; problems with
-    /// the saved state are reported against the checkpoint's file.
-    public convenience init(resuming checkpoint: Checkpoint, corpus: TextFile, goal: TrainingGoal? = nil) throws {
+    /// the saved state are reported against the checkpoint's file. `precision` replaces the run's when given.
+    public convenience init(resuming checkpoint: Checkpoint, corpus: TextFile, goal: TrainingGoal? = nil,
+                            precision: ProductPrecision? = nil) throws {
         let saved = try checkpoint.resumableRecord()
         do {
-            try self.init(resuming: saved, model: checkpoint.model, corpus: corpus, goal: goal)
+            try self.init(resuming: saved, model: checkpoint.model, corpus: corpus, goal: goal, precision: precision)
         } catch CharLSTMError.invalidTrainingState(let reason) {
             throw CharLSTMError.invalidCheckpoint(path: checkpoint.path, reason: reason)
         }

@@ -147,10 +147,19 @@ public final class TrainingWorkspace: ChunkWorkspace {
     let backwardScratch: LayerBackwardScratch
     let upperGradient: FloatBuffer
     let lowerGradient: FloatBuffer
+    /// The precision of the passes' matrix products.
+    public let precision: ProductPrecision
+    /// With bf16 products, the weights' bfloat16 packings, refilled by every training forward pass.
+    let bfloat16Weights: BFloat16Weights?
 
-    /// A training workspace for `config`, chunks of up to `batch` × `steps`, and `dropout`.
-    public init(config: ModelConfig, batch: Int, steps: Int, dropout: DropoutSettings = .none) {
+    /// A training workspace for `config`, chunks of up to `batch` × `steps`, `dropout`, and products in
+    /// `precision` (which must be available: ``ProductPrecision/isAvailable``).
+    public init(config: ModelConfig, batch: Int, steps: Int, dropout: DropoutSettings = .none,
+                precision: ProductPrecision = .fp32) {
+        precondition(precision.isAvailable, "bf16 products on a CPU without them")
         self.dropout = dropout
+        self.precision = precision
+        bfloat16Weights = precision == .bf16 ? BFloat16Weights(layout: ParameterLayout(config: config)) : nil
         let rows = batch * steps
         let maskRows = dropout.mask == .perSequence ? batch : rows
         embeddingDropout = dropout.embedding > 0

@@ -1,11 +1,14 @@
 /// The output layer: logits = Y·Wᵀ + b, mapping each `H`-wide top-layer output to `V` character scores.
 enum LinearHead {
     /// With `halfWeight`, an F16 copy of `weight` (``HalfWeights``; only batch-1 and one-step passes have one),
-    /// the rows are multiplied by it.
+    /// the rows are multiplied by it; with `bfloat16` (a training step in bf16), by that packing.
     static func forward(input y: UnsafePointer<Float>, weight: UnsafePointer<Float>, halfWeight: UnsafePointer<UInt16>?,
-                        bias: UnsafePointer<Float>, rows: Int, inputSize h: Int, outputSize v: Int,
-                        logits: UnsafeMutablePointer<Float>) {
-        if let halfWeight {
+                        bfloat16: BFloat16Weights.Matrix? = nil, bias: UnsafePointer<Float>, rows: Int,
+                        inputSize h: Int, outputSize v: Int, logits: UnsafeMutablePointer<Float>) {
+        if let bfloat16 {
+            BFloat16GEMM.multiply(m: rows, a: y, lda: h, panels: bfloat16.transposed, columns: 0..<v, beta: 0,
+                                  c: logits, ldc: v)
+        } else if let halfWeight {
             HalfGEMV.multiplyRows(m: v, n: h, a: halfWeight, lda: h, x: y, ldx: h, vectors: rows, beta: 0, y: logits,
                                   ldy: v, parallel: true)
         } else {
@@ -18,18 +21,29 @@ enum LinearHead {
         }
     }
 
-    /// dW += dLogitsᵀ·Y, db += column sums of dLogits, dY = dLogits·W.
-    static func backward(input y: UnsafePointer<Float>, weight: UnsafePointer<Float>, dLogits: UnsafePointer<Float>,
+    /// dW += dLogitsᵀ·Y, db += column sums of dLogits, dY = dLogits·W; with `bfloat16`, both products in bf16.
+    static func backward(input y: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                         bfloat16: BFloat16Weights.Matrix? = nil, dLogits: UnsafePointer<Float>,
                          rows: Int, inputSize h: Int, outputSize v: Int,
                          dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
                          dInput: UnsafeMutablePointer<Float>) {
-        BLAS.gemm(transposeA: true, transposeB: false, m: v, n: h, k: rows,
-                  alpha: 1, a: dLogits, lda: v, b: y, ldb: h, beta: 1, c: dWeight, ldc: h)
+        if bfloat16 != nil {
+            BFloat16GEMM.gemm(transposeA: true, transposeB: false, m: v, n: h, k: rows, a: dLogits, lda: v, b: y,
+                              ldb: h, beta: 1, c: dWeight, ldc: h)
+        } else {
+            BLAS.gemm(transposeA: true, transposeB: false, m: v, n: h, k: rows,
+                      alpha: 1, a: dLogits, lda: v, b: y, ldb: h, beta: 1, c: dWeight, ldc: h)
+        }
         for r in 0..<rows {
             let row = dLogits + r * v
             for j in 0..<v { dBias[j] += row[j] }
         }
-        BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: h, k: v,
-                  alpha: 1, a: dLogits, lda: v, b: weight, ldb: h, beta: 0, c: dInput, ldc: h)
+        if let bfloat16 {
+            BFloat16GEMM.multiply(m: rows, a: dLogits, lda: v, panels: bfloat16.plain, columns: 0..<h, beta: 0,
+                                  c: dInput, ldc: h)
+        } else {
+            BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: h, k: v,
+                      alpha: 1, a: dLogits, lda: v, b: weight, ldb: h, beta: 0, c: dInput, ldc: h)
+        }
     }
 }

@@ -34,6 +34,9 @@ extension CharLSTMModel {
             Dropout.forward(input: x, count: rows * width, mask: mask.pointer, period: maskRows * width, out: out.pointer)
             return UnsafePointer(out.pointer)
         }
+        // A bf16 step rounds the weights once, here, for every product of its forward and backward passes.
+        let bfloat16 = training?.bfloat16Weights
+        bfloat16?.pack(from: parameters)
         Embedding.forward(table: parameters.pointer + layout.embedding, ids: w.inputs, rows: rows,
                           width: config.embedding, out: w.embedded.pointer)
         var input = UnsafePointer(w.embedded.pointer)
@@ -49,6 +52,7 @@ extension CharLSTMModel {
                 weights.halfHH = half.matrix(at: layout.layers[k].weightHH)
             }
             weights.multipliesStreamsApart = w.multipliesStreamsApart
+            weights.bfloat16 = bfloat16?.layers[k]
             RecurrentLayer.forward(input: input, weights: weights, activations: activations, batch: batch, steps: steps)
             input = UnsafePointer(activations.h.pointer + batch * config.hidden)
             if let training, !training.dropoutMasks.isEmpty {
@@ -58,7 +62,7 @@ extension CharLSTMModel {
         }
         let headRows = logitsOfLastStepOnly ? batch : rows
         LinearHead.forward(input: input + (rows - headRows) * config.hidden, weight: parameters.pointer + layout.headWeight,
-                           halfWeight: w.halfWeights?.matrix(at: layout.headWeight), bias: parameters.pointer + layout.headBias, rows: headRows, inputSize: config.hidden,
+                           halfWeight: w.halfWeights?.matrix(at: layout.headWeight), bfloat16: bfloat16?.head, bias: parameters.pointer + layout.headBias, rows: headRows, inputSize: config.hidden,
                            outputSize: config.vocabularySize, logits: w.logits.pointer)
     }
 
@@ -87,7 +91,7 @@ extension CharLSTMModel {
         SoftmaxCrossEntropy.backward(probabilities: w.logits.pointer, targets: w.targets, rows: rows, classes: v,
                                      scale: scale)
         LinearHead.backward(input: layerOutput(config.layers - 1), weight: parameters.pointer + layout.headWeight,
-                            dLogits: w.logits.pointer, rows: rows, inputSize: h, outputSize: v,
+                            bfloat16: w.bfloat16Weights?.head, dLogits: w.logits.pointer, rows: rows, inputSize: h, outputSize: v,
                             dWeight: gradients.pointer + layout.headWeight, dBias: gradients.pointer + layout.headBias,
                             dInput: upper.pointer)
         for k in stride(from: config.layers - 1, through: 0, by: -1) {
@@ -96,7 +100,9 @@ extension CharLSTMModel {
                                  gradient: upper.pointer)
             }
             let input = k == 0 ? UnsafePointer(w.embeddingDropout?.output.pointer ?? w.embedded.pointer) : layerOutput(k - 1)
-            RecurrentLayer.backward(input: input, weights: layerTensors(k, in: parameters),
+            var weights = layerTensors(k, in: parameters)
+            weights.bfloat16 = w.bfloat16Weights?.layers[k]
+            RecurrentLayer.backward(input: input, weights: weights,
                                     gradients: layerTensors(k, in: gradients), activations: w.layers[k],
                                     scratch: scratch, dH: upper.pointer, dInput: lower.pointer, batch: batch,
                                     steps: steps)

@@ -40,7 +40,10 @@ enum RecurrentLayer {
         let d = w.inputSize
         let rowWidth = Cell.gateCount * w.hidden
         // Pre-activations from the input, all steps at once: gates = X·W_ihᵀ (one step: W_ih·x_b, from halves if any).
-        if steps == 1, let half = w.halfIH {
+        if let packed = w.bfloat16 {
+            BFloat16GEMM.multiply(m: steps * batch, a: x, lda: d, panels: packed.inputWeights.transposed,
+                                  columns: 0..<rowWidth, beta: 0, c: a.gates.pointer, ldc: rowWidth)
+        } else if steps == 1, let half = w.halfIH {
             HalfGEMV.multiplyRows(m: rowWidth, n: d, a: half, lda: d, x: x, ldx: d, vectors: batch, beta: 0,
                                   y: a.gates.pointer, ldy: rowWidth, parallel: true)
         } else if w.multipliesStreamsApart && batch > 1 {
@@ -122,10 +125,17 @@ enum RecurrentLayer {
         let rowWidth = w.cell.gateCount * h
         let rows = steps * batch
         let dGates = s.dGates.pointer, dRecurrent = s.dRecurrent(for: w.cell)
-        BLAS.gemm(transposeA: true, transposeB: false, m: rowWidth, n: d, k: rows,
-                  alpha: 1, a: dGates, lda: rowWidth, b: x, ldb: d, beta: 1, c: dw.weightIH, ldc: d)
-        BLAS.gemm(transposeA: true, transposeB: false, m: rowWidth, n: h, k: rows,
-                  alpha: 1, a: dRecurrent, lda: rowWidth, b: a.h.pointer, ldb: h, beta: 1, c: dw.weightHH, ldc: h)
+        if w.bfloat16 != nil {
+            BFloat16GEMM.gemm(transposeA: true, transposeB: false, m: rowWidth, n: d, k: rows,
+                              a: dGates, lda: rowWidth, b: x, ldb: d, beta: 1, c: dw.weightIH, ldc: d)
+            BFloat16GEMM.gemm(transposeA: true, transposeB: false, m: rowWidth, n: h, k: rows,
+                              a: dRecurrent, lda: rowWidth, b: a.h.pointer, ldb: h, beta: 1, c: dw.weightHH, ldc: h)
+        } else {
+            BLAS.gemm(transposeA: true, transposeB: false, m: rowWidth, n: d, k: rows,
+                      alpha: 1, a: dGates, lda: rowWidth, b: x, ldb: d, beta: 1, c: dw.weightIH, ldc: d)
+            BLAS.gemm(transposeA: true, transposeB: false, m: rowWidth, n: h, k: rows,
+                      alpha: 1, a: dRecurrent, lda: rowWidth, b: a.h.pointer, ldb: h, beta: 1, c: dw.weightHH, ldc: h)
+        }
         Parallel.forEachBlock(of: rowWidth, parts: EngineThreads.count, quantum: 64,
                               ColumnSums(matrix: dGates, rows: rows, columns: rowWidth, sums: dw.biasIH))
         if dRecurrent == dGates {
@@ -135,7 +145,10 @@ enum RecurrentLayer {
             Parallel.forEachBlock(of: rowWidth, parts: EngineThreads.count, quantum: 64,
                                   ColumnSums(matrix: dRecurrent, rows: rows, columns: rowWidth, sums: dw.biasHH))
         }
-        if let dInput {
+        if let dInput, let packed = w.bfloat16 {
+            BFloat16GEMM.multiply(m: rows, a: dGates, lda: rowWidth, panels: packed.inputWeights.plain, columns: 0..<d,
+                                  beta: 0, c: dInput, ldc: d)
+        } else if let dInput {
             BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: d, k: rowWidth,
                       alpha: 1, a: dGates, lda: rowWidth, b: w.weightIH, ldb: d, beta: 0, c: dInput, ldc: d)
         }
@@ -188,7 +201,11 @@ private struct ForwardSweepByStreams<Cell: CellKernel>: BlockWork {
         let target = Cell.recurrentProducts(in: a)
         for t in 0..<steps {
             let hPrevious = a.h.pointer + (t * batch + first) * h, products = target + (t * batch + first) * width
-            if let half = w.halfHH {
+            if let packed = w.bfloat16 {
+                BFloat16GEMM.multiply(m: streams.count, a: hPrevious, lda: h, panels: packed.recurrentWeights.transposed,
+                                      columns: 0..<width, beta: Cell.recurrentProductBeta, c: products, ldc: width,
+                                      parallel: groups == 1)
+            } else if let half = w.halfHH {
                 HalfGEMV.multiplyRows(m: width, n: h, a: half, lda: h, x: hPrevious, ldx: h, vectors: streams.count,
                                       beta: Cell.recurrentProductBeta, y: products, ldy: width, parallel: groups == 1)
             } else {
@@ -224,7 +241,12 @@ private struct BackwardSweepByStreams<Cell: CellKernel>: BlockWork {
                                              dH: dH),
                               hidden: h, units: 0..<h)
             }
-            if t > 0 {
+            if t > 0, let packed = w.bfloat16 {
+                BFloat16GEMM.multiply(m: streams.count, a: dRecurrent + (t * batch + first) * width, lda: width,
+                                      panels: packed.recurrentWeights.plain, columns: 0..<h,
+                                      beta: Cell.hasDirectStateGradient ? 1 : 0, c: s.dhNext.pointer + first * h,
+                                      ldc: h, parallel: groups == 1)
+            } else if t > 0 {
                 // δh (+)= dRecurrent_t·W_hh for this group's streams
                 BLAS.gemm(transposeA: false, transposeB: false, m: streams.count, n: h, k: width,
                           alpha: 1, a: dRecurrent + (t * batch + first) * width, lda: width, b: w.weightHH, ldb: h,
@@ -264,6 +286,9 @@ struct LayerWeights {
     /// Whether each stream's input products over the steps are a product of their own, as a stream alone would
     /// have them (``ChunkWorkspace/multipliesStreamsApart``).
     var multipliesStreamsApart = false
+    /// bfloat16 packings of `weightIH` and `weightHH` when a training step multiplies in bf16: then every product
+    /// of the layer, forward and backward, is a bfloat16 one (``BFloat16GEMM``).
+    var bfloat16: BFloat16Weights.Layer?
 
     init(_ buffer: FloatBuffer, _ offsets: ParameterLayout.LayerOffsets, cell: RecurrentCell, inputSize: Int,
          hidden: Int) {

@@ -53,7 +53,15 @@ struct ForwardSweepByUnits<Cell: CellKernel>: LockstepWork {
             // target[b, q·H + j] (+)= h_{t−1}[b, :]·W_hh[q·H + j, :]   for every gate q and this thread's units j
             for q in 0..<Cell.gateCount where !units.isEmpty {
                 let first = q * h + units.lowerBound
-                if let half = w.halfHH {
+                if let packed = w.bfloat16?.recurrentWeights.transposed, first % BFloat16Panels.width == 0 {
+                    BFloat16GEMM.multiply(m: batch, a: hPrevious, lda: h, panels: packed,
+                                          columns: first..<first + units.count, beta: beta, c: target + first,
+                                          ldc: width, parallel: false)
+                } else if w.bfloat16 != nil {
+                    BFloat16GEMM.gemm(transposeA: false, transposeB: true, m: batch, n: units.count, k: h,
+                                      a: hPrevious, lda: h, b: w.weightHH + first * h, ldb: h, beta: beta,
+                                      c: target + first, ldc: width, parallel: false)
+                } else if let half = w.halfHH {
                     HalfGEMV.multiplyRows(m: units.count, n: h, a: half + first * h, lda: h, x: hPrevious, ldx: h,
                                           vectors: batch, beta: beta, y: target + first, ldy: width, parallel: false)
                 } else if batch == 1 {
@@ -99,10 +107,20 @@ struct BackwardSweepByUnits<Cell: CellKernel>: LockstepWork {
             barrier.arriveAndWait(step: step)
             step += 1
             // δh[b, j] (+)= Σ_r dRecurrent_t[b, r]·W_hh[r, j]   for this thread's units j
-            if t > 0 && !units.isEmpty {
+            let packed = w.bfloat16?.recurrentWeights.plain
+            let beta: Float = Cell.hasDirectStateGradient ? 1 : 0
+            if t > 0 && !units.isEmpty, let packed, units.lowerBound % BFloat16Panels.width == 0 {
+                BFloat16GEMM.multiply(m: batch, a: dRecurrent + t * batch * width, lda: width, panels: packed,
+                                      columns: units, beta: beta, c: s.dhNext.pointer + units.lowerBound, ldc: h,
+                                      parallel: false)
+            } else if t > 0 && !units.isEmpty && packed != nil {
+                BFloat16GEMM.gemm(transposeA: false, transposeB: false, m: batch, n: units.count, k: width,
+                                  a: dRecurrent + t * batch * width, lda: width, b: w.weightHH + units.lowerBound,
+                                  ldb: h, beta: beta, c: s.dhNext.pointer + units.lowerBound, ldc: h, parallel: false)
+            } else if t > 0 && !units.isEmpty {
                 BLAS.gemm(transposeA: false, transposeB: false, m: batch, n: units.count, k: width, alpha: 1,
                           a: dRecurrent + t * batch * width, lda: width, b: w.weightHH + units.lowerBound, ldb: h,
-                          beta: Cell.hasDirectStateGradient ? 1 : 0, c: s.dhNext.pointer + units.lowerBound, ldc: h,
+                          beta: beta, c: s.dhNext.pointer + units.lowerBound, ldc: h,
                           parallel: false)
             }
         }

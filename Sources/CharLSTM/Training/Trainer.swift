@@ -44,16 +44,19 @@ public final class Trainer {
     }
 
     /// Continues the run `saved` (from a ``snapshot()``, with its resume state) of `model` on the same corpus;
-    /// `goal` replaces the saved one when given.
+    /// `goal` replaces the saved one when given, and `precision` the precision of its products (resuming in the
+    /// one it was trained in continues it to the bit; in another, it goes on from the same weights and moments).
     public convenience init(resuming saved: TrainingSnapshot, model: CharLSTMModel, corpus: TextFile,
-                            goal: TrainingGoal? = nil) throws {
+                            goal: TrainingGoal? = nil, precision: ProductPrecision? = nil) throws {
         guard let state = saved.resumeState else {
             throw CharLSTMError.invalidTrainingState("the record holds no optimiser moments or carried state (an export); use \(Setting.initialWeights) to start a new run from its weights")
         }
         guard saved.corpus.matches(corpus) else {
             throw CharLSTMError.trainingFailed("\(corpus.path): the corpus changed since the checkpoint was written (recorded \(saved.corpus.byteCount) bytes, fingerprint \(saved.corpus.fingerprint); now \(corpus.byteCount) bytes, fingerprint \(String(corpus.fingerprint, radix: 16))); resuming needs the same text — use \(Setting.initialWeights) to train on a new one")
         }
-        try self.init(model: model, corpus: corpus, options: saved.options, goal: goal ?? saved.goal,
+        var options = saved.options
+        options.precision = precision ?? options.precision
+        try self.init(model: model, corpus: corpus, options: options, goal: goal ?? saved.goal,
                       progress: saved.progress)
         guard progress.cursor < batcher.chunksPerPass else {
             throw CharLSTMError.invalidTrainingState("data cursor \(progress.cursor) is past the end of an epoch (\(batcher.chunksPerPass) chunks)")
@@ -66,6 +69,10 @@ public final class Trainer {
     private init(model: CharLSTMModel, corpus file: TextFile, options: TrainingOptions, goal: TrainingGoal,
                  progress: TrainingProgress) throws {
         try options.validate()
+        // Not part of validate(): a checkpoint of a bf16 run is sound on any machine, only not trainable in bf16.
+        if options.precision == .bf16, let why = ProductPrecision.bf16Unavailability {
+            throw CharLSTMError.invalidSetting("\(Setting.precision) bf16: \(why)")
+        }
         let unknown = file.distinctCharacters.filter { model.vocabulary.id(of: $0) == nil }
         guard unknown.isEmpty else { throw CharLSTMError.unknownCharacters(path: file.path, characters: unknown) }
         let total = file.characterCount
@@ -89,7 +96,7 @@ public final class Trainer {
         self.progress = progress
         corpus = CorpusRecord(file)
         workspace = TrainingWorkspace(config: model.config, batch: options.batch, steps: options.seq,
-                                      dropout: DropoutSettings(options))
+                                      dropout: DropoutSettings(options), precision: options.precision)
         validationWorkspace = ChunkWorkspace(config: model.config, batch: validationStreams, steps: options.seq)
         gradients = FloatBuffer(count: model.layout.bufferCount)
         optimizer = Adam(count: model.layout.bufferCount, beta1: options.beta1, beta2: options.beta2,

@@ -42,12 +42,15 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
     public var checkpointEvery = 0
     /// Seed of initialisation and dropout.
     public var seed: UInt64 = 1
+    /// The precision of the training passes' matrix products. Unlike the settings above it may change when a run
+    /// is resumed (``Trainer/init(resuming:model:corpus:goal:precision:)``); a checkpoint records the last one.
+    public var precision = ProductPrecision.fp32
 
     /// charlstm's defaults (those `charlstm train --help` shows).
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case batch, seq, clip, dropout, seed, beta1, beta2, epsilon, schedule
+        case batch, seq, clip, dropout, seed, beta1, beta2, epsilon, schedule, precision
         case learningRate = "learning_rate"
         case warmupSteps = "warmup_steps"
         case minLearningRate = "min_learning_rate"
@@ -85,6 +88,7 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
         evaluateEvery = try c.decode(Int.self, forKey: .evaluateEvery)
         checkpointEvery = try c.decode(Int.self, forKey: .checkpointEvery)
         seed = try c.decode(UInt64.self, forKey: .seed)
+        precision = try c.decodeIfPresent(ProductPrecision.self, forKey: .precision) ?? .fp32
     }
 
     /// Rejects settings that make no sense, naming the setting.

@@ -12,13 +12,18 @@ public struct TrainingRecipe: Sendable {
     public var goal: TrainingGoal
     /// What the size rule chose, when it was asked.
     public var sizeChoice: ModelSizeRule.Choice?
+    /// The precision of the run's products (also in ``options``), and why.
+    public var precision: PrecisionDecision
 
     /// The recipe for training on `corpus` toward `goal` (nil: none given) within `minutes` (nil: no time limit).
     /// `choosesSize` is false when the shape is not the rule's to choose (fine-tuning a model of its own);
     /// `givenHidden` is the width the user fixed, if any, which the size rule then keeps. `measuring` hears when
-    /// the rule's speed measurement starts (true) and ends (false), for a front end to say so.
+    /// the rule's speed measurement starts (true) and ends (false), for a front end to say so. `precision` is
+    /// settled for the final shape (and the rule measures the speed in what it settles to for the rule's
+    /// reference shape).
     public static func make(corpus: TextFile, goal: TrainingGoal?, minutes: Double?, choosesSize: Bool = true,
-                            givenHidden: Int?, applyGiven: (inout ModelConfig, inout TrainingOptions) -> Void,
+                            givenHidden: Int?, precision: PrecisionRequest = .fp32,
+                            applyGiven: (inout ModelConfig, inout TrainingOptions) -> Void,
                             measuring: (Bool) -> Void = { _ in }) throws -> TrainingRecipe {
         var config = ModelConfig.defaults
         config.vocabularySize = corpus.distinctCharacters.count
@@ -28,10 +33,14 @@ public struct TrainingRecipe: Sendable {
         if let minutes, goal == nil, choosesSize {
             measuring(true)
             let vocabularySize = corpus.distinctCharacters.count
+            var reference = config
+            (reference.layers, reference.hidden, reference.embedding) = (ModelSizeRule.layers, ModelSizeRule.referenceWidth, ModelSizeRule.embedding)
+            let probePrecision = try ProductPrecision.decide(precision, config: reference, batch: options.batch)
             let probe = try TrainingThroughput.measure(layers: ModelSizeRule.layers, hidden: ModelSizeRule.referenceWidth,
                                                        cell: config.cell, embedding: ModelSizeRule.embedding,
                                                        vocabulary: min(94, max(2, vocabularySize)), batch: options.batch,
-                                                       seq: options.seq, warmUp: 1, steps: 2)
+                                                       seq: options.seq, precision: probePrecision.precision,
+                                                       warmUp: 1, steps: 2)
             measuring(false)
             let trainingCharacters = Int(Double(corpus.characterCount) * (1 - options.validationFraction))
             let chosen = ModelSizeRule.choose(trainingCharacters: trainingCharacters, seconds: minutes * 60,
@@ -47,9 +56,11 @@ public struct TrainingRecipe: Sendable {
             applyGiven(&config, &options)
             choice = chosen
         }
+        let decision = try ProductPrecision.decide(precision, config: config, batch: options.batch)
+        options.precision = decision.precision
         try options.validate()
         // With only a time limit, the run has no step goal: it trains until the minutes are up.
         let goal = goal ?? (minutes != nil ? .openEnded : .epochs(TrainingGoal.defaultEpochs))
-        return TrainingRecipe(config: config, options: options, goal: goal, sizeChoice: choice)
+        return TrainingRecipe(config: config, options: options, goal: goal, sizeChoice: choice, precision: decision)
     }
 }

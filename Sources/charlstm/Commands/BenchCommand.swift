@@ -31,6 +31,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Parallel streams per training step.") var batch = TrainingOptions().batch
     @Option(help: "Characters per stream per step.") var seq = TrainingOptions().seq
     @Option(help: "Timed training steps.") var steps = 20
+    @OptionGroup var precision: PrecisionOption
     @Option(name: .customLong("sample-chars"), help: "Characters generated for the sampling figure.") var sampleCharacters = 5000
     @Flag(help: "Print one JSON object.") var json = false
     @OptionGroup var threading: ThreadOptions
@@ -43,11 +44,13 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         try threading.apply()
+        let config = ModelConfig(vocabularySize: vocab, embedding: embedding, hidden: hidden, layers: layers, cell: cell)
+        let decision = try precision.decide(config: config, batch: batch)
         ThreadOptions.noteFallbackBackend()
         let (trainRate, model) = try TrainingThroughput.measure(layers: layers, hidden: hidden, cell: cell,
                                                                 embedding: embedding,
                                                                 vocabulary: vocab, batch: batch, seq: seq,
-                                                                warmUp: 2, steps: steps)
+                                                                precision: decision.precision, warmUp: 2, steps: steps)
         let flopsPerCharacter = 3 * 2 * Double(model.config.forwardMultiplyAdds)
         var random = RandomSource(seed: 1)
 
@@ -71,6 +74,7 @@ struct BenchCommand: ParsableCommand {
                 "sample_half_chars_per_s": half.map { $0.sample.rounded() } ?? NSNull(),
                 "prime_half_chars_per_s": half.map { $0.prime.rounded() } ?? NSNull(),
                 "gflops": (gflops * 10).rounded() / 10, "blas": BLAS.backend.description,
+                "precision": decision.precision.rawValue, "precision_reason": decision.reason,
                 "keep_undo_us": (workbench.undo * 1e7).rounded() / 10, "restore_undo_us": (workbench.restore * 1e7).rounded() / 10,
                 "read_line_ms": (learning.read * 1e5).rounded() / 100, "learn_line_ms": (learning.learn * 1e5).rounded() / 100,
                 "serve_\(Self.servedConversations)_chars_per_s": serving.float.rounded(),
@@ -81,7 +85,7 @@ struct BenchCommand: ParsableCommand {
             return
         }
         print("model     \(layers)×\(hidden) \(cell.displayName), embedding \(embedding), vocabulary \(vocab); batch \(batch) × seq \(seq); \(EngineThreads.count) thread\(EngineThreads.count == 1 ? "" : "s"), \(BLAS.backend)")
-        print("train     \(HumanReadable.count(Int(trainRate))) chars/s  (\(HumanReadable.decimal(gflops, 1)) GFLOP/s, \(HumanReadable.decimal(flopsPerCharacter / 1e6, 1)) MFLOP per character)")
+        print("train     \(HumanReadable.count(Int(trainRate))) chars/s  (\(HumanReadable.decimal(gflops, 1)) GFLOP/s, \(HumanReadable.decimal(flopsPerCharacter / 1e6, 1)) MFLOP per character) with \(decision.precision) products (\(decision.reason))")
         print("sample    \(HumanReadable.count(Int(sampleRate))) chars/s at batch 1")
         print("prime     \(HumanReadable.count(Int(primeRate))) chars/s (10,000-character text)")
         if let half {

@@ -51,6 +51,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print the value each setting of a new run starts from (before the size rule and your flags), and exit.")
     var defaults = false
     @Flag(help: "With --defaults: one JSON object, keyed by flag name without the dashes.") var json = false
+    @OptionGroup var precision: PrecisionOption
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
@@ -80,11 +81,12 @@ struct TrainCommand: ParsableCommand {
         if defaults { return try printDefaults() }
         let resumed = try resume.map { try Checkpoint.load(path: $0) }
         let threadNote = try threading.apply(resumingRunTrainedWith: resumed?.training?.progress.threads)
-        let (trainer, directory) = try makeTrainer(resuming: resumed)
+        let (trainer, directory, precisionNote) = try makeTrainer(resuming: resumed)
         let session = try TrainingSession(trainer: trainer, folder: directory)
         ThreadOptions.noteFallbackBackend()
         let display = TrainingProgressDisplay(terminal: .standardOutput, timeLimited: minutes != nil)
-        display.announce(trainer: trainer, session: session, resumed: resume != nil, threadNote: threadNote)
+        display.announce(trainer: trainer, session: session, resumed: resume != nil, threadNote: threadNote,
+                         precisionNote: precisionNote)
         InterruptSignal.install()
         let outcome = try session.run(timeLimit: minutes.map { $0 * 60 }, observer: display)
         display.finish(trainer: trainer, session: session, outcome: outcome)
@@ -111,8 +113,9 @@ struct TrainCommand: ParsableCommand {
         return nil
     }
 
-    /// The run to train: `checkpoint`'s resumed, else a new one from the corpus and the recipe.
-    private func makeTrainer(resuming checkpoint: Checkpoint?) throws -> (Trainer, String) {
+    /// The run to train: `checkpoint`'s resumed, else a new one from the corpus and the recipe; and how its
+    /// precision was chosen.
+    private func makeTrainer(resuming checkpoint: Checkpoint?) throws -> (Trainer, String, String) {
         if let checkpoint {
             let resume = checkpoint.path
             let saved = try checkpoint.resumableRecord()
@@ -122,16 +125,19 @@ struct TrainCommand: ParsableCommand {
             } catch CharLSTMError.fileNotFound(let path) where corpus == nil {
                 throw CharLSTMError.trainingFailed("\(path): the run's corpus is gone; if it moved, name it: charlstm train NEW/PATH --resume \(resume)")
             }
-            let trainer = try Trainer(resuming: checkpoint, corpus: text, goal: goal)
+            let (precision, note) = try resumedPrecision(saved: saved.options.precision, model: checkpoint.model.config,
+                                                         batch: saved.options.batch)
+            let trainer = try Trainer(resuming: checkpoint, corpus: text, goal: goal, precision: precision)
             if trainer.isFinished {
                 throw CharLSTMError.invalidSetting("\(resume): the run already reached its goal (\(HumanReadable.goal(trainer.goal)), step \(HumanReadable.count(trainer.progress.step))); pass a larger --epochs or --steps to continue")
             }
-            return (trainer, out ?? URL(fileURLWithPath: resume).deletingLastPathComponent().path)
+            return (trainer, out ?? URL(fileURLWithPath: resume).deletingLastPathComponent().path, note)
         }
         let text = try TextFile(path: corpus!)
         let terminal = Terminal.standardOutput
         let recipe = try TrainingRecipe.make(
             corpus: text, goal: goal, minutes: minutes, choosesSize: initFrom == nil, givenHidden: settings.hidden,
+            precision: precision.precision ?? PrecisionOption.standard,
             applyGiven: { config, options in
                 settings.applyModel(to: &config)
                 settings.applyTraining(to: &options)
@@ -147,13 +153,34 @@ struct TrainCommand: ParsableCommand {
             let megabytes = HumanReadable.decimal(Double(text.byteCount) / 1e6, text.byteCount < 100_000 ? 3 : 1)
             terminal.writeLine("Size: \(config.layers)×\(config.hidden) \(config.cell.displayName), \(regularisation) — for \(megabytes) MB of text and \(HumanReadable.duration(minutes * 60)), about \(HumanReadable.decimal(choice.expectedEpochs, 1)) passes at this machine's speed (size flags override)")
         }
+        let note = "\(recipe.precision.precision) products (\(recipe.precision.reason))"
         if let initFrom {
             let start = try Checkpoint.load(path: initFrom)
-            return (try Trainer(corpus: text, startingFrom: start.model, options: recipe.options, goal: recipe.goal), out!)
+            var options = recipe.options
+            if precision.precision == .auto {
+                // The recipe settled auto for the default shape; the model's own is the checkpoint's.
+                options.precision = try precision.decide(config: start.model.config, batch: options.batch).precision
+            }
+            return (try Trainer(corpus: text, startingFrom: start.model, options: options, goal: recipe.goal), out!,
+                    "\(options.precision) products (\(recipe.precision.reason))")
         }
         try recipe.config.validate()
         let c = recipe.config
         return (try Trainer(corpus: text, embedding: c.embedding, hidden: c.hidden, layers: c.layers, cell: c.cell,
-                            options: recipe.options, goal: recipe.goal), out!)
+                            options: recipe.options, goal: recipe.goal), out!, note)
+    }
+
+    /// A resumed run's precision: the one given, else the run's own — unless this CPU cannot multiply in it, when
+    /// the run goes on in fp32. Says so whenever the run will not continue to the bit.
+    private func resumedPrecision(saved: ProductPrecision, model: ModelConfig, batch: Int) throws -> (ProductPrecision, String) {
+        if precision.precision == nil {
+            if let why = ProductPrecision.bf16Unavailability, saved == .bf16 {
+                return (.fp32, "fp32 products: the run was trained in bf16, but \(why); it continues from the same weights, though not to the bit as in bf16")
+            }
+            return (saved, "\(saved) products (the run's own)")
+        }
+        let decision = try precision.decide(config: model, batch: batch)
+        let change = decision.precision == saved ? "" : "; the run was trained in \(saved), so it continues from the same weights and moments, though not to the bit as it would in \(saved)"
+        return (decision.precision, "\(decision.precision) products (\(decision.reason))\(change)")
     }
 }

@@ -20,7 +20,7 @@ enum CheckpointDescription {
             let best = p.bestValidationBPC.map { "best val \(HumanReadable.decimal($0, 4)) bpc" } ?? "not validated yet"
             lines.append("training    step \(HumanReadable.count(p.step)), epoch \(p.epoch), trained to \(HumanReadable.goal(training.goal)); \(best)")
             lines.append("            \(HumanReadable.duration(p.trainingSeconds)) of training on \(training.corpus.path) (\(HumanReadable.count(training.corpus.byteCount)) bytes)")
-            lines.append("            batch \(o.batch), seq \(o.seq), \(schedule(o)), clip \(o.clip), seed \(o.seed)")
+            lines.append("            batch \(o.batch), seq \(o.seq), \(schedule(o)), clip \(o.clip), seed \(o.seed), \(o.precision) products")
             lines.append("            \(regularisation(o))")
             lines.append("            " + (training.resumeState == nil
                 ? "exported: weights and record only, cannot be resumed"
@@ -32,6 +32,7 @@ enum CheckpointDescription {
             lines.append("statistics  gradient RMS for dynamic evaluation (eval --dynamic, :learn), segments of \(statistics.segment ?? 0), from \(statistics.source)")
         }
         lines.append("BLAS        \(BLAS.backend)")
+        lines.append("bf16        " + (BFloat16GEMM.kernel.map { "\($0) (train --precision bf16)" } ?? "none: \(ProductPrecision.bf16Unavailability ?? "")"))
         return lines
     }
 

@@ -19,7 +19,8 @@ final class TrainingProgressDisplay: TrainingObserver {
     }
 
     /// The run's opening lines; `threadNote` says why a resumed run has the thread count it has.
-    func announce(trainer: Trainer, session: TrainingSession, resumed: Bool, threadNote: String? = nil) {
+    func announce(trainer: Trainer, session: TrainingSession, resumed: Bool, threadNote: String? = nil,
+                  precisionNote: String) {
         let model = trainer.model
         let c = model.config
         let o = trainer.options
@@ -29,6 +30,7 @@ final class TrainingProgressDisplay: TrainingObserver {
         terminal.writeLine("Model: \(c.layers)×\(c.hidden) \(c.cell.displayName), embedding \(c.embedding), vocabulary \(c.vocabularySize), \(HumanReadable.count(model.parameterCount)) parameters")
         terminal.writeLine("Data: \(trainer.corpus.path), \(HumanReadable.count(trainer.stepsPerEpoch)) step\(trainer.stepsPerEpoch == 1 ? "" : "s") per epoch of \(o.batch)×\(o.seq) characters; \(goalText(trainer))")
         terminal.writeLine("Output: \(session.folder.path)/ · BLAS: \(BLAS.backend), \(EngineThreads.count) thread\(EngineThreads.count == 1 ? "" : "s")\(threadNote.map { ", \($0)" } ?? "")")
+        terminal.writeLine("Precision: \(precisionNote)")
     }
 
     /// Where a resumed run's learning rate stands: a cosine or linear schedule spans the whole run up to its goal,
