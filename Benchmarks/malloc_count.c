@@ -1,4 +1,4 @@
-/* Counts calls to malloc in a process and prints the total when it exits; used to check that training and
+/* Counts calls to malloc (and the aligned allocators) in a process and prints the total when it exits; used to check that training and
  * sampling steps do not allocate (README, Performance: Allocation). Not part of the build.
  *
  *     gcc -O2 -shared -fPIC Benchmarks/malloc_count.c -o /tmp/malloc_count.so -ldl
@@ -21,6 +21,22 @@ void *malloc(size_t size) {
     if (!real_malloc) real_malloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");
     atomic_fetch_add(&calls, 1);
     return real_malloc(size);
+}
+
+// The aligned allocators too (FloatBuffer and the bf16 kernels' packing buffers are 64-byte aligned).
+static void *(*real_aligned_alloc)(size_t, size_t);
+static int (*real_posix_memalign)(void **, size_t, size_t);
+
+void *aligned_alloc(size_t alignment, size_t size) {
+    if (!real_aligned_alloc) real_aligned_alloc = (void *(*)(size_t, size_t))dlsym(RTLD_NEXT, "aligned_alloc");
+    atomic_fetch_add(&calls, 1);
+    return real_aligned_alloc(alignment, size);
+}
+
+int posix_memalign(void **pointer, size_t alignment, size_t size) {
+    if (!real_posix_memalign) real_posix_memalign = (int (*)(void **, size_t, size_t))dlsym(RTLD_NEXT, "posix_memalign");
+    atomic_fetch_add(&calls, 1);
+    return real_posix_memalign(pointer, alignment, size);
 }
 
 __attribute__((destructor)) static void report(void) {

@@ -7,7 +7,9 @@
 #
 #     swift build -c release && bash Benchmarks/quality_sitting.sh [MINUTES] [OUT_FOLDER] [ROWS]
 #
-# ROWS: "all" (the default), "pair" (the first two rows) or "charlstm" (the first row only).
+# ROWS: "all" (the default), "pair" (the first two rows), "charlstm" (the first row only), or "precision": the
+# bf16 set of docs/bf16.md — the recommended command with --precision auto, the PyTorch trainer with bf16 autocast
+# and the recipe charlstm chose, then charlstm's 2×512 recipe in fp32 and in bf16.
 # Needs ../shared/corpora/tinyshakespeare.txt and, for the PyTorch row, `pip install torch safetensors`.
 # OpenBLAS runs the kernels OPENBLAS_CORETYPE names when it is set (`charlstm bench` prints which): run with
 # `env -u OPENBLAS_CORETYPE` to let it choose for the CPU, as PyTorch's MKL does.
@@ -44,6 +46,19 @@ print(f"--cell {info['cell']} --layers {info['layers']} --hidden {info['hidden']
 PY
 }
 
+# The 2×512 recipe of the ablations below.
+recipe=(--hidden 512 --dropout 0.25 --embedding-dropout 0.1 --dropout-mask sequence --weight-decay 0.01 --warmup 200)
+
+if [[ $rows == precision ]]; then
+    run charlstm-auto "$charlstm" train "$corpus" --warmup 200 --precision auto
+    grep -m 1 '^Precision:' "$out/charlstm-auto.txt"
+    read -r -a chosen <<< "$(recipe_of "$out/charlstm-auto/latest.safetensors")"
+    run pytorch-bf16 env PYTHONPATH=python python3 -m charlstm_torch.train "$corpus" "${chosen[@]}" --precision bf16
+    run charlstm-512-fp32 "$charlstm" train "$corpus" "${recipe[@]}" --precision fp32
+    run charlstm-512-bf16 "$charlstm" train "$corpus" "${recipe[@]}" --precision bf16
+    exit 0
+fi
+
 run charlstm "$charlstm" train "$corpus" --warmup 200
 [[ $rows == charlstm ]] && exit 0
 read -r -a chosen <<< "$(recipe_of "$out/charlstm/latest.safetensors")"
@@ -52,7 +67,6 @@ run pytorch env PYTHONPATH=python python3 -m charlstm_torch.train "$corpus" "${c
 
 # Ablations around the 2×512 recipe: explicit zeros, since with only --minutes charlstm chooses its own
 # regularisation.
-recipe=(--hidden 512 --dropout 0.25 --embedding-dropout 0.1 --dropout-mask sequence --weight-decay 0.01 --warmup 200)
 none=(--dropout 0 --embedding-dropout 0 --weight-decay 0)
 run charlstm-512 "$charlstm" train "$corpus" "${recipe[@]}"
 run pytorch-512 env PYTHONPATH=python python3 -m charlstm_torch.train "$corpus" "${recipe[@]}"

@@ -62,21 +62,6 @@ static inline long padded_depth(long k) { return round_up(k, 32); }
 
 size_t charlstm_bf16_panels_count(long k, long n) { return (size_t)(round_up(n, 16) * padded_depth(k)); }
 
-// Each thread's packing buffers, grown when a product needs more and kept: after the first training steps no
-// product allocates.
-static _Thread_local uint16_t *rows_buffer, *panels_buffer;
-static _Thread_local size_t rows_capacity, panels_capacity;
-
-static uint16_t *reserve(uint16_t **buffer, size_t *capacity, size_t count) {
-    if (count > *capacity) {
-        free(*buffer);
-        *buffer = aligned_alloc(64, round_up((long)count * 2, 64));
-        if (!*buffer) abort();
-        *capacity = count;
-    }
-    return *buffer;
-}
-
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>
@@ -133,6 +118,21 @@ int charlstm_bf16_select_kernel(int kernel) {
     return 1;
 }
 
+// Each thread's packing buffers, grown when a product needs more and kept: after the first training steps no
+// product allocates.
+static _Thread_local uint16_t *rows_buffer, *panels_buffer;
+static _Thread_local size_t rows_capacity, panels_capacity;
+
+static uint16_t *reserve(uint16_t **buffer, size_t *capacity, size_t count) {
+    if (count > *capacity) {
+        free(*buffer);
+        *buffer = aligned_alloc(64, round_up((long)count * 2, 64));
+        if (!*buffer) abort();
+        *capacity = count;
+    }
+    return *buffer;
+}
+
 // ---- Packing (AVX-512: every CPU with a bfloat16 kernel has it) ----
 
 #define PACKING __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
@@ -148,7 +148,41 @@ PACKING static inline __m512i interleave_pairs(const float *x0, const float *x1,
     return _mm512_permutexvar_epi16(order, both);
 }
 
-PACKING static inline __mmask16 first(long count) { return count >= 16 ? 0xffff : (__mmask16)((1u << count) - 1); }
+PACKING static inline __mmask16 first(long count) {
+    return count >= 16 ? 0xffff : count <= 0 ? 0 : (__mmask16)((1u << count) - 1);
+}
+
+// The 16×16 transpose of 32-bit elements: afterwards r[i][t] is what r[t][i] was.
+PACKING static inline void transpose16(__m512i r[16]) {
+    __m512i t[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[4 * i] = _mm512_unpacklo_epi64(t[4 * i], t[4 * i + 2]);
+        r[4 * i + 1] = _mm512_unpackhi_epi64(t[4 * i], t[4 * i + 2]);
+        r[4 * i + 2] = _mm512_unpacklo_epi64(t[4 * i + 1], t[4 * i + 3]);
+        r[4 * i + 3] = _mm512_unpackhi_epi64(t[4 * i + 1], t[4 * i + 3]);
+    }
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_i32x4(r[i], r[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_i32x4(r[i], r[i + 4], 0xdd);
+        t[i + 8] = _mm512_shuffle_i32x4(r[i + 8], r[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_i32x4(r[i + 8], r[i + 12], 0xdd);
+    }
+    for (int i = 0; i < 8; i++) {
+        r[i] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0x88);
+        r[i + 8] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0xdd);
+    }
+}
+
+// 32 floats from `x` (the first `count`; zeros past them) rounded: 16 pairs, one per dword.
+PACKING static inline __m512i rounded_pairs(const float *x, long count) {
+    const __m256i low = (__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(first(count), x));
+    const __m256i high = (__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(first(count - 16), x + 16));
+    return _mm512_inserti64x4(_mm512_castsi256_si512(low), high, 1);
+}
 
 // x[0..<count] rounded into y.
 PACKING static void round_run(const float *x, uint16_t *y, long count) {
@@ -160,25 +194,20 @@ PACKING static void round_run(const float *x, uint16_t *y, long count) {
 
 PACKING void charlstm_bf16_pack_panels(int transpose, long k, long n, const float *b, long ldb, uint16_t *panels) {
     const long depth = padded_depth(k);
-    const __m512i dwords = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     for (long p = 0; p * 16 < n; p++) {
         uint16_t *panel = panels + p * 16 * depth;
         const long columns = n - p * 16 < 16 ? n - p * 16 : 16;
         if (columns < 16 || k < depth) memset(panel, 0, sizeof(uint16_t) * 16 * depth);
         if (transpose) {
-            // Column j of B is row 16p + j of the stored matrix, contiguous in k: its pairs go down the panel,
-            // one dword every 16.
-            for (long j = 0; j < columns; j++) {
-                const float *row = b + (p * 16 + j) * ldb;
-                for (long kk = 0; kk < k; kk += 32) {
-                    const long left = k - kk;
-                    const __m512i pairs = _mm512_inserti64x4(
-                        _mm512_castsi256_si512((__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(first(left), row + kk))),
-                        (__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(left > 16 ? first(left - 16) : 0, row + kk + 16)), 1);
-                    const long pairCount = (left + 1) / 2;
-                    _mm512_mask_i32scatter_epi32(panel + kk * 16 + 2 * j, first(pairCount), _mm512_slli_epi32(dwords, 4),
-                                                 pairs, 4);
+            // Column j of B is row 16p + j of the stored matrix, contiguous in k: 32 of its values are 16 pairs,
+            // and the 16 columns' pairs, transposed, are 16 row pairs of the panel.
+            for (long kk = 0; kk < k; kk += 32) {
+                __m512i pairs[16];
+                for (long j = 0; j < 16; j++) {
+                    pairs[j] = j < columns ? rounded_pairs(b + (p * 16 + j) * ldb + kk, k - kk) : _mm512_setzero_si512();
                 }
+                transpose16(pairs);
+                for (long r = 0; r < 16; r++) _mm512_storeu_si512(panel + (kk / 2 + r) * 32, pairs[r]);
             }
         } else {
             for (long kk = 0; kk < k; kk += 2) {
@@ -193,19 +222,23 @@ PACKING void charlstm_bf16_pack_panels(int transpose, long k, long n, const floa
 // contiguous (zeros past k and past the last row).
 PACKING static void pack_rows(int transposeA, long rows, long k, const float *a, long lda, uint16_t *out) {
     const long depth = padded_depth(k);
-    const __m512i rowStarts = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-                                                 _mm512_set1_epi32((int)(depth / 2)));
     for (long q = 0; q * 16 < rows; q++) {
         uint16_t *panel = out + q * 16 * depth;
         const long count = rows - q * 16 < 16 ? rows - q * 16 : 16;
         if (count < 16 || k < depth) memset(panel, 0, sizeof(uint16_t) * 16 * depth);
         if (transposeA) {
             // Row i of op(A) is column i of the stored matrix: two stored rows give the pairs of all 16 rows at
-            // one k, which go one to each row of the panel.
-            for (long kk = 0; kk < k; kk += 2) {
-                const float *stored = a + kk * lda + q * 16;
-                const __m512i pairs = interleave_pairs(stored, kk + 1 < k ? stored + lda : 0, first(count));
-                _mm512_mask_i32scatter_epi32(panel + kk, first(count), rowStarts, pairs, 4);
+            // one k, and 16 such, transposed, are 32 values of each row.
+            for (long kk = 0; kk < k; kk += 32) {
+                __m512i pairs[16];
+                for (long t = 0; t < 16; t++) {
+                    const long at = kk + 2 * t;
+                    const float *stored = a + at * lda + q * 16;
+                    pairs[t] = at < k ? interleave_pairs(stored, at + 1 < k ? stored + lda : 0, first(count))
+                                      : _mm512_setzero_si512();
+                }
+                transpose16(pairs);
+                for (long i = 0; i < 16; i++) _mm512_storeu_si512(panel + i * depth + kk, pairs[i]);
             }
         } else {
             for (long i = 0; i < count; i++) round_run(a + (q * 16 + i) * lda, panel + i * depth, k);
@@ -311,17 +344,7 @@ static void dot_block(const uint16_t *a, const uint16_t *b0, const uint16_t *b1,
     }
 }
 
-#else  // not x86-64
-
-int charlstm_bf16_best_kernel(void) { return CHARLSTM_BF16_NONE; }
-int charlstm_bf16_select_kernel(int kernel) { return kernel == CHARLSTM_BF16_NONE; }
-// charlstm_bf16_select_kernel never selects a kernel here, so nothing below is ever called.
-void charlstm_bf16_pack_panels(int transpose, long k, long n, const float *b, long ldb, uint16_t *panels) {
-    (void)transpose; (void)k; (void)n; (void)b; (void)ldb; (void)panels;
-    abort();
-}
-
-#endif
+// ---- Products ----
 
 // Rows of op(A) packed per block: as many 16-row panels as fill about 1 MiB (at least two, at most 32), so a block
 // stays in a core's L2 while every panel of B passes it.
@@ -339,7 +362,6 @@ void charlstm_bf16_gemm_panels(int transposeA, long m, long n, long k, float alp
             for (long j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
         return;
     }
-#if defined(__x86_64__)
     const long depth = padded_depth(k), mc = block_rows(depth);
     const long columnPanels = (n + 15) / 16;
     const int amx = selected == CHARLSTM_BF16_AMX;
@@ -372,10 +394,6 @@ void charlstm_bf16_gemm_panels(int transposeA, long m, long n, long k, float alp
         }
     }
     if (amx) release_tiles();
-#else
-    (void)transposeA; (void)lda; (void)a; (void)panels; (void)c; (void)ldc;
-    abort();
-#endif
 }
 
 void charlstm_bf16_gemm(int transposeA, int transposeB, long m, long n, long k, float alpha, const float *a, long lda,
@@ -385,3 +403,30 @@ void charlstm_bf16_gemm(int transposeA, int transposeB, long m, long n, long k, 
     if (k > 0) charlstm_bf16_pack_panels(transposeB, k, n, b, ldb, panels);
     charlstm_bf16_gemm_panels(transposeA, m, n, k, alpha, a, lda, panels, beta, c, ldc);
 }
+
+#else  // not x86-64: no kernel, and charlstm_bf16_select_kernel never selects one, so no product is ever asked for
+
+int charlstm_bf16_best_kernel(void) { return CHARLSTM_BF16_NONE; }
+int charlstm_bf16_select_kernel(int kernel) { return kernel == CHARLSTM_BF16_NONE; }
+
+void charlstm_bf16_pack_panels(int transpose, long k, long n, const float *b, long ldb, uint16_t *panels) {
+    (void)transpose; (void)k; (void)n; (void)b; (void)ldb; (void)panels;
+    abort();
+}
+
+void charlstm_bf16_gemm_panels(int transposeA, long m, long n, long k, float alpha, const float *a, long lda,
+                               const uint16_t *panels, float beta, float *c, long ldc) {
+    (void)transposeA; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)panels; (void)beta;
+    (void)c; (void)ldc;
+    abort();
+}
+
+void charlstm_bf16_gemm(int transposeA, int transposeB, long m, long n, long k, float alpha, const float *a, long lda,
+                        const float *b, long ldb, float beta, float *c, long ldc) {
+    (void)transposeA; (void)transposeB; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)b;
+    (void)ldb; (void)beta; (void)c; (void)ldc;
+    abort();
+}
+
+#endif
+

@@ -32,7 +32,7 @@ def options_json(args, seed):
         "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "clip": args.clip, "dropout": args.dropout,
         "embedding_dropout": args.embedding_dropout, "dropout_mask": args.dropout_mask,
         "validation_fraction": args.val_fraction, "evaluate_every": args.eval_every,
-        "checkpoint_every": 0, "seed": seed,
+        "checkpoint_every": 0, "seed": seed, "precision": getattr(args, "precision", "fp32"),
     }
 
 

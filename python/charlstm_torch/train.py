@@ -72,7 +72,12 @@ def build_parser():
     p.add_argument("--val-fraction", type=float, default=0.1)
     p.add_argument("--eval-every", type=int, default=500)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast on a GPU")
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                   help="bf16: the forward pass and loss under torch.autocast with bfloat16 (on CUDA, or on a CPU with "
+                        "AVX512_BF16/AMX through oneDNN), float32 master weights; the counterpart of charlstm's "
+                        "--precision bf16")
+    p.add_argument("--bf16", dest="precision", action="store_const", const="bf16", default="fp32",
+                   help="the same as --precision bf16")
     p.add_argument("--threads", type=int, help="CPU threads for PyTorch (default: its own choice)")
     return p
 
@@ -162,7 +167,7 @@ class Run:
             if resume_state["state"] is not None:
                 self.state = tuple(s[:, self.mine].to(self.device) for s in resume_state["state"])
             torch.set_rng_state(resume_state["rng"])
-        self.bf16 = args.bf16 and self.device.type == "cuda"
+        self.bf16 = args.precision == "bf16"
         self.stop_requested = False
         signal.signal(signal.SIGINT, self.request_stop)
         signal.signal(signal.SIGTERM, self.request_stop)

@@ -31,7 +31,8 @@ size_t charlstm_bf16_panels_count(long k, long n);
 /// nearest, ties to even) and packs it in panels of 16 columns: in panel p, row pair r holds
 /// (B[2r][16p + j], B[2r + 1][16p + j]) for j < 16 at elements 32r + 2j, 32r + 2j + 1. Writes every element of
 /// charlstm_bf16_panels_count(k, n). A block of columns starting at a multiple of 16 may be packed on its own
-/// into its place: panel p starts at element p·16·ceil(k/32)·32.
+/// into its place: panel p starts at element p·16·ceil(k/32)·32. Call only after charlstm_bf16_select_kernel chose
+/// a kernel (the packing uses the instructions every such CPU has).
 void charlstm_bf16_pack_panels(int transpose, long k, long n, const float *b, long ldb, uint16_t *panels);
 
 /// C ← α·op(A)·B + β·C with B packed by charlstm_bf16_pack_panels (the same k) and op(A) `m×k` (`transposeA`

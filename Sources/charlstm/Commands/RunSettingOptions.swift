@@ -107,7 +107,7 @@ struct RunSettingOptions: ParsableArguments {
             (.learningRateDecay, o.learningRateDecay), (.learningRateDecayEvery, o.learningRateDecayEvery),
             (.weightDecay, o.weightDecay), (.clip, o.clip), (.validationFraction, o.validationFraction),
             (.evaluateEvery, o.evaluateEvery), (.checkpointEvery, o.checkpointEvery), (.seed, o.seed),
-            (.goalEpochs, TrainingGoal.defaultEpochs),
+            (.goalEpochs, TrainingGoal.defaultEpochs), (.precision, PrecisionOption.standard.rawValue),
         ]
     }
 

@@ -153,21 +153,23 @@ struct TrainCommand: ParsableCommand {
             let megabytes = HumanReadable.decimal(Double(text.byteCount) / 1e6, text.byteCount < 100_000 ? 3 : 1)
             terminal.writeLine("Size: \(config.layers)×\(config.hidden) \(config.cell.displayName), \(regularisation) — for \(megabytes) MB of text and \(HumanReadable.duration(minutes * 60)), about \(HumanReadable.decimal(choice.expectedEpochs, 1)) passes at this machine's speed (size flags override)")
         }
-        let note = "\(recipe.precision.precision) products (\(recipe.precision.reason))"
+        func note(_ decision: PrecisionDecision) -> String { "\(decision.precision) products (\(decision.reason))" }
         if let initFrom {
             let start = try Checkpoint.load(path: initFrom)
             var options = recipe.options
+            var decision = recipe.precision
             if precision.precision == .auto {
                 // The recipe settled auto for the default shape; the model's own is the checkpoint's.
-                options.precision = try precision.decide(config: start.model.config, batch: options.batch).precision
+                decision = try precision.decide(config: start.model.config, batch: options.batch)
+                options.precision = decision.precision
             }
             return (try Trainer(corpus: text, startingFrom: start.model, options: options, goal: recipe.goal), out!,
-                    "\(options.precision) products (\(recipe.precision.reason))")
+                    note(decision))
         }
         try recipe.config.validate()
         let c = recipe.config
         return (try Trainer(corpus: text, embedding: c.embedding, hidden: c.hidden, layers: c.layers, cell: c.cell,
-                            options: recipe.options, goal: recipe.goal), out!, note)
+                            options: recipe.options, goal: recipe.goal), out!, note(recipe.precision))
     }
 
     /// A resumed run's precision: the one given, else the run's own — unless this CPU cannot multiply in it, when

@@ -42,6 +42,49 @@ struct BFloat16TrainingTests {
         #expect(relative > 0 && relative < 0.01, "gradients \(relative) apart (relative 2-norm)")
     }
 
+    /// A bf16 product's elements do not depend on which columns it is asked for, so sharing a sweep out by units
+    /// (whole panels of the packed weights, or — where a share starts inside a panel, as 24 of 40 units does —
+    /// the weights packed by the product) gives the bits of the sweep by streams, forward and backward.
+    @Test(arguments: RecurrentCell.allCases, [2, 3])
+    func sweepsByUnitsAreTheSweepByStreams(cell: RecurrentCell, parts: Int) {
+        let (d, h, batch, steps) = (5, 40, 3, 6)
+        var random = RandomSource(seed: UInt64(parts))
+        var (layer, storage) = RecurrentSweepTests.layer(cell, d: d, h: h, random: &random)
+        let rows = cell.gateCount * h
+        let packed = BFloat16Weights.Layer(inputWeights: .init(offset: 0, rows: rows, columns: d),
+                                           recurrentWeights: .init(offset: rows * d, rows: rows, columns: h))
+        packed.inputWeights.pack(from: storage)
+        packed.recurrentWeights.pack(from: storage)
+        layer.bfloat16 = packed
+        let x = (0..<(steps * batch * d)).map { _ in random.nextFloat(in: -1, 1) }
+        let dH = (0..<(steps * batch * h)).map { _ in random.nextFloat(in: -1, 1) }
+        var results: [[Float]] = []
+        for shares in [1, parts] {
+            let activations = LayerActivations(cell: cell, batch: batch, steps: steps, hidden: h)
+            let gradients = FloatBuffer(count: storage.count)
+            let dw = LayerWeights(gradients, RecurrentSweepTests.offsets(cell, d: d, h: h), cell: cell, inputSize: d, hidden: h)
+            let scratch = LayerBackwardScratch(cell: cell, batch: batch, steps: steps, hidden: h)
+            var dHCopy = dH
+            var dInput = [Float](repeating: 0, count: steps * batch * d)
+            x.withUnsafeBufferPointer { input in
+                RecurrentLayer.forward(input: input.baseAddress!, weights: layer, activations: activations, batch: batch,
+                                       steps: steps, unitShares: shares)
+                dHCopy.withUnsafeMutableBufferPointer { dHBuffer in
+                    dInput.withUnsafeMutableBufferPointer { dInputBuffer in
+                        RecurrentLayer.backward(input: input.baseAddress!, weights: layer, gradients: dw,
+                                                activations: activations, scratch: scratch, dH: dHBuffer.baseAddress!,
+                                                dInput: dInputBuffer.baseAddress!, batch: batch, steps: steps,
+                                                unitShares: shares)
+                    }
+                }
+            }
+            results.append(activations.h.array + gradients.array + dInput)
+        }
+        withExtendedLifetime(storage) {}
+        #expect(results[0] == results[1], "\(cell), \(parts) shares: the sweeps differ")
+        #expect(results[0].contains { $0 != 0 })
+    }
+
     /// 30 steps, a checkpoint, 30 more give the losses and weights of 60 straight bf16 steps; the checkpoint says
     /// bf16; and the same run resumed in fp32 goes on from the same weights, recording fp32.
     @Test func bf16RunsResumeToTheBit() throws {
