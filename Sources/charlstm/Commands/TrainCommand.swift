@@ -153,7 +153,9 @@ struct TrainCommand: ParsableCommand {
             let megabytes = HumanReadable.decimal(Double(text.byteCount) / 1e6, text.byteCount < 100_000 ? 3 : 1)
             terminal.writeLine("Size: \(config.layers)×\(config.hidden) \(config.cell.displayName), \(regularisation) — for \(megabytes) MB of text and \(HumanReadable.duration(minutes * 60)), about \(HumanReadable.decimal(choice.expectedEpochs, 1)) passes at this machine's speed (size flags override)")
         }
-        func note(_ decision: PrecisionDecision) -> String { "\(decision.precision) products (\(decision.reason))" }
+        func note(_ decision: PrecisionDecision) -> String {
+            "\(decision.precision) products (\(precision.precision == nil ? "the default" : decision.reason))"
+        }
         if let initFrom {
             let start = try Checkpoint.load(path: initFrom)
             var options = recipe.options

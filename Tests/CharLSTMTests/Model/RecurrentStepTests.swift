@@ -55,6 +55,30 @@ import Testing
         return (LayerWeights(weights, offsets(cell, d: d, h: h), cell: cell, inputSize: d, hidden: h), weights)
     }
 
+    /// The layer's backward pass over `activations` (from its forward pass over `x`) with the sweep shared out
+    /// among `unitShares`: its weight gradients (in a buffer of `parameters` laid out as ``layer(_:d:h:random:)``'s)
+    /// followed by the gradient for its input.
+    static func backward(_ layer: LayerWeights, parameters: Int, x: [Float], dH: [Float], activations: LayerActivations,
+                         batch: Int, steps: Int, unitShares: Int) -> [Float] {
+        let (cell, d, h) = (layer.cell, layer.inputSize, layer.hidden)
+        let gradients = FloatBuffer(count: parameters)
+        let dw = LayerWeights(gradients, offsets(cell, d: d, h: h), cell: cell, inputSize: d, hidden: h)
+        let scratch = LayerBackwardScratch(cell: cell, batch: batch, steps: steps, hidden: h)
+        var dHCopy = dH
+        var dInput = [Float](repeating: 0, count: steps * batch * d)
+        x.withUnsafeBufferPointer { input in
+            dHCopy.withUnsafeMutableBufferPointer { dHBuffer in
+                dInput.withUnsafeMutableBufferPointer { dInputBuffer in
+                    RecurrentLayer.backward(input: input.baseAddress!, weights: layer, gradients: dw,
+                                            activations: activations, scratch: scratch, dH: dHBuffer.baseAddress!,
+                                            dInput: dInputBuffer.baseAddress!, batch: batch, steps: steps,
+                                            unitShares: unitShares)
+                }
+            }
+        }
+        return gradients.array + dInput
+    }
+
     static func offsets(_ cell: RecurrentCell, d: Int, h: Int) -> ParameterLayout.LayerOffsets {
         let rows = cell.gateCount * h
         return ParameterLayout.LayerOffsets(weightIH: 0, weightHH: rows * d, biasIH: rows * (d + h),
@@ -171,24 +195,9 @@ import Testing
             RecurrentLayer.forward(input: input.baseAddress!, weights: layer, activations: activations, batch: batch,
                                    steps: steps, unitShares: 1)
         }
-        var results: [[Float]] = []
-        for shares in [1, parts] {
-            let gradients = FloatBuffer(count: storage.count)
-            let dw = LayerWeights(gradients, Self.offsets(cell, d: d, h: h), cell: cell, inputSize: d, hidden: h)
-            let scratch = LayerBackwardScratch(cell: cell, batch: batch, steps: steps, hidden: h)
-            var dHCopy = dH
-            var dInput = [Float](repeating: 0, count: steps * batch * d)
-            x.withUnsafeBufferPointer { input in
-                dHCopy.withUnsafeMutableBufferPointer { dHBuffer in
-                    dInput.withUnsafeMutableBufferPointer { dInputBuffer in
-                        RecurrentLayer.backward(input: input.baseAddress!, weights: layer, gradients: dw,
-                                                activations: activations, scratch: scratch, dH: dHBuffer.baseAddress!,
-                                                dInput: dInputBuffer.baseAddress!, batch: batch, steps: steps,
-                                                unitShares: shares)
-                    }
-                }
-            }
-            results.append(gradients.array + dInput)
+        let results = [1, parts].map { shares in
+            Self.backward(layer, parameters: storage.count, x: x, dH: dH, activations: activations, batch: batch,
+                          steps: steps, unitShares: shares)
         }
         let worst = zip(results[0], results[1]).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
         #expect(worst < 1e-5, "\(cell): largest difference between the sweeps: \(worst)")

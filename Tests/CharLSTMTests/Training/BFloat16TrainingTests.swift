@@ -58,27 +58,15 @@ struct BFloat16TrainingTests {
         layer.bfloat16 = packed
         let x = (0..<(steps * batch * d)).map { _ in random.nextFloat(in: -1, 1) }
         let dH = (0..<(steps * batch * h)).map { _ in random.nextFloat(in: -1, 1) }
-        var results: [[Float]] = []
-        for shares in [1, parts] {
+        let results = [1, parts].map { shares in
             let activations = LayerActivations(cell: cell, batch: batch, steps: steps, hidden: h)
-            let gradients = FloatBuffer(count: storage.count)
-            let dw = LayerWeights(gradients, RecurrentSweepTests.offsets(cell, d: d, h: h), cell: cell, inputSize: d, hidden: h)
-            let scratch = LayerBackwardScratch(cell: cell, batch: batch, steps: steps, hidden: h)
-            var dHCopy = dH
-            var dInput = [Float](repeating: 0, count: steps * batch * d)
             x.withUnsafeBufferPointer { input in
                 RecurrentLayer.forward(input: input.baseAddress!, weights: layer, activations: activations, batch: batch,
                                        steps: steps, unitShares: shares)
-                dHCopy.withUnsafeMutableBufferPointer { dHBuffer in
-                    dInput.withUnsafeMutableBufferPointer { dInputBuffer in
-                        RecurrentLayer.backward(input: input.baseAddress!, weights: layer, gradients: dw,
-                                                activations: activations, scratch: scratch, dH: dHBuffer.baseAddress!,
-                                                dInput: dInputBuffer.baseAddress!, batch: batch, steps: steps,
-                                                unitShares: shares)
-                    }
-                }
             }
-            results.append(activations.h.array + gradients.array + dInput)
+            return activations.h.array
+                + RecurrentSweepTests.backward(layer, parameters: storage.count, x: x, dH: dH, activations: activations,
+                                               batch: batch, steps: steps, unitShares: shares)
         }
         withExtendedLifetime(storage) {}
         #expect(results[0] == results[1], "\(cell), \(parts) shares: the sweeps differ")

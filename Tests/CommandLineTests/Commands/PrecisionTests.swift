@@ -26,6 +26,10 @@ import Testing
                                environment: Self.noBFloat16)
         #expect(auto.status == 0, "\(auto.stderr)")
         #expect(auto.stdout.contains("Precision: fp32 products (auto: no bfloat16 dot products on this CPU)"), "\(auto.stdout)")
+        // Without the flag, fp32, said as the default whatever the CPU has.
+        let plain = try CLI.run(["train", Self.corpus, "--out", out + "/plain", "--steps", "1"] + Self.tiny)
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(plain.stdout.contains("Precision: fp32 products (the default)"), "\(plain.stdout)")
     }
 
     @Test(.enabled(if: BFloat16GEMM.kernel != nil, "this CPU has no bfloat16 dot products (AVX512_BF16 or AMX-BF16)"))
