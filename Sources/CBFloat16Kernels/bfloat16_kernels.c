@@ -192,12 +192,26 @@ PACKING static void round_run(const float *x, uint16_t *y, long count) {
     }
 }
 
-PACKING void charlstm_bf16_pack_panels(int transpose, long k, long n, const float *b, long ldb, uint16_t *panels) {
+// Panel `index` (16 rows or columns of `total`, each `depth` deep) of `packed`, zeroed where the operand will not
+// fill it; `*count` is how many of its 16 it holds.
+static uint16_t *start_panel(uint16_t *packed, long index, long total, long k, long *count) {
     const long depth = padded_depth(k);
+    uint16_t *panel = packed + index * 16 * depth;
+    *count = total - index * 16 < 16 ? total - index * 16 : 16;
+    if (*count < 16 || k < depth) memset(panel, 0, sizeof(uint16_t) * 16 * depth);
+    return panel;
+}
+
+// Transposes 16 vectors of 16 pairs and stores vector i at out + i·stride.
+PACKING static inline void store_transposed(__m512i pairs[16], uint16_t *out, long stride) {
+    transpose16(pairs);
+    for (long i = 0; i < 16; i++) _mm512_storeu_si512(out + i * stride, pairs[i]);
+}
+
+PACKING void charlstm_bf16_pack_panels(int transpose, long k, long n, const float *b, long ldb, uint16_t *panels) {
     for (long p = 0; p * 16 < n; p++) {
-        uint16_t *panel = panels + p * 16 * depth;
-        const long columns = n - p * 16 < 16 ? n - p * 16 : 16;
-        if (columns < 16 || k < depth) memset(panel, 0, sizeof(uint16_t) * 16 * depth);
+        long columns;
+        uint16_t *panel = start_panel(panels, p, n, k, &columns);
         if (transpose) {
             // Column j of B is row 16p + j of the stored matrix, contiguous in k: 32 of its values are 16 pairs,
             // and the 16 columns' pairs, transposed, are 16 row pairs of the panel.
@@ -206,8 +220,7 @@ PACKING void charlstm_bf16_pack_panels(int transpose, long k, long n, const floa
                 for (long j = 0; j < 16; j++) {
                     pairs[j] = j < columns ? rounded_pairs(b + (p * 16 + j) * ldb + kk, k - kk) : _mm512_setzero_si512();
                 }
-                transpose16(pairs);
-                for (long r = 0; r < 16; r++) _mm512_storeu_si512(panel + (kk / 2 + r) * 32, pairs[r]);
+                store_transposed(pairs, panel + kk * 16, 32);
             }
         } else {
             for (long kk = 0; kk < k; kk += 2) {
@@ -223,9 +236,8 @@ PACKING void charlstm_bf16_pack_panels(int transpose, long k, long n, const floa
 PACKING static void pack_rows(int transposeA, long rows, long k, const float *a, long lda, uint16_t *out) {
     const long depth = padded_depth(k);
     for (long q = 0; q * 16 < rows; q++) {
-        uint16_t *panel = out + q * 16 * depth;
-        const long count = rows - q * 16 < 16 ? rows - q * 16 : 16;
-        if (count < 16 || k < depth) memset(panel, 0, sizeof(uint16_t) * 16 * depth);
+        long count;
+        uint16_t *panel = start_panel(out, q, rows, k, &count);
         if (transposeA) {
             // Row i of op(A) is column i of the stored matrix: two stored rows give the pairs of all 16 rows at
             // one k, and 16 such, transposed, are 32 values of each row.
@@ -237,8 +249,7 @@ PACKING static void pack_rows(int transposeA, long rows, long k, const float *a,
                     pairs[t] = at < k ? interleave_pairs(stored, at + 1 < k ? stored + lda : 0, first(count))
                                       : _mm512_setzero_si512();
                 }
-                transpose16(pairs);
-                for (long i = 0; i < 16; i++) _mm512_storeu_si512(panel + i * depth + kk, pairs[i]);
+                store_transposed(pairs, panel + kk, depth);
             }
         } else {
             for (long i = 0; i < count; i++) round_run(a + (q * 16 + i) * lda, panel + i * depth, k);
