@@ -1,3 +1,5 @@
+import Foundation
+
 /// The model a time-limited run gets when its user names no size: the widest two-layer model that still reads the
 /// training text `minimumEpochs` times in the time given, with dropout once it will see the text often enough, for its
 /// size, to start memorising it.
@@ -58,15 +60,32 @@ public struct ModelSizeRule: Sendable {
     /// width. (The thresholds were measured with LSTMs.)
     public static func choose(trainingCharacters: Int, seconds: Double, referenceRate: Double, vocabularySize: Int,
                               cell: RecurrentCell, hidden fixedWidth: Int? = nil) -> Choice {
+        choose(trainingCharacters: trainingCharacters, seconds: seconds, measuredRates: [referenceWidth: referenceRate],
+               vocabularySize: vocabularySize, cell: cell, hidden: fixedWidth)
+    }
+
+    /// Chooses as above from the speeds measured for some widths (characters per second, by width). A width not
+    /// measured gets the speed of the measured width nearest in multiply-adds, scaled by their ratio; a width that
+    /// measured too slow rules out itself and everything wider. Scaling is only an estimate: a narrower model
+    /// does less work per step for the same overheads, so 2×256 trained at 0.8× the speed scaled from 2×512 on
+    /// a 2-core machine (docs/quality.md) — hence ``TrainingRecipe`` measures the width chosen and chooses again.
+    public static func choose(trainingCharacters: Int, seconds: Double, measuredRates: [Int: Double],
+                              vocabularySize: Int, cell: RecurrentCell, hidden fixedWidth: Int? = nil) -> Choice {
+        precondition(!measuredRates.isEmpty)
         func config(_ width: Int) -> ModelConfig {
             ModelConfig(vocabularySize: vocabularySize, embedding: embedding, hidden: width, layers: layers, cell: cell)
         }
         let characters = Double(max(1, trainingCharacters))
-        func epochs(_ width: Int) -> Double {
-            let cost = { Double(config($0).forwardMultiplyAdds) }
-            return seconds * referenceRate * cost(referenceWidth) / cost(width) / characters
+        let cost = { (width: Int) in Double(config(width).forwardMultiplyAdds) }
+        func rate(_ width: Int) -> Double {
+            if let measured = measuredRates[width] { return measured }
+            let distance = { (measured: Int) in abs(log(cost(measured) / cost(width))) }
+            let nearest = measuredRates.keys.min { (distance($0), $0) < (distance($1), $1) }!
+            return measuredRates[nearest]! * cost(nearest) / cost(width)
         }
-        let width = fixedWidth ?? widths.last { epochs($0) >= minimumEpochs } ?? widths[0]
+        func epochs(_ width: Int) -> Double { seconds * rate(width) / characters }
+        let tooSlow = measuredRates.keys.filter { epochs($0) < minimumEpochs }.min() ?? Int.max
+        let width = fixedWidth ?? widths.last { $0 < tooSlow && epochs($0) >= minimumEpochs } ?? widths[0]
         let passes = epochs(width)
         let weightsPerCharacter = Double(ParameterLayout(config: config(width)).parameterCount) / characters
         let weightPasses = passes * weightsPerCharacter

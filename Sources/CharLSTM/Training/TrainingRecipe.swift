@@ -36,16 +36,26 @@ public struct TrainingRecipe: Sendable {
             var reference = config
             (reference.layers, reference.hidden, reference.embedding) = (ModelSizeRule.layers, ModelSizeRule.referenceWidth, ModelSizeRule.embedding)
             let probePrecision = try ProductPrecision.decide(precision, config: reference, batch: options.batch)
-            let probe = try TrainingThroughput.measure(layers: ModelSizeRule.layers, hidden: ModelSizeRule.referenceWidth,
-                                                       cell: config.cell, embedding: ModelSizeRule.embedding,
-                                                       vocabulary: min(94, max(2, vocabularySize)), batch: options.batch,
-                                                       seq: options.seq, precision: probePrecision.precision,
-                                                       warmUp: 1, steps: 2)
-            measuring(false)
+            func probe(_ width: Int) throws -> Double {
+                try TrainingThroughput.probe(layers: ModelSizeRule.layers, hidden: width, cell: config.cell,
+                                             embedding: ModelSizeRule.embedding,
+                                             vocabulary: min(94, max(2, vocabularySize)), batch: options.batch,
+                                             seq: options.seq, precision: probePrecision.precision)
+            }
             let trainingCharacters = Int(Double(corpus.characterCount) * (1 - options.validationFraction))
-            let chosen = ModelSizeRule.choose(trainingCharacters: trainingCharacters, seconds: minutes * 60,
-                                              referenceRate: probe.charactersPerSecond, vocabularySize: vocabularySize,
-                                              cell: config.cell, hidden: givenHidden)
+            func choose(_ rates: [Int: Double]) -> ModelSizeRule.Choice {
+                ModelSizeRule.choose(trainingCharacters: trainingCharacters, seconds: minutes * 60, measuredRates: rates,
+                                     vocabularySize: vocabularySize, cell: config.cell, hidden: givenHidden)
+            }
+            // The reference width first, then the width it points to, until the chosen width's speed is measured,
+            // not scaled (at most three more probes).
+            var rates = [ModelSizeRule.referenceWidth: try probe(ModelSizeRule.referenceWidth)]
+            var chosen = choose(rates)
+            while rates[chosen.hidden] == nil && rates.count < 4 {
+                rates[chosen.hidden] = try probe(chosen.hidden)
+                chosen = choose(rates)
+            }
+            measuring(false)
             config.layers = chosen.layers
             config.hidden = chosen.hidden
             config.embedding = chosen.embedding

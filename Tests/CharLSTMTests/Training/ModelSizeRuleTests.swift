@@ -33,4 +33,21 @@ import Testing
         #expect(huge.hidden == ModelSizeRule.widths.first)
         #expect(huge.dropout == 0 && huge.weightDecay == 0, "a text read less than once needs no dropout")
     }
+
+    /// Measured speeds replace scaled ones: a width that measured too slow rules out itself and every wider one,
+    /// and an unmeasured width takes the speed of the nearest measured one, scaled.
+    @Test func measuredSpeedsOverruleScaledOnes() {
+        func choose(_ rates: [Int: Double]) -> ModelSizeRule.Choice {
+            ModelSizeRule.choose(trainingCharacters: 1_000_000, seconds: 600, measuredRates: rates, vocabularySize: 65,
+                                 cell: .lstm)
+        }
+        #expect(choose([512: 8_000]).hidden == 512, "4.8 passes")
+        #expect(choose([512: 5_000]).hidden == 384, "512 makes 3 passes; 384, scaled, about 5")
+        let slower = choose([512: 5_000, 384: 6_000])
+        #expect(slower.hidden == 256, "384 measured at 3.6 passes")
+        #expect(slower.expectedEpochs > 6, "256 scaled from 384, its nearest measured width")
+        let measured = choose([512: 5_000, 384: 9_000])
+        #expect(measured.hidden == 384 && abs(measured.expectedEpochs - 5.4) < 0.01, "the measured speed, not a scaled one")
+        #expect(choose([512: 5_000, 384: 6_000, 256: 6_000]).hidden == 192)
+    }
 }
