@@ -29,9 +29,11 @@ let package = Package(
     ],
     targets: [
         // The engine: text, math, model, training, sampling, checkpoints. No terminal code.
-        .target(name: "CharLSTM", dependencies: ["CHalfKernels", "CBFloat16Kernels"]),
+        .target(name: "CharLSTM", dependencies: ["CHalfKernels", "CInt8Kernels", "CBFloat16Kernels"]),
         // Half-precision matrix-vector products for batch-1 steps (F16C on x86-64, NEON on ARM; see half_kernels.c).
         .target(name: "CHalfKernels"),
+        // 8-bit integer products for batch-1 steps of int8 checkpoints (AVX2 on x86-64, NEON on ARM; see int8_kernels.c).
+        .target(name: "CInt8Kernels"),
         // bfloat16 matrix products for training in bf16 (AMX or AVX512_BF16, chosen at run time; see bfloat16_kernels.c).
         .target(name: "CBFloat16Kernels"),
         // GNU readline, for the REPL's line editing and history (see readlinePkgConfig above).

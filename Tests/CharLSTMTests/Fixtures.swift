@@ -20,6 +20,24 @@ enum Fixtures {
                                   hidden: hidden, layers: layers, cell: cell, random: &random)
     }
 
+    /// The largest difference between two samplers' next-character probabilities (temperature 1) while both read
+    /// the first 100 characters of `text` in chunks and then the next 40 one at a time, comparing at each.
+    static func largestProbabilityDifference(_ a: Sampler, _ b: Sampler, text: String = rhyme) -> Float {
+        let characters = Array(text.unicodeScalars)
+        let vocabulary = a.model.vocabulary
+        a.prime(characters.prefix(100))
+        b.prime(characters.prefix(100))
+        var worst: Float = 0
+        for character in characters.dropFirst(100).prefix(40) {
+            let theirs = Dictionary(uniqueKeysWithValues: b.mostLikely(vocabulary.count).map { ($0.character, $0.probability) })
+            for entry in a.mostLikely(vocabulary.count) { worst = max(worst, abs(entry.probability - theirs[entry.character]!)) }
+            let id = vocabulary.id(of: character)!
+            a.feed(id)
+            b.feed(id)
+        }
+        return worst
+    }
+
     /// A text file made from a string, as if read from `path`.
     static func textFile(_ text: String, path: String = "fixture.txt") -> TextFile {
         try! TextFile(path: path, bytes: Array(text.utf8))

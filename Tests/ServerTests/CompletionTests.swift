@@ -100,6 +100,8 @@ import Testing
         #expect(entry["id"] as? String == "small.safetensors" && entry["object"] as? String == "model")
         let extra = try #require(entry["charlstm"] as? [String: Any])
         #expect((extra["vocabulary"] as? [String])?.count == Vocabulary(of: TestModels.text.unicodeScalars).count)
+        // The test model is on int8 grids: the server multiplies in int8 where the CPU has the kernel.
+        #expect(extra["int8_weights"] as? Bool == (Sampler.int8Kernel != nil) && extra["half_weights"] as? Bool == false)
         let health = try server.client().request("GET", "/health").json()
         #expect(health["status"] as? String == "ok")
     }

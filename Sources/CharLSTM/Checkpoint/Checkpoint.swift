@@ -57,21 +57,23 @@ public struct Checkpoint {
     }
 
     /// Writes a copy of `checkpoint` without the tensors that only resuming needs (Adam's moments, the carried
-    /// state): a third of the size, for sharing and for bundling; with `half`, the weights are stored as `F16`,
-    /// half that again. It keeps the training record, and can start a new run with `--init-from`.
-    /// The gradient statistics it keeps are `statistics` when given, else the checkpoint's own.
-    public static func export(_ checkpoint: Checkpoint, to path: String, half: Bool = false,
+    /// state): a third of the size, for sharing and for bundling. With `format` ``WeightFormat/half`` the weights
+    /// are stored as `F16`, half that again; with ``WeightFormat/int8`` as `F16` too, every matrix's rows first put
+    /// on an int8 grid (``CharLSTMModel/roundedToInt8()``). It keeps the training record, and can start a new run
+    /// with `--init-from`. The gradient statistics it keeps are `statistics` when given, else the checkpoint's own.
+    public static func export(_ checkpoint: Checkpoint, to path: String, format: WeightFormat = .float32,
                               statistics: GradientStatistics? = nil) throws {
-        if half {
+        if format != .float32 {
             let parameters = checkpoint.model.parameters
             for entry in checkpoint.model.layout.entries {
                 let values = UnsafeBufferPointer(start: parameters.pointer + entry.offset, count: entry.count)
                 if let large = values.first(where: { abs($0) > HalfPrecision.maximum }) {
-                    throw CharLSTMError.invalidSetting("\(checkpoint.path): tensor \"\(entry.name)\" holds \(large), beyond half precision's ±65504; export it without half precision")
+                    throw CharLSTMError.invalidSetting("\(checkpoint.path): tensor \"\(entry.name)\" holds \(large), beyond half precision's ±65504; export it without --half or --int8")
                 }
             }
         }
-        try write(model: checkpoint.model, training: checkpoint.training?.withoutResumeState, to: path, half: half,
+        let model = format == .int8 ? try checkpoint.model.roundedToInt8() : checkpoint.model
+        try write(model: model, training: checkpoint.training?.withoutResumeState, to: path, half: format != .float32,
                   statistics: statistics ?? checkpoint.gradientStatistics)
     }
 

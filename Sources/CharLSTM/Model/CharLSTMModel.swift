@@ -65,6 +65,22 @@ public final class CharLSTMModel {
         return try CharLSTMModel(vocabulary: vocabulary, config: config, parameters: copy)
     }
 
+    /// A copy with every matrix's rows put on an int8 grid (``Int8Grid``) and every other parameter rounded to the
+    /// nearest half: what an `export --int8` file holds, so that a ``Sampler`` of it multiplies in int8.
+    public func roundedToInt8() throws -> CharLSTMModel {
+        let copy = try roundedToHalf()
+        for entry in layout.entries where Int8Weights.isOnGrid(entry) {
+            let width = entry.shape[1]
+            for r in 0..<entry.shape[0] {
+                let row = copy.parameters.pointer + entry.offset + r * width
+                // The grid of the row as it was, not as rounding to halves left it.
+                row.update(from: parameters.pointer + entry.offset + r * width, count: width)
+                Int8Grid.round(row, count: width)
+            }
+        }
+        return copy
+    }
+
     /// Number of trainable parameters.
     public var parameterCount: Int { layout.parameterCount }
 

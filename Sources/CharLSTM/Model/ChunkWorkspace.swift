@@ -16,6 +16,13 @@ public class ChunkWorkspace {
     /// batch-1 passes and the one-step passes of a ``ConversationBatch``. Set to nil while the model's weights
     /// differ from the copies (a ``DynamicLearner`` has moved them).
     var halfWeights: HalfWeights?
+    /// int8 copies of the model's matrices that forward passes multiply by instead, before any F16 ones (nil:
+    /// none), in the same passes and set to nil in the same way; their products take ``rounded``'s inputs.
+    var int8Weights: Int8Weights? {
+        didSet { precondition(int8Weights == nil || rounded != nil, "int8 weights for a workspace made without them") }
+    }
+    /// The rounded inputs of int8 products, when the workspace was made with ``int8Weights``.
+    let rounded: RoundedActivations?
     /// Whether a pass over several steps multiplies each stream's inputs in a product of its own rather than all
     /// streams' in one, so that (with ``halfWeights``, whose products already sum each stream apart) every
     /// stream's numbers are to the bit those it would have alone: a ``ConversationBatch`` reading several
@@ -37,10 +44,13 @@ public class ChunkWorkspace {
         self.init(config: config, batch: batch, steps: steps, keepsLayerGates: keepsLayerGates, halfWeights: nil)
     }
 
-    /// A workspace whose forward passes use `halfWeights` (made from the model it will run).
-    init(config: ModelConfig, batch: Int, steps: Int, keepsLayerGates: Bool, halfWeights: HalfWeights?) {
+    /// A workspace whose forward passes use `int8Weights`, else `halfWeights` (made from the model it will run).
+    init(config: ModelConfig, batch: Int, steps: Int, keepsLayerGates: Bool, halfWeights: HalfWeights?,
+         int8Weights: Int8Weights? = nil) {
         precondition(batch > 0 && steps > 0)
         self.halfWeights = halfWeights
+        rounded = int8Weights.map { _ in RoundedActivations(config: config, batch: batch, steps: steps) }
+        self.int8Weights = int8Weights
         self.config = config
         self.batch = batch
         self.steps = steps

@@ -1,11 +1,18 @@
 /// The output layer: logits = Y·Wᵀ + b, mapping each `H`-wide top-layer output to `V` character scores.
 enum LinearHead {
     /// With `halfWeight`, an F16 copy of `weight` (``HalfWeights``; only batch-1 and one-step passes have one),
-    /// the rows are multiplied by it; with `bfloat16` (a training step in bf16), by that packing.
+    /// the rows are multiplied by it; with `int8`, its integer copy multiplies the rounded rows instead
+    /// (``Int8Weights``); with `bfloat16` (a training step in bf16), that packing multiplies them.
     static func forward(input y: UnsafePointer<Float>, weight: UnsafePointer<Float>, halfWeight: UnsafePointer<UInt16>?,
+                        int8: (weight: Int8Weights.Matrix, input: RoundedActivations.Rows)? = nil,
                         bfloat16: BFloat16Weights.Matrix? = nil, bias: UnsafePointer<Float>, rows: Int,
                         inputSize h: Int, outputSize v: Int, logits: UnsafeMutablePointer<Float>) {
-        if let bfloat16 {
+        if let int8 {
+            Int8GEMM.multiplyRows(m: v, n: h, a: int8.weight.values, rowScales: int8.weight.scales, lda: h,
+                                  q: int8.input.values, ldq: int8.input.stride, qScales: int8.input.scales,
+                                  qScaleStride: int8.input.scaleStride, vectors: rows, beta: 0, y: logits, ldy: v,
+                                  parallel: true)
+        } else if let bfloat16 {
             BFloat16GEMM.multiply(m: rows, a: y, lda: h, panels: bfloat16.transposed, columns: 0..<v, beta: 0,
                                   c: logits, ldc: v)
         } else if let halfWeight {

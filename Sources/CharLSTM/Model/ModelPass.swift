@@ -40,6 +40,14 @@ extension CharLSTMModel {
         Embedding.forward(table: parameters.pointer + layout.embedding, ids: w.inputs, rows: rows,
                           width: config.embedding, out: w.embedded.pointer)
         var input = UnsafePointer(w.embedded.pointer)
+        // With int8 weights every product takes rounded inputs instead: the embedding's integer rows first.
+        let int8 = training == nil ? w.int8Weights : nil
+        var roundedInput: RoundedActivations.Rows?
+        if let int8, let rounded = w.rounded {
+            Embedding.forward(table: int8.matrix(at: layout.embedding), ids: w.inputs, rows: rows,
+                              width: config.embedding, out: rounded.embedded, scales: rounded.embeddedScales)
+            roundedInput = rounded.embeddingRows(width: config.embedding)
+        }
         if let training, let buffers = training.embeddingDropout {
             input = dropout(input, width: config.embedding, probability: training.dropout.embedding, mask: buffers.mask,
                             out: buffers.output)
@@ -51,6 +59,12 @@ extension CharLSTMModel {
                 weights.halfIH = half.matrix(at: layout.layers[k].weightIH)
                 weights.halfHH = half.matrix(at: layout.layers[k].weightHH)
             }
+            if let int8, let rounded = w.rounded, let roundedRows = roundedInput {
+                weights.int8 = .init(inputWeights: int8.matrix(at: layout.layers[k].weightIH),
+                                     recurrentWeights: int8.matrix(at: layout.layers[k].weightHH),
+                                     input: roundedRows, roundedH: rounded.h[k], stateScale: rounded.stateScale)
+                roundedInput = rounded.outputRows(ofLayer: k, batch: batch, hidden: config.hidden)
+            }
             weights.multipliesStreamsApart = w.multipliesStreamsApart
             weights.bfloat16 = bfloat16?.layers[k]
             RecurrentLayer.forward(input: input, weights: weights, activations: activations, batch: batch, steps: steps)
@@ -61,9 +75,18 @@ extension CharLSTMModel {
             }
         }
         let headRows = logitsOfLastStepOnly ? batch : rows
+        let headInt8 = int8.flatMap { int8 in
+            roundedInput.map { r in
+                (weight: int8.matrix(at: layout.headWeight),
+                 input: RoundedActivations.Rows(values: r.values + (rows - headRows) * r.stride, stride: r.stride,
+                                                scales: r.scales + (rows - headRows) * r.scaleStride,
+                                                scaleStride: r.scaleStride))
+            }
+        }
         LinearHead.forward(input: input + (rows - headRows) * config.hidden, weight: parameters.pointer + layout.headWeight,
-                           halfWeight: w.halfWeights?.matrix(at: layout.headWeight), bfloat16: bfloat16?.head, bias: parameters.pointer + layout.headBias, rows: headRows, inputSize: config.hidden,
-                           outputSize: config.vocabularySize, logits: w.logits.pointer)
+                           halfWeight: w.halfWeights?.matrix(at: layout.headWeight), int8: headInt8,
+                           bfloat16: bfloat16?.head, bias: parameters.pointer + layout.headBias, rows: headRows,
+                           inputSize: config.hidden, outputSize: config.vocabularySize, logits: w.logits.pointer)
     }
 
     /// The summed cross-entropy (nats) of the chunk's logits against `workspace.targets`; replaces the logits by

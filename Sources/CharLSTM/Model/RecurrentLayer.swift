@@ -43,6 +43,11 @@ enum RecurrentLayer {
         if let packed = w.bfloat16 {
             BFloat16GEMM.multiply(m: steps * batch, a: x, lda: d, panels: packed.inputWeights.transposed,
                                   columns: 0..<rowWidth, beta: 0, c: a.gates.pointer, ldc: rowWidth)
+        } else if let int8 = w.int8 {
+            Int8GEMM.multiplyRows(m: rowWidth, n: d, a: int8.inputWeights.values, rowScales: int8.inputWeights.scales,
+                                  lda: d, q: int8.input.values, ldq: int8.input.stride, qScales: int8.input.scales,
+                                  qScaleStride: int8.input.scaleStride, vectors: steps * batch, beta: 0,
+                                  y: a.gates.pointer, ldy: rowWidth, parallel: true)
         } else if steps == 1, let half = w.halfIH {
             HalfGEMV.multiplyRows(m: rowWidth, n: d, a: half, lda: d, x: x, ldx: d, vectors: batch, beta: 0,
                                   y: a.gates.pointer, ldy: rowWidth, parallel: true)
@@ -57,6 +62,8 @@ enum RecurrentLayer {
             BLAS.gemm(transposeA: false, transposeB: true, m: steps * batch, n: rowWidth, k: d,
                       alpha: 1, a: x, lda: d, b: w.weightIH, ldb: d, beta: 0, c: a.gates.pointer, ldc: rowWidth)
         }
+        // The carried-in state may have been set from outside (a restored memory): round it here, once per pass.
+        w.int8?.round(a.h.pointer, offset: 0, count: batch * w.hidden)
         if unitShares > 1
             && WorkerPool.shared.runSimultaneously(
                 parts: unitShares,
@@ -205,6 +212,12 @@ private struct ForwardSweepByStreams<Cell: CellKernel>: BlockWork {
                 BFloat16GEMM.multiply(m: streams.count, a: hPrevious, lda: h, panels: packed.recurrentWeights.transposed,
                                       columns: 0..<width, beta: Cell.recurrentProductBeta, c: products, ldc: width,
                                       parallel: groups == 1)
+            } else if let int8 = w.int8 {
+                Int8GEMM.multiplyRows(m: width, n: h, a: int8.recurrentWeights.values,
+                                      rowScales: int8.recurrentWeights.scales, lda: h,
+                                      q: int8.roundedH + (t * batch + first) * h, ldq: h, qScales: int8.stateScale,
+                                      qScaleStride: 0, vectors: streams.count, beta: Cell.recurrentProductBeta,
+                                      y: products, ldy: width, parallel: groups == 1)
             } else if let half = w.halfHH {
                 HalfGEMV.multiplyRows(m: width, n: h, a: half, lda: h, x: hPrevious, ldx: h, vectors: streams.count,
                                       beta: Cell.recurrentProductBeta, y: products, ldy: width, parallel: groups == 1)
@@ -215,6 +228,7 @@ private struct ForwardSweepByStreams<Cell: CellKernel>: BlockWork {
             }
             for b in streams {
                 Cell.forward(a.step(row: t * batch + b, batch: batch, hidden: h, weights: w), hidden: h, units: 0..<h)
+                w.int8?.round(a.h.pointer, offset: ((t + 1) * batch + b) * h, count: h)
             }
         }
     }
@@ -289,6 +303,26 @@ struct LayerWeights {
     /// bfloat16 packings of `weightIH` and `weightHH` when a training step multiplies in bf16: then every product
     /// of the layer, forward and backward, is a bfloat16 one (``BFloat16GEMM``).
     var bfloat16: BFloat16Weights.Layer?
+    /// With int8 copies of the weights (``Int8Weights``), the layer's integer products: they take precedence over
+    /// the F16 copies.
+    var int8: Int8Pass?
+
+    /// One layer's int8 products in a forward pass: its integer matrices, its input rows rounded, and where it
+    /// rounds its own `h` to (rows laid out like ``LayerActivations/h``), for its recurrent product and the next
+    /// layer (or the head).
+    struct Int8Pass {
+        let inputWeights: Int8Weights.Matrix
+        let recurrentWeights: Int8Weights.Matrix
+        let input: RoundedActivations.Rows
+        let roundedH: UnsafeMutablePointer<Int8>
+        let stateScale: UnsafePointer<Float>
+
+        /// Rounds `count` values of `h` from `offset` (an offset into ``LayerActivations/h``) into ``roundedH``.
+        @inline(__always)
+        func round(_ h: UnsafePointer<Float>, offset: Int, count: Int) {
+            Int8GEMM.quantize(h + offset, count: count, factor: Int8GEMM.stateFactor, into: roundedH + offset)
+        }
+    }
 
     init(_ buffer: FloatBuffer, _ offsets: ParameterLayout.LayerOffsets, cell: RecurrentCell, inputSize: Int,
          hidden: Int) {

@@ -61,6 +61,12 @@ struct ForwardSweepByUnits<Cell: CellKernel>: LockstepWork {
                     BFloat16GEMM.gemm(transposeA: false, transposeB: true, m: batch, n: units.count, k: h,
                                       a: hPrevious, lda: h, b: w.weightHH + first * h, ldb: h, beta: beta,
                                       c: target + first, ldc: width, parallel: false)
+                } else if let int8 = w.int8 {
+                    Int8GEMM.multiplyRows(m: units.count, n: h, a: int8.recurrentWeights.values + first * h,
+                                          rowScales: int8.recurrentWeights.scales + first, lda: h,
+                                          q: int8.roundedH + t * batch * h, ldq: h, qScales: int8.stateScale,
+                                          qScaleStride: 0, vectors: batch, beta: beta, y: target + first, ldy: width,
+                                          parallel: false)
                 } else if let half = w.halfHH {
                     HalfGEMV.multiplyRows(m: units.count, n: h, a: half + first * h, lda: h, x: hPrevious, ldx: h,
                                           vectors: batch, beta: beta, y: target + first, ldy: width, parallel: false)
@@ -75,6 +81,7 @@ struct ForwardSweepByUnits<Cell: CellKernel>: LockstepWork {
             }
             for b in 0..<batch where !units.isEmpty {
                 Cell.forward(a.step(row: t * batch + b, batch: batch, hidden: h, weights: w), hidden: h, units: units)
+                w.int8?.round(a.h.pointer, offset: ((t + 1) * batch + b) * h + units.lowerBound, count: units.count)
             }
             barrier.arriveAndWait(step: t)
         }

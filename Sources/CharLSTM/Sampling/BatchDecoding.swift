@@ -91,7 +91,9 @@ private final class BatchState {
     init(copying sampler: Sampler, streams: Int) {
         model = sampler.model
         let config = model.config
-        workspace = ChunkWorkspace(config: config, batch: streams, steps: 1)
+        // The sampler's int8 or F16 copies of the weights, so that its streams multiply as it does alone.
+        workspace = ChunkWorkspace(config: config, batch: streams, steps: 1, keepsLayerGates: false,
+                                   halfWeights: sampler.workspace.halfWeights, int8Weights: sampler.workspace.int8Weights)
         let h = config.hidden
         for b in 0..<streams { workspace.copyStream(b, from: sampler.workspace, stream: 0) }
         saved = workspace.layers[0].state.map { _ in FloatBuffer(count: config.layers * streams * h) }

@@ -6,9 +6,9 @@
 ///
 /// A batch-1 step reads every weight to do one multiply-add with it, so it is bound by memory; a batch of n
 /// streams reads each weight once for n multiply-adds, which is why n conversations cost little more than one.
-/// With a sampler's F16 copies of the weights (``init(sharingWeightsWith:capacity:)``, an F16 checkpoint such as
-/// the bundled model) every stream's products are summed exactly as that sampler sums them alone, so a
-/// conversation writes the same text with the same seed however many others write beside it. With float
+/// With a sampler's int8 or F16 copies of the weights (``init(sharingWeightsWith:capacity:)``, an int8 or F16
+/// checkpoint such as the bundled model) every stream's products are summed exactly as that sampler sums them
+/// alone, so a conversation writes the same text with the same seed however many others write beside it. With float
 /// weights the batched products go through the BLAS library, which may sum in another order than batch 1's
 /// products: the same seed can then draw another text once a distribution's last bits differ.
 ///
@@ -33,17 +33,18 @@ public final class ConversationBatch {
         public var bits: Double
     }
 
-    /// A batch of up to `capacity` conversations with `sampler`'s model, multiplying by its F16 copies of the
-    /// weights when it has them, reading pieces of up to `readSteps` characters.
+    /// A batch of up to `capacity` conversations with `sampler`'s model, multiplying by its int8 or F16 copies of
+    /// the weights when it has them, reading pieces of up to `readSteps` characters.
     public init(sharingWeightsWith sampler: Sampler, capacity: Int, readSteps: Int = 64) {
         precondition(capacity >= 1 && readSteps >= 1)
         model = sampler.model
         self.capacity = capacity
         self.readSteps = readSteps
         workspace = ChunkWorkspace(config: model.config, batch: capacity, steps: 1, keepsLayerGates: false,
-                                   halfWeights: sampler.workspace.halfWeights)
+                                   halfWeights: sampler.workspace.halfWeights, int8Weights: sampler.workspace.int8Weights)
         readingWorkspace = ChunkWorkspace(config: model.config, batch: capacity, steps: readSteps, keepsLayerGates: false,
-                                          halfWeights: sampler.workspace.halfWeights)
+                                          halfWeights: sampler.workspace.halfWeights,
+                                          int8Weights: sampler.workspace.int8Weights)
         readingWorkspace.multipliesStreamsApart = true
         ids = [Int32](repeating: 0, count: capacity)
     }
@@ -51,8 +52,9 @@ public final class ConversationBatch {
     /// Reads `pieces[k]` into conversation k's memory, all of them in one pass over the network: the pieces are
     /// of one length, at most ``readSteps``, and every character is known to the model. Afterwards each memory,
     /// transcript and next-character distribution are as after ``Conversation/read(_:progress:)`` of its piece —
-    /// to the bit with F16 weights when the conversations' samplers read a piece in one pass (a `primeChunk` of
-    /// at least the piece's length), since every stream's products are then summed as its own would be.
+    /// to the bit with int8 weights, and with F16 ones when the conversations' samplers read a piece in one pass
+    /// (a `primeChunk` of at least the piece's length), since every stream's products are then summed as its own
+    /// would be.
     public func read(_ conversations: [Conversation], pieces: [ArraySlice<Unicode.Scalar>]) {
         let n = conversations.count
         guard n > 0, let length = pieces.first?.count, length > 0 else { return }

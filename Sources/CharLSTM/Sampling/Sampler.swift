@@ -6,8 +6,9 @@ import Foundation
 /// `primeChunk` characters), leaving every layer's `h` (and the LSTM's `c`) where the text left them and the
 /// distribution of the next character ready. ``next(_:random:)`` draws one character from that distribution and
 /// feeds it back, so generation continues from — and extends — the same memory. Nothing is allocated per character.
-/// When the model's weights are all exactly halves (an F16 checkpoint) and the CPU has F16C, its batch-1 products
-/// read F16 copies of the matrices (`HalfWeights`).
+/// When the model's matrices all lie on int8 grids (an `export --int8` checkpoint), its batch-1 products read
+/// integer copies of them (`Int8Weights`); otherwise, when its weights are all exactly halves (an F16 checkpoint),
+/// F16 copies (`HalfWeights`) — each where the CPU has the kernels.
 public final class Sampler {
     /// The model sampled from (its weights are read, never changed).
     public let model: CharLSTMModel
@@ -23,32 +24,38 @@ public final class Sampler {
     var lastDrawn: Int32 = -1
     /// Time steps of the last forward pass: its last step's gates are in row `lastSteps − 1`.
     private var lastSteps = 1
-    /// F16 copies of the model's weights as they were when the sampler was made (nil where they would not do).
+    /// int8 or F16 copies of the model's weights as they were when the sampler was made (nil where they would not
+    /// do; at most one of the two).
+    private let int8Copy: Int8Weights?
     private let halfCopy: HalfWeights?
 
     /// - Parameters:
     ///   - model: the model to sample from.
     ///   - primeChunk: time steps per forward pass when priming.
     public convenience init(model: CharLSTMModel, primeChunk: Int = 256) {
-        self.init(model: model, primeChunk: primeChunk, allowsHalfWeights: true)
+        self.init(model: model, primeChunk: primeChunk, allowsNarrowWeights: true)
     }
 
-    /// A sampler of `other`'s model with a memory of its own that shares `other`'s F16 copies of the weights: many
-    /// conversations with one model (a server's sessions) hold one copy.
+    /// A sampler of `other`'s model with a memory of its own that shares `other`'s int8 or F16 copies of the
+    /// weights: many conversations with one model (a server's sessions) hold one copy.
     public convenience init(sharingWeightsWith other: Sampler, primeChunk: Int = 256) {
-        self.init(model: other.model, primeChunk: primeChunk, halfCopy: other.halfCopy)
+        self.init(model: other.model, primeChunk: primeChunk, int8Copy: other.int8Copy, halfCopy: other.halfCopy)
     }
 
-    /// With `allowsHalfWeights` false the batch-1 products read the float weights even where halves would do.
-    convenience init(model: CharLSTMModel, primeChunk: Int = 256, allowsHalfWeights: Bool) {
-        self.init(model: model, primeChunk: primeChunk, halfCopy: allowsHalfWeights ? HalfWeights(model: model) : nil)
+    /// With `allowsNarrowWeights` false the batch-1 products read the float weights even where int8 or halves
+    /// would do.
+    convenience init(model: CharLSTMModel, primeChunk: Int = 256, allowsNarrowWeights: Bool) {
+        let int8 = allowsNarrowWeights ? Int8Weights(model: model) : nil
+        self.init(model: model, primeChunk: primeChunk, int8Copy: int8,
+                  halfCopy: allowsNarrowWeights && int8 == nil ? HalfWeights(model: model) : nil)
     }
 
-    private init(model: CharLSTMModel, primeChunk: Int, halfCopy: HalfWeights?) {
+    private init(model: CharLSTMModel, primeChunk: Int, int8Copy: Int8Weights?, halfCopy: HalfWeights?) {
         self.model = model
+        self.int8Copy = int8Copy
         self.halfCopy = halfCopy
         workspace = ChunkWorkspace(config: model.config, batch: 1, steps: max(1, primeChunk), keepsLayerGates: true,
-                                   halfWeights: halfCopy)
+                                   halfWeights: halfCopy, int8Weights: int8Copy)
         nextLogits = FloatBuffer(count: model.config.vocabularySize)
         scaled = FloatBuffer(count: model.config.vocabularySize)
         selection = FloatBuffer(count: model.config.vocabularySize)
@@ -58,12 +65,21 @@ public final class Sampler {
     /// Whether batch-1 steps read F16 copies of the weight matrices.
     public var usesHalfWeights: Bool { workspace.halfWeights != nil }
 
+    /// Whether batch-1 steps read int8 copies of the weight matrices (and round each layer's `h` for them).
+    public var usesInt8Weights: Bool { workspace.int8Weights != nil }
+
     /// The F16 kernels this CPU runs ("AVX-512", "AVX2", "NEON"), nil where there are none.
-    public var halfKernels: String? { HalfGEMV.kernelName }
+    public static var halfKernels: String? { HalfGEMV.kernelName }
+
+    /// The int8 kernel this CPU runs ("AVX2", "NEON", "NEON SDOT"), nil where there is none.
+    public static var int8Kernel: String? { Int8GEMM.kernelName }
 
     /// Says whether the model's weights are still the ones the sampler was made with: while they are not (a
-    /// ``DynamicLearner`` moved them), steps read the float weights instead of the F16 copies of the old ones.
-    func weightsAreOriginal(_ original: Bool) { workspace.halfWeights = original ? halfCopy : nil }
+    /// ``DynamicLearner`` moved them), steps read the float weights instead of the copies of the old ones.
+    func weightsAreOriginal(_ original: Bool) {
+        workspace.halfWeights = original ? halfCopy : nil
+        workspace.int8Weights = original ? int8Copy : nil
+    }
 
     /// Forgets everything: the state back to zero.
     public func reset() {

@@ -22,7 +22,7 @@ public struct TrainingSnapshot {
         self.resumeState = resumeState
     }
 
-    /// The same record without the tensors needed to resume: what ``Checkpoint/export(_:to:half:)`` keeps.
+    /// The same record without the tensors needed to resume: what ``Checkpoint/export(_:to:format:statistics:)`` keeps.
     public var withoutResumeState: TrainingSnapshot {
         TrainingSnapshot(options: options, goal: goal, progress: progress, corpus: corpus, resumeState: nil)
     }

@@ -46,7 +46,8 @@ extension ModelServer {
             "id": .string(checkpoint.name), "object": "model", "created": .integer(checkpoint.created), "owned_by": "charlstm",
             "charlstm": ["model": .string(model.shapeDescription),
                          "vocabulary": .array(model.vocabulary.characters.map { .string(String($0)) }),
-                         "half_weights": .bool(prototype.sampler.usesHalfWeights)],
+                         "half_weights": .bool(prototype.sampler.usesHalfWeights),
+                         "int8_weights": .bool(prototype.sampler.usesInt8Weights)],
         ]
         return Answer.json(["object": "list", "data": [entry]])
     }

@@ -12,6 +12,8 @@ struct BenchCommand: ParsableCommand {
             Random text over --vocab characters is generated in memory (no disk I/O). Training is timed over \
             --steps optimiser steps after two warm-up steps; sampling generates characters one at a time at \
             batch 1, as the REPL does; priming runs a 10,000-character text through the batched forward pass. \
+            Both are measured with the trained weights as floats, rounded to halves (what export --half writes) and \
+            put on int8 grids (export --int8), each where the CPU has the kernels. \
             GFLOP/s counts 2 FLOPs per multiply-add of the forward pass and twice that again for the backward pass. \
             The REPL's workbench is timed too: keeping the memory before an exchange and taking it back (:undo), \
             and putting back a kept memory (:restore), averaged over 10,000 of each. So is learning: reading a \
@@ -59,8 +61,12 @@ struct BenchCommand: ParsableCommand {
         // The same model with its weights rounded to halves, which batch-1 steps then read as F16 (where the CPU can).
         let halfSampler = Sampler(model: try model.roundedToHalf())
         let half = halfSampler.usesHalfWeights ? measureBatchOne(halfSampler, prime: prime) : nil
+        // And on int8 grids, which batch-1 steps then multiply in int8 (where the CPU has the kernel).
+        let int8Sampler = Sampler(model: try model.roundedToInt8())
+        let int8 = int8Sampler.usesInt8Weights ? measureBatchOne(int8Sampler, prime: prime) : nil
         let serving = (float: measureBatchedWriting(Sampler(model: model), prime: prime),
-                       half: halfSampler.usesHalfWeights ? measureBatchedWriting(halfSampler, prime: prime) : nil)
+                       half: halfSampler.usesHalfWeights ? measureBatchedWriting(halfSampler, prime: prime) : nil,
+                       int8: int8Sampler.usesInt8Weights ? measureBatchedWriting(int8Sampler, prime: prime) : nil)
         let workbench = measureWorkbench(Sampler(model: model), prime: prime)
         let learning = try measureLearning(model, prime: prime)
 
@@ -73,12 +79,15 @@ struct BenchCommand: ParsableCommand {
                 "prime_chars_per_s": primeRate.rounded(), "peak_rss_mb": (peakMegabytes * 10).rounded() / 10,
                 "sample_half_chars_per_s": half.map { $0.sample.rounded() } ?? NSNull(),
                 "prime_half_chars_per_s": half.map { $0.prime.rounded() } ?? NSNull(),
+                "sample_int8_chars_per_s": int8.map { $0.sample.rounded() } ?? NSNull(),
+                "prime_int8_chars_per_s": int8.map { $0.prime.rounded() } ?? NSNull(),
                 "gflops": (gflops * 10).rounded() / 10, "blas": BLAS.backend.description,
                 "precision": decision.precision.rawValue, "precision_reason": decision.reason,
                 "keep_undo_us": (workbench.undo * 1e7).rounded() / 10, "restore_undo_us": (workbench.restore * 1e7).rounded() / 10,
                 "read_line_ms": (learning.read * 1e5).rounded() / 100, "learn_line_ms": (learning.learn * 1e5).rounded() / 100,
                 "serve_\(Self.servedConversations)_chars_per_s": serving.float.rounded(),
                 "serve_\(Self.servedConversations)_half_chars_per_s": serving.half.map { $0.rounded() } ?? NSNull(),
+                "serve_\(Self.servedConversations)_int8_chars_per_s": serving.int8.map { $0.rounded() } ?? NSNull(),
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
@@ -89,12 +98,18 @@ struct BenchCommand: ParsableCommand {
         print("sample    \(HumanReadable.count(Int(sampleRate))) chars/s at batch 1")
         print("prime     \(HumanReadable.count(Int(primeRate))) chars/s (10,000-character text)")
         if let half {
-            print("F16       sample \(HumanReadable.count(Int(half.sample))) chars/s, prime \(HumanReadable.count(Int(half.prime))) chars/s with the weights as halves (\(halfSampler.halfKernels ?? "") kernels)")
+            print("F16       sample \(HumanReadable.count(Int(half.sample))) chars/s, prime \(HumanReadable.count(Int(half.prime))) chars/s with the weights as halves (\(Sampler.halfKernels ?? "") kernels)")
         } else {
             print("F16       not measured: this CPU cannot widen halves (an x86-64 without F16C, AVX2 and FMA), so F16 weights are widened to floats when loaded")
         }
+        if let int8 {
+            print("int8      sample \(HumanReadable.count(Int(int8.sample))) chars/s, prime \(HumanReadable.count(Int(int8.prime))) chars/s with the weights on int8 grids (\(Sampler.int8Kernel ?? "") kernel)")
+        } else {
+            print("int8      not measured: this CPU has no int8 kernel (an x86-64 without AVX2), so int8-grid weights multiply as floats")
+        }
         let servedHalf = serving.half.map { ", \(HumanReadable.count(Int($0))) with the weights as halves" } ?? ""
-        print("serving   \(Self.servedConversations) conversations writing at once: \(HumanReadable.count(Int(serving.float))) chars/s together\(servedHalf) (charlstm serve's batched steps)")
+        let servedInt8 = serving.int8.map { ", \(HumanReadable.count(Int($0))) in int8" } ?? ""
+        print("serving   \(Self.servedConversations) conversations writing at once: \(HumanReadable.count(Int(serving.float))) chars/s together\(servedHalf)\(servedInt8) (charlstm serve's batched steps)")
         print("workbench keep + undo \(HumanReadable.decimal(workbench.undo * 1e6, 2)) µs, restore + undo \(HumanReadable.decimal(workbench.restore * 1e6, 2)) µs (the memory is \(HumanReadable.count(workbench.bytes)) bytes)")
         print("learning  a 100-character line read in \(HumanReadable.milliseconds(learning.read)), read and learned from in \(HumanReadable.milliseconds(learning.learn)) (:learn on)")
         print("peak RSS  \(HumanReadable.decimal(peakMegabytes, 1)) MiB")

@@ -94,6 +94,7 @@ struct EvalCommand: ParsableCommand {
                 "checkpoint": checkpoint, "file": file, "bits_per_character": staticResult.bitsPerCharacter,
                 "characters": staticResult.predicted, "skipped_characters": skipped, "unknown_characters": unknown,
                 "complete": staticResult.isComplete && (!dynamic || dynamicResult?.isComplete == true),
+                "products": staticResult.usedInt8Weights ? "int8" : "float",
             ]
             if let settings, let dynamicResult {
                 var adaptation: [String: Any] = [
@@ -111,7 +112,7 @@ struct EvalCommand: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("\(file): \(HumanReadable.decimal(staticResult.bitsPerCharacter, 4)) bits per character over \(HumanReadable.count(staticResult.predicted)) characters\(dynamic ? " (static)" : "")")
+            print("\(file): \(HumanReadable.decimal(staticResult.bitsPerCharacter, 4)) bits per character over \(HumanReadable.count(staticResult.predicted)) characters\(dynamic ? " (static)" : "")\(staticResult.usedInt8Weights ? ", int8 products as priming and sampling run them" : "")")
             if let settings, let dynamicResult {
                 let gain = staticResult.bitsPerCharacter - dynamicResult.bitsPerCharacter
                 let over = dynamicResult.isComplete ? "" : " over the first \(HumanReadable.count(dynamicResult.predicted)) characters"

@@ -30,6 +30,7 @@ struct InfoCommand: ParsableCommand {
                 "embedding": c.embedding,
                 "vocabulary_size": c.vocabularySize, "parameters": model.parameterCount,
                 "vocabulary": model.vocabulary.characters.map { String($0) }, "blas": BLAS.backend.description,
+                "weights": model.weightFormat.rawValue,
             ]
             if let training {
                 let p = training.progress

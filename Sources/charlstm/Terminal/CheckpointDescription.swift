@@ -31,9 +31,26 @@ enum CheckpointDescription {
         if let statistics = checkpoint.gradientStatistics {
             lines.append("statistics  gradient RMS for dynamic evaluation (eval --dynamic, :learn), segments of \(statistics.segment ?? 0), from \(statistics.source)")
         }
+        lines.append("weights     " + weights(model))
         lines.append("BLAS        \(BLAS.backend)")
         lines.append("bf16        " + (BFloat16GEMM.kernel.map { "\($0) (train --precision bf16)" } ?? "none: \(ProductPrecision.bf16Unavailability ?? "")"))
         return lines
+    }
+
+    /// How the weights are stored, and what priming and sampling multiply them as on this machine.
+    static func weights(_ model: CharLSTMModel) -> String {
+        switch model.weightFormat {
+        case .int8:
+            return "int8 grid, a scale per row (export --int8): " + (Sampler.int8Kernel.map {
+                "priming, sampling and eval multiply in int8, h rounded to 8 bits (\($0) kernel)"
+            } ?? "this CPU has no int8 kernel (an x86-64 without AVX2), so the same values multiply as floats")
+        case .half:
+            return "F16 (export --half): " + (Sampler.halfKernels.map {
+                "priming and sampling read them as halves (\($0) kernels)"
+            } ?? "this CPU cannot widen halves (an x86-64 without F16C, AVX2 and FMA), so they multiply as floats")
+        case .float32:
+            return "float32"
+        }
     }
 
     /// The learning-rate schedule in words: "lr 0.002 cosine to 1e-05 after 200 warm-up steps".

@@ -37,7 +37,7 @@ import Testing
         try RunFolder.prepare(directory)
         let full = directory + "/full.safetensors", half = directory + "/half.safetensors"
         try Checkpoint.write(model: model, to: full)
-        try Checkpoint.export(Checkpoint.load(path: full), to: half, half: true)
+        try Checkpoint.export(Checkpoint.load(path: full), to: half, format: .half)
         let file = try SafeTensorsFile(path: half)
         #expect(file.tensors.values.allSatisfy { $0.dtype == "F16" })
         let loaded = try Checkpoint.load(path: half)

@@ -64,20 +64,10 @@ import Testing
         // 192 units and two threads: the batch-1 recurrence is shared out by units for the LSTM and the GRU.
         let model = try Fixtures.model(text: Fixtures.rhyme, embedding: 16, hidden: 192, layers: 2, cell: cell).roundedToHalf()
         let half = Sampler(model: model, primeChunk: 32)
-        let float = Sampler(model: model, primeChunk: 32, allowsHalfWeights: false)
+        let float = Sampler(model: model, primeChunk: 32, allowsNarrowWeights: false)
         #expect(half.usesHalfWeights && !float.usesHalfWeights)
-        let text = Array(Fixtures.rhyme.unicodeScalars)
-        half.prime(text.prefix(100))   // batched over time, 32 steps a chunk
-        float.prime(text.prefix(100))
-        var worst: Float = 0
-        for character in text.dropFirst(100).prefix(40) {   // then one character at a time
-            let (a, b) = (half.mostLikely(model.config.vocabularySize), float.mostLikely(model.config.vocabularySize))
-            let probabilities = Dictionary(uniqueKeysWithValues: b.map { ($0.character, $0.probability) })
-            for entry in a { worst = max(worst, abs(entry.probability - probabilities[entry.character]!)) }
-            let id = try #require(model.vocabulary.id(of: character))
-            half.feed(id)
-            float.feed(id)
-        }
+        // Priming batched over time, 32 steps a chunk, then one character at a time.
+        let worst = Fixtures.largestProbabilityDifference(half, float)
         #expect(worst < 1e-5, "\(cell): largest difference in a next-character probability \(worst)")
     }
 }

@@ -15,14 +15,22 @@ import Testing
         }
     }
 
-    /// With F16 weights every stream is summed as a lone conversation's: the same texts to the character, and
-    /// the same memory and transcript afterwards.
-    @Test(.enabled(if: HalfGEMV.isAvailable, "this CPU has no F16C; the half path is never taken here"),
-          arguments: RecurrentCell.allCases)
-    func batchedConversationsWriteWhatEachWritesAlone(cell: RecurrentCell) throws {
-        let model = try Fixtures.model(text: Fixtures.rhyme, embedding: 16, hidden: 96, layers: 2, cell: cell).roundedToHalf()
+    static let noKernels = "this CPU has no F16C or no AVX2; the half and int8 paths are never taken here"
+
+    /// A model of `cell`s with its weights as halves, or on int8 grids.
+    static func model(_ cell: RecurrentCell, _ format: WeightFormat) throws -> CharLSTMModel {
+        let model = Fixtures.model(text: Fixtures.rhyme, embedding: 16, hidden: 96, layers: 2, cell: cell)
+        return format == .int8 ? try model.roundedToInt8() : try model.roundedToHalf()
+    }
+
+    /// With F16 or int8 weights every stream is summed as a lone conversation's: the same texts to the character,
+    /// and the same memory and transcript afterwards.
+    @Test(.enabled(if: HalfGEMV.isAvailable && Int8GEMM.isAvailable, "\(noKernels)"),
+          arguments: RecurrentCell.allCases, [WeightFormat.half, .int8])
+    func batchedConversationsWriteWhatEachWritesAlone(cell: RecurrentCell, format: WeightFormat) throws {
+        let model = try Self.model(cell, format)
         let shared = Sampler(model: model)
-        #expect(shared.usesHalfWeights)
+        #expect(format == .int8 ? shared.usesInt8Weights : shared.usesHalfWeights)
         let settings = (0..<6).map { SamplingSettings(temperature: 0.6 + 0.1 * Float($0), topK: $0 == 2 ? 5 : 0) }
         let together = Self.conversations(model, sharing: shared, count: 6)
         let alone = Self.conversations(model, sharing: shared, count: 6)
@@ -45,10 +53,10 @@ import Testing
     }
 
     /// Pieces read together, batched over streams and time, leave each memory as reading its piece alone does.
-    @Test(.enabled(if: HalfGEMV.isAvailable, "this CPU has no F16C; the half path is never taken here"),
-          arguments: RecurrentCell.allCases)
-    func piecesReadTogetherLeaveTheMemoriesAsReadAlone(cell: RecurrentCell) throws {
-        let model = try Fixtures.model(text: Fixtures.rhyme, embedding: 16, hidden: 96, layers: 2, cell: cell).roundedToHalf()
+    @Test(.enabled(if: HalfGEMV.isAvailable && Int8GEMM.isAvailable, "\(noKernels)"),
+          arguments: RecurrentCell.allCases, [WeightFormat.half, .int8])
+    func piecesReadTogetherLeaveTheMemoriesAsReadAlone(cell: RecurrentCell, format: WeightFormat) throws {
+        let model = try Self.model(cell, format)
         let shared = Sampler(model: model)
         let together = Self.conversations(model, sharing: shared, count: 5)
         let alone = Self.conversations(model, sharing: shared, count: 5)
@@ -68,7 +76,7 @@ import Testing
     /// With float weights the batch goes through BLAS: the same distributions up to rounding.
     @Test func floatWeightsGiveTheSameDistributionsUpToRounding() throws {
         let model = Fixtures.model(text: Fixtures.rhyme, embedding: 8, hidden: 40, layers: 2)
-        let shared = Sampler(model: model, allowsHalfWeights: false)
+        let shared = Sampler(model: model, allowsNarrowWeights: false)
         let together = Self.conversations(model, sharing: shared, count: 3)
         let alone = Self.conversations(model, sharing: shared, count: 3)
         let batch = ConversationBatch(sharingWeightsWith: shared, capacity: 3)

@@ -109,6 +109,33 @@ import Testing
         #expect(difference < 0.01, "F16 weights changed the bits per character by \(difference)")
     }
 
+    /// --int8 puts the matrices on int8 grids, stored as halves; info and eval say what they are and how they
+    /// multiply, and the figure stays near the model's own.
+    @Test func int8Export() throws {
+        let out = try CLI.temporaryFolder()
+        #expect(try CLI.run(["train", corpus, "--out", out, "--steps", "20"] + small).status == 0)
+        let model = out + "/latest.safetensors", int8 = out + "/int8.safetensors"
+        let exported = try CLI.run(["export", model, int8, "--int8"])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(exported.stdout.contains("wrote \(int8): int8-grid (F16) weights"), "\(exported.stdout)")
+        let info = try CLI.run(["info", int8])
+        #expect(info.stdout.contains("weights     int8 grid, a scale per row (export --int8)"), "\(info.stdout)")
+        let described = try JSONSerialization.jsonObject(with: Data(CLI.run(["info", model, "--json"]).stdout.utf8)) as? [String: Any]
+        #expect(described?["weights"] as? String == "float32")
+        let full = try JSONSerialization.jsonObject(with: Data(CLI.run(["eval", model, corpus, "--json"]).stdout.utf8)) as? [String: Any]
+        let rounded = try JSONSerialization.jsonObject(with: Data(CLI.run(["eval", int8, corpus, "--json"]).stdout.utf8)) as? [String: Any]
+        #expect(full?["products"] as? String == "float")
+        #expect(rounded?["products"] as? String == (Sampler.int8Kernel == nil ? "float" : "int8"))
+        let difference = abs((full?["bits_per_character"] as? Double ?? 0) - (rounded?["bits_per_character"] as? Double ?? 1))
+        #expect(difference < 0.02, "int8 grids changed the bits per character by \(difference)")
+        let sample = try CLI.run(["sample", int8, "--prime", "The keeper", "--length", "60", "--seed", "3"])
+        #expect(sample.status == 0 && sample.stdout.hasPrefix("The keeper"))
+        #expect(try CLI.run(["sample", int8, "--prime", "The keeper", "--length", "60", "--seed", "3"]).stdout == sample.stdout)
+        let both = try CLI.run(["export", model, out + "/both.safetensors", "--half", "--int8"])
+        #expect(both.status == 2 && both.stderrLines.count == 1 && both.stderr.contains("--half and --int8"), "\(both.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out + "/both.safetensors"))
+    }
+
     /// 20 steps on one thread, then --resume to 40 without --threads, ends with the same weights as 40 steps in
     /// one go: the resume keeps the thread count the run was trained with, and says so. (2×128, because with
     /// OpenBLAS a resume of it on two threads ends elsewhere: 4.3490325554 bits per character against

@@ -95,8 +95,8 @@ final class ServerProcess: @unchecked Sendable {
     func client() -> HTTPClient { HTTPClient(port: port) }
 }
 
-/// Checkpoints the tests serve: small models with every weight exactly a half, so that the server steps them
-/// with the F16 kernels as it does the bundled model.
+/// Checkpoints the tests serve: small models with their matrices on int8 grids, so that the server steps them
+/// with the int8 kernels as it does the bundled model.
 enum TestModels {
     static let text = "the keeper lit the lamp at dusk and the ships came home.\nthe sea was calm, the night was long.\n"
 
@@ -104,7 +104,7 @@ enum TestModels {
         try! FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var random = RandomSource(seed: 11)
         let model = try! CharLSTMModel(vocabulary: Vocabulary(of: text.unicodeScalars), embedding: 16, hidden: 64,
-                                       layers: 2, random: &random).roundedToHalf()
+                                       layers: 2, random: &random).roundedToInt8()
         let path = folder.appendingPathComponent("small.safetensors").path
         try! Checkpoint.write(model: model, to: path)
         atexit { try? FileManager.default.removeItem(atPath: TestModels.folder.path) }

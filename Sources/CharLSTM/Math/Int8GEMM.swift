@@ -1,0 +1,67 @@
+import CInt8Kernels
+
+/// Products of 8-bit integer matrices (a scale per row) and 8-bit integer vectors (a scale per vector), summed
+/// exactly in integers (see int8_kernels.c): the batch-1 products of a model whose weights lie on an int8 grid
+/// (``Int8Weights``). Every kernel and every split gives the same bits, so a vector's result never depends on what
+/// else is multiplied beside it, on the thread count, or on the machine.
+enum Int8GEMM {
+    /// Whether this CPU runs a kernel (x86-64 with AVX2, every 64-bit ARM). Asked once per process.
+    static let isAvailable = charlstm_int8_kernel() != 0
+
+    /// The kernel this CPU runs, as `bench` and `info` name it: "AVX2", "NEON", "NEON SDOT", or nil for none.
+    static var kernelName: String? {
+        switch charlstm_int8_kernel() {
+        case 1: "AVX2"
+        case 2: "NEON"
+        case 3: "NEON SDOT"
+        default: nil
+        }
+    }
+
+    /// The factor a recurrent layer's output `h` is rounded with: every cell's `h` lies in (−1, 1) (an LSTM's is
+    /// o ⊙ tanh(c), a GRU's a mixture of tanh and its previous `h`, an RNN's a tanh), so 127 steps of 1/127 each
+    /// way cover it, and one fixed scale lets each thread round its own units as soon as they are computed.
+    static let stateFactor: Float = 127
+    /// The scale of a rounded `h`: 1/``stateFactor``.
+    static let stateScale: Float = 1 / stateFactor
+
+    /// `q[j] = round(x[j]·factor)`, clamped to −127…127, ties to even.
+    static func quantize(_ x: UnsafePointer<Float>, count: Int, factor: Float, into q: UnsafeMutablePointer<Int8>) {
+        charlstm_int8_quantize(count, x, factor, q)
+    }
+
+    /// `Y ← β·Y + (Q·Aᵀ) ⊙ (scales)`: rows of `a` (`m×n`, row stride `lda`, row `i`'s scale `rowScales[i]`) times
+    /// `vectors` rounded inputs (rows of `q`, stride `ldq`, vector `b`'s scale `qScales[b·qScaleStride]`), vector
+    /// `b`'s results in row `b` of `y` (stride `ldy`). Large products are shared out by rows among the engine's
+    /// threads.
+    static func multiplyRows(m: Int, n: Int, a: UnsafePointer<Int8>, rowScales: UnsafePointer<Float>, lda: Int,
+                             q: UnsafePointer<Int8>, ldq: Int, qScales: UnsafePointer<Float>, qScaleStride: Int,
+                             vectors: Int, beta: Float, y: UnsafeMutablePointer<Float>, ldy: Int, parallel: Bool) {
+        precondition(isAvailable)
+        if m == 0 || vectors == 0 { return }
+        let work = Int8RowBlocks(n: n, a: a, rowScales: rowScales, lda: lda, q: q, ldq: ldq, qScales: qScales,
+                                 qScaleStride: qScaleStride, vectors: vectors, beta: beta, y: y, ldy: ldy)
+        let threads = parallel && m * n * vectors >= BLAS.gemvThreshold ? EngineThreads.count : 1
+        if threads == 1 {
+            work.run(0..<m, number: 0)
+        } else {
+            Parallel.forEachBlock(of: m, parts: threads, quantum: 8, work)
+        }
+    }
+}
+
+/// Row blocks of an int8 product.
+private struct Int8RowBlocks: BlockWork {
+    let n: Int
+    let a: UnsafePointer<Int8>, rowScales: UnsafePointer<Float>, lda: Int
+    let q: UnsafePointer<Int8>, ldq: Int
+    let qScales: UnsafePointer<Float>, qScaleStride: Int
+    let vectors: Int
+    let beta: Float
+    let y: UnsafeMutablePointer<Float>, ldy: Int
+
+    func run(_ rows: Range<Int>, number _: Int) {
+        charlstm_int8_gemm_rows(rows.count, n, a + rows.lowerBound * lda, lda, rowScales + rows.lowerBound, q, ldq,
+                                qScales, qScaleStride, vectors, beta, y + rows.lowerBound, ldy)
+    }
+}
