@@ -47,12 +47,9 @@ extension HalfGEMV {
         precondition(isAvailable)
         if m == 0 || vectors == 0 { return }
         let threads = parallel && m * n * vectors >= BLAS.gemvThreshold ? EngineThreads.count : 1
-        let work = HalfMatrixRowBlocks(n: n, a: a, lda: lda, x: x, ldx: ldx, vectors: vectors, beta: beta, y: y, ldy: ldy)
-        if threads == 1 {
-            work.run(0..<m, number: 0)
-        } else {
-            Parallel.forEachBlock(of: m, parts: threads, quantum: 8, work)
-        }
+        Parallel.forEachBlock(of: m, parts: threads, quantum: 8,
+                              HalfMatrixRowBlocks(n: n, a: a, lda: lda, x: x, ldx: ldx, vectors: vectors, beta: beta,
+                                                  y: y, ldy: ldy))
     }
 }
 

@@ -42,11 +42,7 @@ enum Int8GEMM {
         let work = Int8RowBlocks(n: n, a: a, rowScales: rowScales, lda: lda, q: q, ldq: ldq, qScales: qScales,
                                  qScaleStride: qScaleStride, vectors: vectors, beta: beta, y: y, ldy: ldy)
         let threads = parallel && m * n * vectors >= BLAS.gemvThreshold ? EngineThreads.count : 1
-        if threads == 1 {
-            work.run(0..<m, number: 0)
-        } else {
-            Parallel.forEachBlock(of: m, parts: threads, quantum: 8, work)
-        }
+        Parallel.forEachBlock(of: m, parts: threads, quantum: 8, work)
     }
 }
 

@@ -26,6 +26,7 @@ final class Int8Weights {
 
     /// Integer copies of `model`'s matrices, or nil when the CPU has no int8 kernel or a row is not on a grid.
     init?(model: CharLSTMModel) {
+        guard Int8GEMM.isAvailable else { return nil }
         let matrices = model.layout.entries.filter(Self.isOnGrid)
         var starts: [(offset: Int, start: Int)] = []
         var rows = 0
@@ -40,7 +41,6 @@ final class Int8Weights {
         scaleStorage.initialize(repeating: 0, count: max(1, rows))
         scaleStarts = starts
         // Failing here, with every property set, still runs deinit, which frees.
-        guard Int8GEMM.isAvailable else { return nil }
         for (entry, start) in zip(matrices, starts) {
             let width = entry.shape[1]
             for r in 0..<entry.shape[0] {

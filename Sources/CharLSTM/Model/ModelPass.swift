@@ -40,8 +40,8 @@ extension CharLSTMModel {
         Embedding.forward(table: parameters.pointer + layout.embedding, ids: w.inputs, rows: rows,
                           width: config.embedding, out: w.embedded.pointer)
         var input = UnsafePointer(w.embedded.pointer)
-        // With int8 weights every product takes rounded inputs instead: the embedding's integer rows first.
-        let int8 = training == nil ? w.int8Weights : nil
+        // With int8 weights (never in training) every product takes rounded inputs: the embedding's integer rows first.
+        let int8 = w.int8Weights
         var roundedInput: RoundedActivations.Rows?
         if let int8, let rounded = w.rounded {
             Embedding.forward(table: int8.matrix(at: layout.embedding), ids: w.inputs, rows: rows,
@@ -75,13 +75,9 @@ extension CharLSTMModel {
             }
         }
         let headRows = logitsOfLastStepOnly ? batch : rows
-        let headInt8 = int8.flatMap { int8 in
-            roundedInput.map { r in
-                (weight: int8.matrix(at: layout.headWeight),
-                 input: RoundedActivations.Rows(values: r.values + (rows - headRows) * r.stride, stride: r.stride,
-                                                scales: r.scales + (rows - headRows) * r.scaleStride,
-                                                scaleStride: r.scaleStride))
-            }
+        var headInt8: (weight: Int8Weights.Matrix, input: RoundedActivations.Rows)?
+        if let int8, let roundedInput {
+            headInt8 = (int8.matrix(at: layout.headWeight), roundedInput.dropping(rows - headRows))
         }
         LinearHead.forward(input: input + (rows - headRows) * config.hidden, weight: parameters.pointer + layout.headWeight,
                            halfWeight: w.halfWeights?.matrix(at: layout.headWeight), int8: headInt8,

@@ -40,6 +40,12 @@ final class RoundedActivations {
         let stride: Int
         let scales: UnsafePointer<Float>
         let scaleStride: Int
+
+        /// The rows from row `rows` on.
+        func dropping(_ rows: Int) -> Rows {
+            Rows(values: values + rows * stride, stride: stride, scales: scales + rows * scaleStride,
+                 scaleStride: scaleStride)
+        }
     }
 
     /// The embedding rows of the chunk, as the first layer's input.
