@@ -52,20 +52,18 @@ public struct TrainingLog: Sendable {
         encoder.outputFormatting = [.sortedKeys]
         var line = try encoder.encode(record)
         line.append(0x0A)
-        guard let handle = FileHandle(forWritingAtPath: path) ?? createAndOpen() else {
+        // O_CREAT makes the file in place. (FileManager.createFile writes even an empty file through a temporary
+        // one and a rename, which a kill -9 at that moment leaves behind in the run's folder.)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
             throw CharLSTMError.fileAccess(path: path, reason: "cannot open the training log for writing")
         }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         defer { try? handle.close() }
         do {
-            try handle.seekToEnd()
             try handle.write(contentsOf: line)
         } catch {
             throw CharLSTMError.fileAccess(path: path, reason: "cannot append to the training log: \(error.localizedDescription)")
         }
-    }
-
-    private func createAndOpen() -> FileHandle? {
-        guard FileManager.default.createFile(atPath: path, contents: nil) else { return nil }
-        return FileHandle(forWritingAtPath: path)
     }
 }
