@@ -29,7 +29,9 @@ let package = Package(
     ],
     targets: [
         // The engine: text, math, model, training, sampling, checkpoints. No terminal code.
-        .target(name: "CharLSTM", dependencies: ["CHalfKernels", "CInt8Kernels", "CBFloat16Kernels"]),
+        .target(name: "CharLSTM", dependencies: ["CHalfKernels", "CInt8Kernels", "CBFloat16Kernels", "CFileMapping"]),
+        // Read-only file mappings guarded against the file shrinking under them (see file_mapping.c).
+        .target(name: "CFileMapping"),
         // Half-precision matrix-vector products for batch-1 steps (F16C on x86-64, NEON on ARM; see half_kernels.c).
         .target(name: "CHalfKernels"),
         // 8-bit integer products for batch-1 steps of int8 checkpoints (AVX2 on x86-64, NEON on ARM; see int8_kernels.c).

@@ -5,7 +5,8 @@ public enum Setting: String, Sendable, CaseIterable {
     case cell, layers, hidden, embedding
     case batch, seq, learningRate, schedule, learningRateDecay, learningRateDecayEvery, clip
     case dropout, embeddingDropout, dropoutMask
-    case warmupSteps, minLearningRate, weightDecay, validationFraction, evaluateEvery, checkpointEvery, seed
+    case warmupSteps, minLearningRate, weightDecay, validationFraction, validationCharacters, evaluateEvery, checkpointEvery,
+        seed
     case goalEpochs, goalSteps, initialWeights, outputFolder
     case temperature, topK, topP, argmax
     case adaptationRule, adaptationSegment, adaptationRate, adaptationDecay, adaptationEpsilon, statisticsText
@@ -33,6 +34,7 @@ public enum Setting: String, Sendable, CaseIterable {
         case .minLearningRate: "minimum learning rate"
         case .weightDecay: "weight decay"
         case .validationFraction: "validation fraction"
+        case .validationCharacters: "validation sample size"
         case .evaluateEvery: "validation interval"
         case .checkpointEvery: "checkpoint interval"
         case .goalEpochs: "epoch goal"

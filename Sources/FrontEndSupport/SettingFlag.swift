@@ -24,6 +24,7 @@ extension Setting {
         case .minLearningRate: "--min-lr"
         case .weightDecay: "--weight-decay"
         case .validationFraction: "--val-fraction"
+        case .validationCharacters: "--val-chars"
         case .evaluateEvery: "--eval-every"
         case .checkpointEvery: "--checkpoint-every"
         case .goalEpochs: "--epochs"

@@ -14,6 +14,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save
 
+from . import data
 from .model import CharLSTM
 
 FORMAT_VERSION = "1"
@@ -33,6 +34,8 @@ def options_json(args, seed):
         "embedding_dropout": args.embedding_dropout, "dropout_mask": args.dropout_mask,
         "validation_fraction": args.val_fraction, "evaluate_every": args.eval_every,
         "checkpoint_every": 0, "seed": seed, "precision": getattr(args, "precision", "fp32"),
+        "validation_characters": (args.val_chars if getattr(args, "val_chars", None) is not None else
+                                  data.default_validation_characters(args.eval_every, args.batch, args.seq)),
     }
 
 

@@ -6,7 +6,9 @@
 - a text is served as `streams` contiguous pieces of floor(n / streams) characters; chunk j holds, for stream b
   and step t < T, input piece_b[j·T + t] and target piece_b[j·T + t + 1]; there are (length − 1) // T chunks;
 - training uses `batch` streams and resets the carried state at each epoch; validation uses
-  min(batch, n // (T + 1)) streams from zero state, carried across its chunks;
+  min(batch, n // (T + 1)) streams from zero state, carried across its chunks, and reads the first
+  min(chunks, max(1, validation_characters // (streams · T))) chunks of them: at most `validation_characters`
+  (default evaluate_every · batch · seq // 10; options recorded before it existed read everything);
 - bits per character are the summed cross-entropy (nats) over every predicted character / (count · ln 2).
 """
 import math
@@ -90,3 +92,23 @@ def validation_streams(ids, batch, steps, path, fraction):
                           f"of --seq {steps} needs at least {steps + 1}; raise --val-fraction, lower --seq, or use a "
                           "longer text")
     return Streams(ids, count, steps, path, "the validation text")
+
+
+DEFAULT_VALIDATION_SHARE_DIVISOR = 10  # charlstm's TrainingOptions.validationShareDivisor
+
+
+def validation_characters(options):
+    """The most held-out characters a validation reads, as charlstm records it in `validation_characters`."""
+    # Options recorded before the sample existed validated on all of the held-out text.
+    return options.get("validation_characters", 2 ** 63 - 1)
+
+
+def default_validation_characters(evaluate_every, batch, seq):
+    """A tenth of the characters trained between validations (charlstm's defaultValidationCharacters)."""
+    return max(1, evaluate_every * batch * seq // DEFAULT_VALIDATION_SHARE_DIVISOR)
+
+
+def validation_chunks(streams, options):
+    """How many chunks of the validation streams each validation reads."""
+    return min(streams.chunks, max(1, validation_characters(options) // (streams.count * streams.steps)))
+

@@ -70,6 +70,9 @@ def build_parser():
     goal.add_argument("--steps", type=int)
     p.add_argument("--minutes", type=float, help="stop this invocation after M minutes, saving first")
     p.add_argument("--val-fraction", type=float, default=0.1)
+    p.add_argument("--val-chars", type=int, default=None,
+                   help="held-out characters each validation reads at most (default: --eval-every × --batch × --seq "
+                        "/ 10, as charlstm)")
     p.add_argument("--eval-every", type=int, default=500)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
@@ -92,6 +95,8 @@ def parse(argv):
             p.error(f"--{name.replace('_', '-')} must be at least {low}")
     if not 0 < args.val_fraction < 1:
         p.error("--val-fraction must be strictly between 0 and 1")
+    if args.val_chars is not None and args.val_chars < 1:
+        p.error("--val-chars must be at least 1")
     for name in ("dropout", "embedding_dropout"):
         if not 0 <= getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be in [0, 1)")
@@ -148,6 +153,7 @@ class Run:
                                   f"the training text (first {100 - percent}%)")
         self.validation = data.validation_streams(validation, self.B, self.T, self.corpus_path,
                                                   o["validation_fraction"])
+        self.validation_chunks = data.validation_chunks(self.validation, o)
         share = self.B // self.world
         self.mine = slice(self.rank * share, (self.rank + 1) * share)
         self.vocabulary = vocabulary
@@ -222,13 +228,13 @@ class Run:
         """Validation bits per character, charlstm's way (rank 0 runs it for everyone)."""
         self.model.eval()
         total, state, v = 0.0, None, self.validation
-        for j in range(v.chunks):
+        for j in range(self.validation_chunks):
             x, y = (t.to(self.device) for t in v.chunk(j))
             logits, state = self.model(x, state)
             total += torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1),
                                                        reduction="sum").item()
         self.model.train()
-        return total / (v.chunks * v.count * self.T) / math.log(2)
+        return total / (self.validation_chunks * v.count * self.T) / math.log(2)
 
     def carried_state(self):
         """Every stream's state ((h, c) or (h,)), gathered from all ranks, on the CPU; None at an epoch's start."""

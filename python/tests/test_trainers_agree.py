@@ -85,7 +85,9 @@ def test_two_processes_train_the_same_model_as_one(corpus, start, tmp_path):
 
 def test_charlstm_evaluates_and_continues_a_pytorch_checkpoint(charlstm, corpus, tmp_path):
     folder = tmp_path / "trained"
-    python_module(corpus, "--out", folder, "--steps", "12", "--hidden", "24", "--eval-every", "4", *SMALL)
+    # The whole held-out text, which is what `charlstm eval` of it reads.
+    python_module(corpus, "--out", folder, "--steps", "12", "--hidden", "24", "--eval-every", "4", "--val-chars",
+                  "1000000", *SMALL)
     reported = log(folder)[-1]["val_bpc"]
     validation = tmp_path / "validation.txt"
     validation.write_text(corpus.read_text(encoding="utf-8")[909:], encoding="utf-8")

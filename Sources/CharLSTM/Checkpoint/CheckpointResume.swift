@@ -11,7 +11,7 @@ extension Checkpoint {
 extension Trainer {
     /// Continues the run saved in `checkpoint`, which must hold training state, on the same corpus; problems with
     /// the saved state are reported against the checkpoint's file. `precision` replaces the run's when given.
-    public convenience init(resuming checkpoint: Checkpoint, corpus: TextFile, goal: TrainingGoal? = nil,
+    public convenience init(resuming checkpoint: Checkpoint, corpus: Corpus, goal: TrainingGoal? = nil,
                             precision: ProductPrecision? = nil) throws {
         let saved = try checkpoint.resumableRecord()
         do {
@@ -19,5 +19,11 @@ extension Trainer {
         } catch CharLSTMError.invalidTrainingState(let reason) {
             throw CharLSTMError.invalidCheckpoint(path: checkpoint.path, reason: reason)
         }
+    }
+
+    /// Continues the run saved in `checkpoint` on the text file `corpus`.
+    public convenience init(resuming checkpoint: Checkpoint, corpus: TextFile, goal: TrainingGoal? = nil,
+                            precision: ProductPrecision? = nil) throws {
+        try self.init(resuming: checkpoint, corpus: Corpus(corpus), goal: goal, precision: precision)
     }
 }

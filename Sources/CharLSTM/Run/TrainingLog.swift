@@ -8,6 +8,7 @@ public struct EvaluationRecord: Sendable, Codable, Equatable {
         case valBpc = "val_bpc"
         case charsPerS = "chars_per_s"
         case elapsedS = "elapsed_s"
+        case validationS = "validation_s"
     }
 
     /// The step the validation followed.
@@ -24,6 +25,14 @@ public struct EvaluationRecord: Sendable, Codable, Equatable {
     public var charsPerS: Double
     /// Training time so far, summed over resumed sessions.
     public var elapsedS: Double
+    /// Seconds this validation took (nil in logs written before it was kept, and by the PyTorch trainer).
+    public var validationS: Double?
+
+    public init(step: Int, epoch: Double, trainLoss: Double, valBpc: Double, lr: Float, charsPerS: Double,
+                elapsedS: Double, validationS: Double? = nil) {
+        (self.step, self.epoch, self.trainLoss, self.valBpc, self.lr) = (step, epoch, trainLoss, valBpc, lr)
+        (self.charsPerS, self.elapsedS, self.validationS) = (charsPerS, elapsedS, validationS)
+    }
 }
 
 /// A run's `log.jsonl`: one ``EvaluationRecord`` per line, appended as the run validates and read back by

@@ -8,6 +8,9 @@ public protocol TrainingObserver: AnyObject {
     func trainingDidEvaluate(_ record: EvaluationRecord, isBest: Bool)
     /// Polled before every step; returning true ends the session cleanly (the latest checkpoint is saved).
     func trainingShouldStop() -> Bool
+    /// During a validation, after each chunk: `read` of its `total` characters so far. Returning false abandons the
+    /// validation (nothing is recorded) and ends the session as ``trainingShouldStop()`` does.
+    func trainingIsValidating(read: Int, of total: Int) -> Bool
 }
 
 /// Where a session stands after one step.
@@ -56,6 +59,11 @@ public final class TrainingSession {
     }
 
     /// Runs until the goal, `timeLimit` seconds, or the observer's stop request; saves `latest` on the way out.
+    ///
+    /// The time limit covers the whole session: stepping stops early enough for the closing validation and saves
+    /// to fit — a validation takes as long per character as the last one did (before any, a share of a training
+    /// character's time: ``validationCostPerTrainingCost``) — and a validation still running when only
+    /// the saves' time is left is abandoned. A stop request is seen between steps and between validation chunks.
     public func run(timeLimit: Double? = nil, observer: TrainingObserver) throws -> Outcome {
         let clock = ContinuousClock()
         let sessionStart = clock.now
@@ -63,21 +71,47 @@ public final class TrainingSession {
         var sinceRecord = (loss: 0.0, steps: 0, seconds: 0.0)
         var lastEvaluatedStep = -1
         var lastSavedStep = -1
+        var saveSeconds = 0.0           // the longest save so far
+        var validationSecondsPerCharacter: Double?
         let firstStep = trainer.progress.step
         let options = trainer.options
 
+        func elapsed() -> Double { (clock.now - sessionStart).seconds }
+        func stepSeconds() -> Double { trainingTime / Double(max(1, trainer.progress.step - firstStep)) }
+        /// What the end of the session needs after the last step: a validation, then `best` and `latest`.
+        func closingSeconds() -> Double {
+            let perCharacter = validationSecondsPerCharacter
+                ?? Self.validationCostPerTrainingCost * stepSeconds() / Double(trainer.charactersPerStep)
+            return Double(trainer.validationCharacterCount) * perCharacter + 2 * saveSeconds
+        }
         func save() throws {
+            let start = clock.now
             try Checkpoint.write(model: trainer.model, training: trainer.snapshot(), to: folder.latest)
+            saveSeconds = max(saveSeconds, (clock.now - start).seconds)
             lastSavedStep = trainer.progress.step
         }
-        func evaluate() throws {
-            let bpc = trainer.evaluate()
+        /// Validates, logs and saves; false when the validation was abandoned (a stop request, or the time limit).
+        func evaluate() throws -> Bool {
+            let start = clock.now
+            let total = trainer.validationCharacterCount
+            let result = trainer.evaluate { read in
+                if let timeLimit, elapsed() + 2 * saveSeconds >= timeLimit { return false }
+                return observer.trainingIsValidating(read: read, of: total)
+            }
+            do {
+                try trainer.checkCorpus()
+            } catch CharLSTMError.trainingFailed(let detail) {
+                throw CharLSTMError.trainingFailed("\(detail) The last good checkpoint, \(folder.latest) (step \(lastSavedStep)), is unchanged.")
+            }
+            guard let bpc = result else { return false }
+            let seconds = (clock.now - start).seconds
+            validationSecondsPerCharacter = seconds / Double(total)
             let isBest = trainer.progress.bestValidationBPC == bpc
             let record = EvaluationRecord(
                 step: trainer.progress.step, epoch: epochProgress, trainLoss: sinceRecord.loss / Double(max(sinceRecord.steps, 1)),
                 valBpc: bpc, lr: trainer.learningRate,
                 charsPerS: Double(sinceRecord.steps * trainer.charactersPerStep) / max(sinceRecord.seconds, 1e-9),
-                elapsedS: trainer.progress.trainingSeconds)
+                elapsedS: trainer.progress.trainingSeconds, validationS: seconds)
             try TrainingLog(path: folder.log).append(record)
             sinceRecord = (0, 0, 0)
             lastEvaluatedStep = trainer.progress.step
@@ -86,6 +120,12 @@ public final class TrainingSession {
                 try Checkpoint.write(model: trainer.model, training: trainer.snapshot(), to: folder.best)
             }
             try save()
+            return true
+        }
+        /// How the session ends when a validation was abandoned.
+        func abandonedOutcome() -> Outcome {
+            if let timeLimit, elapsed() + 2 * saveSeconds >= timeLimit { return .timeLimitReached }
+            return .stopped
         }
 
         // Before the first step: clear away what a killed run may have left, and prove that a full checkpoint can be
@@ -98,10 +138,13 @@ public final class TrainingSession {
         try folder.checkRoomForCheckpoints()
 
         var outcome = Outcome.finished
+        var validationAbandoned = false
         while !trainer.isFinished {
             if observer.trainingShouldStop() { outcome = .stopped; break }
-            let elapsed = (clock.now - sessionStart).seconds
-            if let timeLimit, elapsed >= timeLimit { outcome = .timeLimitReached; break }
+            if let timeLimit {
+                let nextStep = trainer.progress.step > firstStep ? stepSeconds() : 0
+                if elapsed() + nextStep + closingSeconds() >= timeLimit { outcome = .timeLimitReached; break }
+            }
 
             let stepStart = clock.now
             let result: Trainer.StepResult
@@ -118,15 +161,15 @@ public final class TrainingSession {
             sinceRecord.seconds += seconds
 
             if let timeLimit {
-                // The schedule anneals to the deadline: the steps left at the speed so far, validations included.
-                let elapsed = (clock.now - sessionStart).seconds
+                // The schedule anneals to the deadline: the steps left at the speed so far, validations included,
+                // once the closing validation and saves are set aside.
                 let stepsDone = Double(trainer.progress.step - firstStep)
-                trainer.expectEnd(atStep: trainer.progress.step + Int(max(0, timeLimit - elapsed) * stepsDone / elapsed))
+                let left = max(0, timeLimit - elapsed() - closingSeconds())
+                trainer.expectEnd(atStep: trainer.progress.step + Int(left * stepsDone / elapsed()))
             }
             let progress = trainer.progress
-            let perStep = trainingTime / Double(max(1, progress.step - firstStep))
-            var remaining = Double(trainer.totalSteps - progress.step) * perStep
-            if let timeLimit { remaining = min(remaining, max(0, timeLimit - (clock.now - sessionStart).seconds)) }
+            var remaining = Double(trainer.totalSteps - progress.step) * stepSeconds()
+            if let timeLimit { remaining = min(remaining, max(0, timeLimit - elapsed())) }
             observer.trainingDidStep(StepReport(
                 step: progress.step, totalSteps: trainer.goal.isOpenEnded ? nil : trainer.totalSteps,
                 epoch: epochProgress, loss: result.loss, learningRate: trainer.learningRate,
@@ -134,18 +177,27 @@ public final class TrainingSession {
                 secondsRemaining: remaining, validationBPC: progress.lastValidationBPC))
 
             if progress.step % options.evaluateEvery == 0 {
-                try evaluate()
+                if try !evaluate() {
+                    validationAbandoned = true
+                    outcome = abandonedOutcome()
+                    break
+                }
             } else if options.checkpointEvery > 0 && progress.step % options.checkpointEvery == 0 {
                 try save()
             }
         }
         // A session that trained ends with a validation (unless stopped by the user, who wants out quickly).
-        if outcome != .stopped && lastEvaluatedStep != trainer.progress.step && trainer.progress.step > firstStep {
-            try evaluate()
+        if outcome != .stopped && !validationAbandoned && lastEvaluatedStep != trainer.progress.step
+            && trainer.progress.step > firstStep {
+            if try !evaluate() { outcome = abandonedOutcome() }
         }
         if lastSavedStep != trainer.progress.step { try save() }
         return outcome
     }
+
+    /// Time to validate a character over time to train one, assumed before a validation has been timed: forward
+    /// alone measured 0.30 to 0.46 of a training step's time per character (2×128 to 2×512), so 0.6 is safe.
+    static let validationCostPerTrainingCost = 0.6
 
     private var epochProgress: Double {
         let progress = trainer.progress

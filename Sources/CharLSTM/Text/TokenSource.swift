@@ -30,10 +30,12 @@ public struct EncodedText: TokenSource {
 
     public var count: Int { characters.count }
 
+    /// A character the vocabulary lacks — only possible once the file has changed under the mapping, which
+    /// ``TextFile/change()`` reports — reads as id 0.
     public func read(from start: Int, count length: Int, into destination: UnsafeMutablePointer<Int32>) {
         var k = 0
         file.forEachCharacter(from: characters.lowerBound + start, count: length) { character in
-            destination[k] = vocabulary.id(of: character)!
+            destination[k] = vocabulary.id(of: character) ?? 0
             k += 1
         }
     }

@@ -26,15 +26,19 @@ enum UTF8Decoding {
         return (scalar, width)
     }
 
-    /// The scalar at `offset` of bytes already validated by ``validatedScalar(in:at:)``.
+    /// The scalar at `offset` of bytes already validated by ``validatedScalar(in:at:)``. Should the bytes have
+    /// changed since (a mapped file written to), it still reads nothing past the end and never traps: a
+    /// sequence cut short or decoding to no scalar gives U+FFFD, and reading at the end gives U+0000.
     @inline(__always)
     static func scalar(in bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> (Unicode.Scalar, Int) {
+        guard offset < bytes.count else { return (Unicode.Scalar(0), 1) }
         let lead = bytes[offset]
         if lead < 0x80 { return (Unicode.Scalar(lead), 1) }
         let width = self.width(of: lead)
+        guard offset + width <= bytes.count else { return ("\u{FFFD}", 1) }
         var value = UInt32(lead) & (0x7F >> UInt32(width))
         for k in 1..<width { value = value << 6 | UInt32(bytes[offset + k] & 0x3F) }
-        return (Unicode.Scalar(value)!, width)
+        return (Unicode.Scalar(value) ?? "\u{FFFD}", width)
     }
 
     /// Length of the sequence a lead byte starts.

@@ -3,8 +3,11 @@ import Foundation
 /// A training run over one corpus: the model, the optimiser, the data cursor and the carried state, and the two
 /// operations a training loop needs — one optimiser ``step()`` and a validation pass, ``evaluate()``.
 ///
-/// The corpus is split at `1 − validationFraction`: the start trains, the end validates. Training text is served
-/// by a ``StreamBatcher`` with `batch` streams; `h`/`c` carry from chunk to chunk and reset at each epoch.
+/// The corpus holds out `validationFraction` of its characters (``Corpus/split(validationFraction:vocabulary:)``:
+/// the end of one file, or whole files of many); the rest trains. Training text is served by a ``StreamBatcher`` with `batch` streams; `h`/`c` carry from chunk to chunk and reset at each epoch. The
+/// held-out text is cut into validation streams the same way, and each validation reads the same first
+/// ``validationChunks`` chunks of them: a fixed sample of at most ``TrainingOptions/validationSampleCharacters``,
+/// in windows spread evenly over the held-out text, or all of it when it is no longer.
 public final class Trainer {
     /// The model being trained; its weights change with every step.
     public let model: CharLSTMModel
@@ -17,15 +20,28 @@ public final class Trainer {
     /// The text the run trains on, as recorded in its checkpoints.
     public let corpus: CorpusRecord
 
+    /// The corpus itself, whose files are watched for changes while the run reads them.
+    public let corpusText: Corpus
+    /// The training and held-out text.
+    let split: Corpus.Split
     let batcher: StreamBatcher
     let validation: StreamBatcher
+    /// Chunks of ``validation`` each validation reads, from the start of every stream.
+    public let validationChunks: Int
     let workspace: TrainingWorkspace
     let validationWorkspace: ChunkWorkspace
     let gradients: FloatBuffer
     let optimizer: Adam
 
-    /// A new run on `corpus` with a freshly initialised model.
+    /// A new run on the text file `corpus` with a freshly initialised model.
     public convenience init(corpus: TextFile, embedding: Int, hidden: Int, layers: Int,
+                            cell: RecurrentCell = ModelConfig.defaults.cell, options: TrainingOptions, goal: TrainingGoal) throws {
+        try self.init(corpus: Corpus(corpus), embedding: embedding, hidden: hidden, layers: layers, cell: cell,
+                      options: options, goal: goal)
+    }
+
+    /// A new run on `corpus` with a freshly initialised model.
+    public convenience init(corpus: Corpus, embedding: Int, hidden: Int, layers: Int,
                             cell: RecurrentCell = ModelConfig.defaults.cell, options: TrainingOptions, goal: TrainingGoal) throws {
         try options.validate()
         var random = RandomSource(seed: options.seed)
@@ -36,7 +52,7 @@ public final class Trainer {
 
     /// A new run on `corpus` starting from `model`'s weights (fine-tuning). The corpus may use only characters the
     /// model knows.
-    public convenience init(corpus: TextFile, startingFrom model: CharLSTMModel, options: TrainingOptions,
+    public convenience init(corpus: Corpus, startingFrom model: CharLSTMModel, options: TrainingOptions,
                             goal: TrainingGoal) throws {
         try options.validate()
         try self.init(model: model.copy(), corpus: corpus, options: options, goal: goal,
@@ -46,13 +62,13 @@ public final class Trainer {
     /// Continues the run `saved` (from a ``snapshot()``, with its resume state) of `model` on the same corpus;
     /// `goal` replaces the saved one when given, and `precision` the precision of its products (resuming in the
     /// one it was trained in continues it to the bit; in another, it goes on from the same weights and moments).
-    public convenience init(resuming saved: TrainingSnapshot, model: CharLSTMModel, corpus: TextFile,
+    public convenience init(resuming saved: TrainingSnapshot, model: CharLSTMModel, corpus: Corpus,
                             goal: TrainingGoal? = nil, precision: ProductPrecision? = nil) throws {
         guard let state = saved.resumeState else {
             throw CharLSTMError.invalidTrainingState("the record holds no optimiser moments or carried state (an export); use \(Setting.initialWeights) to start a new run from its weights")
         }
-        guard saved.corpus.matches(corpus) else {
-            throw CharLSTMError.trainingFailed("\(corpus.path): the corpus changed since the checkpoint was written (recorded \(saved.corpus.byteCount) bytes, fingerprint \(saved.corpus.fingerprint); now \(corpus.byteCount) bytes, fingerprint \(String(corpus.fingerprint, radix: 16))); resuming needs the same text — use \(Setting.initialWeights) to train on a new one")
+        if let difference = saved.corpus.difference(from: corpus) {
+            throw CharLSTMError.trainingFailed("\(corpus.displayName): the corpus changed since the checkpoint was written (\(difference)); resuming needs the same text — use \(Setting.initialWeights) to train on a new one")
         }
         var options = saved.options
         options.precision = precision ?? options.precision
@@ -66,35 +82,36 @@ public final class Trainer {
         workspace.setState(h: state.stateH, c: state.stateC)
     }
 
-    private init(model: CharLSTMModel, corpus file: TextFile, options: TrainingOptions, goal: TrainingGoal,
+    private init(model: CharLSTMModel, corpus: Corpus, options: TrainingOptions, goal: TrainingGoal,
                  progress: TrainingProgress) throws {
         try options.validate()
         // Not part of validate(): a checkpoint of a bf16 run is sound on any machine, only not trainable in bf16.
         if options.precision == .bf16, let why = ProductPrecision.bf16Unavailability {
             throw CharLSTMError.invalidSetting("\(Setting.precision) bf16: \(why)")
         }
-        let unknown = file.distinctCharacters.filter { model.vocabulary.id(of: $0) == nil }
-        guard unknown.isEmpty else { throw CharLSTMError.unknownCharacters(path: file.path, characters: unknown) }
-        let total = file.characterCount
-        let trainCount = Int((Double(total) * (1 - options.validationFraction)).rounded(.down))
-        let percent = Int((options.validationFraction * 100).rounded())
-        func text(_ characters: Range<Int>) -> EncodedText {
-            EncodedText(file: file, vocabulary: model.vocabulary, characters: characters)
-        }
-        batcher = try StreamBatcher(source: text(0..<trainCount), streams: options.batch, steps: options.seq,
-                                    path: file.path, describe: "the training text (first \(100 - percent)%)")
-        let validationCount = total - trainCount
+        let name = corpus.displayName
+        let unknown = corpus.distinctCharacters.filter { model.vocabulary.id(of: $0) == nil }
+        guard unknown.isEmpty else { throw CharLSTMError.unknownCharacters(path: name, characters: unknown) }
+        split = corpus.split(validationFraction: options.validationFraction, vocabulary: model.vocabulary)
+        batcher = try StreamBatcher(source: split.training, streams: options.batch, steps: options.seq,
+                                    path: name, describe: split.trainingDescription)
+        let validationCount = split.validation.count
         let validationStreams = min(options.batch, validationCount / (options.seq + 1))
         guard validationStreams >= 1 else {
-            throw CharLSTMError.textTooShort(path: file.path, detail: "the validation text (last \(percent)%) has \(validationCount) characters, but one stream of \(Setting.seq) \(options.seq) needs at least \(options.seq + 1); raise \(Setting.validationFraction), lower \(Setting.seq), or use a longer text")
+            throw CharLSTMError.textTooShort(path: name, detail: "\(split.validationDescription) has \(validationCount) characters, but one stream of \(Setting.seq) \(options.seq) needs at least \(options.seq + 1); raise \(Setting.validationFraction), lower \(Setting.seq), or use a longer text")
         }
-        validation = try StreamBatcher(source: text(trainCount..<total), streams: validationStreams, steps: options.seq,
-                                       path: file.path, describe: "the validation text")
+        validation = try StreamBatcher(source: split.validation, streams: validationStreams, steps: options.seq,
+                                       path: name, describe: split.validationDescription)
+        validationChunks = min(validation.chunksPerPass,
+                               max(1, options.validationSampleCharacters / (validationStreams * options.seq)))
+        var options = options
+        options.validationCharacters = options.validationSampleCharacters  // recorded, so resumes read the same
         self.model = model
+        corpusText = corpus
         self.options = options
         self.goal = goal
         self.progress = progress
-        corpus = CorpusRecord(file)
+        self.corpus = CorpusRecord(corpus)
         workspace = TrainingWorkspace(config: model.config, batch: options.batch, steps: options.seq,
                                       dropout: DropoutSettings(options), precision: options.precision)
         validationWorkspace = ChunkWorkspace(config: model.config, batch: validationStreams, steps: options.seq)
@@ -140,6 +157,7 @@ public final class Trainer {
         progress.threads = EngineThreads.count
         let (b, t) = (options.batch, options.seq)
         batcher.fill(chunk: progress.cursor, inputs: workspace.inputs, targets: workspace.targets)
+        try checkCorpus()
         gradients.zero()
         model.forward(workspace, batch: b, steps: t, random: &progress.random)
         let loss = model.loss(workspace, batch: b, steps: t) / Double(b * t)
@@ -161,23 +179,42 @@ public final class Trainer {
         return StepResult(loss: loss)
     }
 
-    /// Bits per character on the validation text, from zero state with the state carried across chunks. Records the
-    /// result in ``progress`` (and whether it is the best so far). Does not disturb training state.
+    /// Characters each validation predicts.
+    public var validationCharacterCount: Int { validationChunks * validation.streams * validation.steps }
+    /// Chunks, and characters, a validation could read: all of the held-out text in the validation streams.
+    public var validationChunksAvailable: Int { validation.chunksPerPass }
+    public var validationCharactersAvailable: Int { validation.chunksPerPass * validation.streams * validation.steps }
+    /// Files of the corpus held out whole (0 when the end of the text is held out).
+    public var heldOutFileCount: Int { split.heldOutFiles.count }
+
+    /// Bits per character on the validation sample, from zero state with the state carried across its chunks.
+    /// Records the result in ``progress`` (and whether it is the best so far). Does not disturb training state.
+    /// `progress` is told after each chunk how many characters have been read; when it returns false the
+    /// validation is abandoned: nothing is recorded, and the result is nil.
     @discardableResult
-    public func evaluate() -> Double {
+    public func evaluate(progress report: ReadingProgress? = nil) -> Double? {
         let (b, t) = (validation.streams, validation.steps)
         validationWorkspace.resetState()
         var total = 0.0
-        for chunk in 0..<validation.chunksPerPass {
+        for chunk in 0..<validationChunks {
             validation.fill(chunk: chunk, inputs: validationWorkspace.inputs, targets: validationWorkspace.targets)
             model.forward(validationWorkspace, batch: b, steps: t)
             total += model.loss(validationWorkspace, batch: b, steps: t)
             validationWorkspace.carryState(batch: b, steps: t)
+            if let report, !report((chunk + 1) * b * t) { return nil }
         }
-        let bpc = total / Double(validation.chunksPerPass * b * t) / M_LN2
+        let bpc = total / Double(validationCharacterCount) / M_LN2
         progress.lastValidationBPC = bpc
         if progress.bestValidationBPC.map({ bpc < $0 }) ?? true { progress.bestValidationBPC = bpc }
         return bpc
+    }
+
+    /// Fails when the corpus file changed since the run loaded it (``TextFile/change()``): what was just read
+    /// from it may not be the text the run was started on.
+    public func checkCorpus() throws {
+        if let (path, change) = corpusText.change(readBy: [split.training, split.validation]) {
+            throw CharLSTMError.trainingFailed("\(path): the corpus changed during the run (\(change)), so training stopped before using what it read. Put the file back as it was to resume the run, or start a new one from its weights with \(Setting.initialWeights).")
+        }
     }
 
     /// Adds wall-clock training time to the running total kept in checkpoints.

@@ -21,7 +21,7 @@ public struct TrainingRecipe: Sendable {
     /// the rule's speed measurement starts (true) and ends (false), for a front end to say so. `precision` is
     /// settled for the final shape (and the rule measures the speed in what it settles to for the rule's
     /// reference shape).
-    public static func make(corpus: TextFile, goal: TrainingGoal?, minutes: Double?, choosesSize: Bool = true,
+    public static func make(corpus: Corpus, goal: TrainingGoal?, minutes: Double?, choosesSize: Bool = true,
                             givenHidden: Int?, precision: PrecisionRequest = .fp32,
                             applyGiven: (inout ModelConfig, inout TrainingOptions) -> Void,
                             measuring: (Bool) -> Void = { _ in }) throws -> TrainingRecipe {

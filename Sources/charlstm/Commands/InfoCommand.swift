@@ -40,6 +40,8 @@ struct InfoCommand: ParsableCommand {
                 object["last_val_bpc"] = p.lastValidationBPC ?? NSNull()
                 object["training_seconds"] = p.trainingSeconds
                 object["corpus"] = training.corpus.path
+                object["corpus_files"] = training.corpus.files?.count ?? 1
+                object["corpus_found"] = training.corpus.whereabouts()
                 // The recipe and goal under the keys the checkpoint stores them with (their Codable forms), so a
                 // script can rerun the recipe elsewhere (Benchmarks/quality_sitting.sh hands it to PyTorch).
                 func encoded(_ value: some Encodable) throws -> Any {

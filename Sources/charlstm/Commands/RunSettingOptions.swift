@@ -1,5 +1,6 @@
 import ArgumentParser
 import CharLSTM
+import Foundation
 
 /// The flags that define a training run — the model's shape and the training settings — each applied in one
 /// place, so that what a resumed run refuses and what `--init-from` fixes are derived from the same list.
@@ -44,6 +45,8 @@ struct RunSettingOptions: ParsableArguments {
     var clip: Float?
     @Option(name: .customLong("val-fraction"), help: "Share of the corpus, from its end, held out for validation (default: \(training.validationFraction)).")
     var valFraction: Double?
+    @Option(name: .customLong("val-chars"), help: "Held-out characters each validation reads at most, as the same windows every time, spread over the held-out text (default: a tenth of the characters trained between validations, --eval-every × --batch × --seq / \(TrainingOptions.validationShareDivisor), so validation takes about 5% of a run: \(HumanReadable.count(training.defaultValidationCharacters)) at the defaults; all of the held-out text when it is shorter).")
+    var valChars: Int?
     @Option(name: .customLong("eval-every"), help: "Steps between validations (default: \(training.evaluateEvery)).")
     var evalEvery: Int?
     @Option(name: .customLong("checkpoint-every"), help: "Extra saves of latest every N steps; 0 = only at validations and the end (default: \(training.checkpointEvery)).")
@@ -82,6 +85,7 @@ struct RunSettingOptions: ParsableArguments {
         set(weightDecay, .weightDecay) { options.weightDecay = $0 }
         set(clip, .clip) { options.clip = $0 }
         set(valFraction, .validationFraction) { options.validationFraction = $0 }
+        set(valChars, .validationCharacters) { options.validationCharacters = $0 }
         set(evalEvery, .evaluateEvery) { options.evaluateEvery = $0 }
         set(checkpointEvery, .checkpointEvery) { options.checkpointEvery = $0 }
         set(seed, .seed) { options.seed = $0 }
@@ -106,7 +110,7 @@ struct RunSettingOptions: ParsableArguments {
             (.warmupSteps, o.warmupSteps), (.minLearningRate, o.minLearningRate),
             (.learningRateDecay, o.learningRateDecay), (.learningRateDecayEvery, o.learningRateDecayEvery),
             (.weightDecay, o.weightDecay), (.clip, o.clip), (.validationFraction, o.validationFraction),
-            (.evaluateEvery, o.evaluateEvery), (.checkpointEvery, o.checkpointEvery), (.seed, o.seed),
+            (.validationCharacters, o.validationCharacters as Any? ?? NSNull()), (.evaluateEvery, o.evaluateEvery), (.checkpointEvery, o.checkpointEvery), (.seed, o.seed),
             (.goalEpochs, TrainingGoal.defaultEpochs), (.precision, PrecisionOption.standard.rawValue),
         ]
     }

@@ -11,10 +11,23 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Writes OUT/latest.safetensors (after each validation, every --checkpoint-every steps and at the end), \
             OUT/best.safetensors (lowest validation bits per character so far) and OUT/log.jsonl (one line per \
-            validation). Ctrl-C finishes the current step, saves latest and exits with status 130.
+            validation). Ctrl-C finishes the current step (or abandons a validation under way), saves latest and \
+            exits with status 130.
 
             --epochs and --steps are totals for the whole run; resuming with a larger value extends it. \
-            --minutes limits this invocation only.
+            --minutes limits this invocation only, from loading the corpus to the last save: training stops early \
+            enough for the closing validation and saves to fit.
+
+            Each validation reads the same sample of the held-out text: at most --val-chars characters, in \
+            windows spread evenly over it (all of it when it is shorter), so validation takes about 5% of a run \
+            on a corpus of any size and every figure compares with the others, across resumes too.
+
+            A folder is read recursively, its files in the byte order of their paths under it (names starting \
+            with a dot are left out, --include and --exclude choose among the rest); several paths are read in the \
+            order given, one after another. Files under a folder that are empty or not UTF-8 (images, object \
+            files) are skipped and counted. A corpus of many files holds out whole files, about --val-fraction of \
+            its characters, chosen by a fixed shuffle from across it; one file holds out its end. The checkpoint \
+            records every file, and --resume finds and checks them.
 
             A new run with --minutes and no --epochs or --steps chooses its size for the corpus and the time: \
             charlstm measures this machine's speed for a moment, then takes the widest \(ModelSizeRule.layers)-layer \
@@ -29,11 +42,18 @@ struct TrainCommand: ParsableCommand {
             Examples:
               charlstm train corpora/lighthouse.txt --out runs/lighthouse --minutes 5
               charlstm train --resume runs/lighthouse/latest.safetensors --epochs 20
+              charlstm train ~/src/project --include '*.c' --include '*.h' --out runs/c --minutes 30
             """
     )
 
-    @Argument(help: "UTF-8 text to train on (optional with --resume, which remembers it).")
-    var corpus: String?
+    @Argument(help: ArgumentHelp("UTF-8 text to train on: a file, a folder (every file under it), or several (optional with --resume, which remembers them).", valueName: "corpus"))
+    var corpus: [String] = []
+
+    @Option(help: ArgumentHelp("In a folder, take only files matching this glob (on the name, or on the path under the folder when it has a /); repeatable.", valueName: "glob"))
+    var include: [String] = []
+
+    @Option(help: ArgumentHelp("In a folder, leave out files and folders matching this glob; repeatable.", valueName: "glob"))
+    var exclude: [String] = []
 
     @Option(help: "Folder for checkpoints and the log (required for a new run; default with --resume: the checkpoint's folder).")
     var out: String?
@@ -63,11 +83,17 @@ struct TrainCommand: ParsableCommand {
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1 (got \(steps))") }
         if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be positive (got \(minutes))") }
         if resume != nil {
+            if corpus.count > 1 {
+                throw ValidationError("a resumed run finds its own files; name at most one path (where its file or folder moved to)")
+            }
+            if !include.isEmpty || !exclude.isEmpty {
+                throw ValidationError("--include and --exclude cannot change when resuming: a resumed run reads the files it recorded")
+            }
             if let setting = settings.given.first {
                 throw ValidationError("\(setting.flag) cannot change when resuming: a resumed run keeps its settings (use --init-from to start a new run from the weights)")
             }
         } else {
-            if corpus == nil { throw ValidationError("missing the corpus to train on (charlstm train CORPUS --out DIR)") }
+            if corpus.isEmpty { throw ValidationError("missing the corpus to train on (charlstm train CORPUS --out DIR)") }
             if out == nil { throw ValidationError("missing --out DIR, the folder for checkpoints and the log") }
             var shape = ModelConfig.defaults
             let shapeGiven = settings.applyModel(to: &shape)
@@ -78,6 +104,8 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        // --minutes counts from here: loading the corpus and measuring the machine are part of the invocation.
+        let invocationStart = ContinuousClock.now
         if defaults { return try printDefaults() }
         let resumed = try resume.map { try Checkpoint.load(path: $0) }
         let threadNote = try threading.apply(resumingRunTrainedWith: resumed?.training?.progress.threads)
@@ -88,7 +116,8 @@ struct TrainCommand: ParsableCommand {
         display.announce(trainer: trainer, session: session, resumed: resume != nil, threadNote: threadNote,
                          precisionNote: precisionNote)
         InterruptSignal.install()
-        let outcome = try session.run(timeLimit: minutes.map { $0 * 60 }, observer: display)
+        let timeLimit = minutes.map { $0 * 60 - (ContinuousClock.now - invocationStart).seconds }
+        let outcome = try session.run(timeLimit: timeLimit, observer: display)
         display.finish(trainer: trainer, session: session, outcome: outcome)
         if outcome == .stopped, let signalNumber = InterruptSignal.pending {
             throw ExitCode(InterruptSignal.exitStatus(for: signalNumber))
@@ -103,7 +132,10 @@ struct TrainCommand: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         } else {
             let width = pairs.map(\.name.count).max() ?? 0
-            for (name, value) in pairs { print("--" + name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + "\(value)") }
+            for (name, value) in pairs {
+                // A setting whose default is a rule of the others (JSON null) says so.
+                print("--" + name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + (value is NSNull ? "auto (see --help)" : "\(value)"))
+            }
         }
     }
 
@@ -119,10 +151,10 @@ struct TrainCommand: ParsableCommand {
         if let checkpoint {
             let resume = checkpoint.path
             let saved = try checkpoint.resumableRecord()
-            let text: TextFile
+            let text: Corpus
             do {
-                text = try TextFile(path: corpus ?? saved.corpus.path)
-            } catch CharLSTMError.fileNotFound(let path) where corpus == nil {
+                text = try saved.corpus.reload(root: corpus.first)
+            } catch CharLSTMError.fileNotFound(let path) where corpus.isEmpty {
                 throw CharLSTMError.trainingFailed("\(path): the run's corpus is gone; if it moved, name it: charlstm train NEW/PATH --resume \(resume)")
             }
             let (precision, note) = try resumedPrecision(saved: saved.options.precision, model: checkpoint.model.config,
@@ -133,7 +165,7 @@ struct TrainCommand: ParsableCommand {
             }
             return (trainer, out ?? URL(fileURLWithPath: resume).deletingLastPathComponent().path, note)
         }
-        let text = try TextFile(path: corpus!)
+        let text = try Corpus(CorpusSelection(paths: corpus, include: include, exclude: exclude))
         let terminal = Terminal.standardOutput
         let recipe = try TrainingRecipe.make(
             corpus: text, goal: goal, minutes: minutes, choosesSize: initFrom == nil, givenHidden: settings.hidden,

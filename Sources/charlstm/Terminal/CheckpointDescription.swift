@@ -19,7 +19,9 @@ enum CheckpointDescription {
             let o = training.options
             let best = p.bestValidationBPC.map { "best val \(HumanReadable.decimal($0, 4)) bpc" } ?? "not validated yet"
             lines.append("training    step \(HumanReadable.count(p.step)), epoch \(p.epoch), trained to \(HumanReadable.goal(training.goal)); \(best)")
-            lines.append("            \(HumanReadable.duration(p.trainingSeconds)) of training on \(training.corpus.path) (\(HumanReadable.count(training.corpus.byteCount)) bytes)")
+            let corpus = training.corpus
+            let files = corpus.files.map { "\(HumanReadable.count($0.count)) files, " } ?? ""
+            lines.append("            \(HumanReadable.duration(p.trainingSeconds)) of training on \(corpus.path) (\(files)\(HumanReadable.count(corpus.byteCount)) bytes; \(corpus.whereabouts()))")
             lines.append("            batch \(o.batch), seq \(o.seq), \(schedule(o)), clip \(o.clip), seed \(o.seed), \(o.precision) products")
             lines.append("            \(regularisation(o))")
             lines.append("            " + (training.resumeState == nil

@@ -25,10 +25,26 @@ final class TrainingProgressDisplay: TrainingObserver {
         let c = model.config
         let o = trainer.options
         if resumed {
-            terminal.writeLine("Resuming \(trainer.corpus.path) at step \(HumanReadable.count(trainer.progress.step)) (epoch \(trainer.progress.epoch)), goal \(HumanReadable.goal(trainer.goal)); \(scheduleText(trainer))")
+            terminal.writeLine("Resuming \(trainer.corpusText.displayName) at step \(HumanReadable.count(trainer.progress.step)) (epoch \(trainer.progress.epoch)), goal \(HumanReadable.goal(trainer.goal)); \(scheduleText(trainer))")
         }
         terminal.writeLine("Model: \(c.layers)×\(c.hidden) \(c.cell.displayName), embedding \(c.embedding), vocabulary \(c.vocabularySize), \(HumanReadable.count(model.parameterCount)) parameters")
-        terminal.writeLine("Data: \(trainer.corpus.path), \(HumanReadable.count(trainer.stepsPerEpoch)) step\(trainer.stepsPerEpoch == 1 ? "" : "s") per epoch of \(o.batch)×\(o.seq) characters; \(goalText(trainer))")
+        let corpus = trainer.corpusText
+        if !corpus.skipped.isEmpty {
+            let reasons = Dictionary(grouping: corpus.skipped, by: \.reason).sorted { $0.key < $1.key }
+                .map { "\(HumanReadable.count($0.value.count)) \($0.key)" }.joined(separator: ", ")
+            terminal.writeLine("Skipped \(HumanReadable.count(corpus.skipped.count)) file\(corpus.skipped.count == 1 ? "" : "s") (\(reasons)), first \(corpus.skipped[0].path)")
+        }
+        // Said for many files, and for a corpus big enough to take a moment to load.
+        if corpus.files.count > 1 || corpus.loadSeconds >= 1 {
+            let held = trainer.heldOutFileCount
+            let files = corpus.files.count > 1 ? "\(HumanReadable.count(corpus.files.count)) files, " : ""
+            let validation = corpus.files.count == 1 ? "" : held > 0
+                ? "; \(HumanReadable.count(held)) whole files held out for validation"
+                : "; the last \(Int((o.validationFraction * 100).rounded()))% held out (no file small enough to hold out whole)"
+            terminal.writeLine("Corpus: \(files)\(HumanReadable.count(corpus.characterCount)) characters, loaded in \(HumanReadable.decimal(corpus.loadSeconds, 1)) s\(validation)")
+        }
+        terminal.writeLine("Validation: \(HumanReadable.count(trainer.validationCharacterCount)) characters each time\(trainer.validationChunks < trainer.validationChunksAvailable ? " (a fixed sample of \(HumanReadable.count(trainer.validationCharactersAvailable)) held out; --val-chars)" : ", all of the held-out text")")
+        terminal.writeLine("Data: \(corpus.displayName), \(HumanReadable.count(trainer.stepsPerEpoch)) step\(trainer.stepsPerEpoch == 1 ? "" : "s") per epoch of \(o.batch)×\(o.seq) characters; \(goalText(trainer))")
         terminal.writeLine("Output: \(session.folder.path)/ · BLAS: \(BLAS.backend), \(EngineThreads.count) thread\(EngineThreads.count == 1 ? "" : "s")\(threadNote.map { ", \($0)" } ?? "")")
         terminal.writeLine("Precision: \(precisionNote)")
     }
@@ -78,6 +94,22 @@ final class TrainingProgressDisplay: TrainingObserver {
     }
 
     func trainingShouldStop() -> Bool { InterruptSignal.pending != nil }
+
+    func trainingIsValidating(read: Int, of total: Int) -> Bool {
+        if InterruptSignal.pending != nil { return false }
+        let now = ContinuousClock.now
+        if read < total, now - lastDraw >= (interactive ? .milliseconds(100) : .seconds(30)) {
+            lastDraw = now
+            let line = "validating: \(HumanReadable.count(read)) / \(HumanReadable.count(total)) characters (\(read * 100 / max(total, 1))%)"
+            if interactive {
+                terminal.write("\r\u{1B}[K" + line)
+                statusShown = true
+            } else {
+                terminal.writeLine(line)
+            }
+        }
+        return true
+    }
 
     func finish(trainer: Trainer, session: TrainingSession, outcome: TrainingSession.Outcome) {
         clearStatus()

@@ -23,7 +23,8 @@ import Testing
         let folder = try CLI.temporaryFolder()
         let out = folder + "/run"
         try expectClearFailure(["train", folder + "/missing.txt", "--out", out], mentions: ["missing.txt", "no such file"], status: 1)
-        try expectClearFailure(["train", folder, "--out", out], mentions: [folder, "not a regular file"], status: 1)
+        // A folder is a corpus of its files; this one has none (its run folder does not exist yet).
+        try expectClearFailure(["train", folder, "--out", out], mentions: [folder, "no files to train on"], status: 1)
         let empty = try CLI.file("empty.txt", in: folder, contents: [])
         try expectClearFailure(["train", empty, "--out", out], mentions: ["empty.txt", "empty"], status: 1)
         let binary = try CLI.file("bad.txt", in: folder, contents: Array("good text ".utf8) + [0xFF, 0xFE] + Array("more".utf8))

@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""Runs a command and reports the peak of its anonymous resident memory (RssAnon: heap, stacks, anonymous maps)
+beside its peak RSS (which also counts the pages of mapped files the kernel can drop and reread), sampled from
+/proc/PID/status every 20 ms, and its wall time. Linux only.
+
+    python3 Benchmarks/peak_memory.py -- charlstm train big.txt --out runs/big --steps 10
+"""
+import subprocess
+import sys
+import time
+
+
+def sample(pid):
+    values = {}
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                key, _, rest = line.partition(":")
+                if key in ("RssAnon", "VmRSS"):
+                    values[key] = int(rest.split()[0])
+    except OSError:
+        pass
+    return values
+
+
+def main():
+    argv = sys.argv[1:]
+    if argv[:1] == ["--"]:
+        argv = argv[1:]
+    if not argv:
+        sys.exit("usage: peak_memory.py -- COMMAND [ARGS...]")
+    start = time.monotonic()
+    process = subprocess.Popen(argv)
+    peak = {"RssAnon": 0, "VmRSS": 0}
+    while process.poll() is None:
+        for key, value in sample(process.pid).items():
+            peak[key] = max(peak[key], value)
+        time.sleep(0.02)
+    seconds = time.monotonic() - start
+    print(f"peak_memory: exit {process.returncode}, {seconds:.2f} s, peak RssAnon {peak['RssAnon'] / 1024:.1f} MB, "
+          f"peak RSS {peak['VmRSS'] / 1024:.1f} MB", file=sys.stderr)
+    sys.exit(process.returncode)
+
+
+if __name__ == "__main__":
+    main()
