@@ -60,13 +60,15 @@ peak() { python3 "$here/peak_memory.py" -- "$@"; }
 for binary in "$charlstm" ${CHARLSTM_BEFORE:+"$CHARLSTM_BEFORE"}; do
     for corpus in "$out/linux-1mb.txt" "$out/linux-c.txt"; do
         rm -rf "$out/memory"
-        echo "memory: $binary train $(basename "$corpus") --steps 20 --eval-every 10 --val-chars 25000"
         if [ "$binary" = "$charlstm" ]; then
+            echo "memory: $binary train $(basename "$corpus") --steps 20 --eval-every 10 --val-chars 25000"
             peak "$binary" train "$corpus" --out "$out/memory" --steps 20 --eval-every 10 --val-chars 25000 "${model[@]}" | grep -E "Corpus|Done" || true
         else
             # Before --val-chars existed: one validation, at the end, of the whole held-out text would take hours
-            # on 1 GB, so this stops it as soon as training starts.
-            peak timeout -s INT 60 "$binary" train "$corpus" --out "$out/memory" --steps 20 --eval-every 1000 "${model[@]}" | grep -E "Done|Interrupted" || true
+            # on 1 GB and ignores Ctrl-C, so this interrupts it after a minute and kills it ten seconds later.
+            echo "memory: $binary train $(basename "$corpus") --steps 20 --eval-every 1000"
+            python3 "$here/peak_memory.py" --interrupt-after 60 -- "$binary" train "$corpus" --out "$out/memory" --steps 20 \
+                --eval-every 1000 "${model[@]}" | grep -E "Done|Interrupted" || true
         fi
     done
 done

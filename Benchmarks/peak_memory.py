@@ -4,7 +4,9 @@ beside its peak RSS (which also counts the pages of mapped files the kernel can 
 /proc/PID/status every 20 ms, and its wall time. Linux only.
 
     python3 Benchmarks/peak_memory.py -- charlstm train big.txt --out runs/big --steps 10
+    python3 Benchmarks/peak_memory.py --interrupt-after 60 -- COMMAND   # SIGINT after 60 s, SIGKILL 10 s later
 """
+import signal
 import subprocess
 import sys
 import time
@@ -25,6 +27,9 @@ def sample(pid):
 
 def main():
     argv = sys.argv[1:]
+    interrupt_after = None
+    if argv[:1] == ["--interrupt-after"]:
+        interrupt_after, argv = float(argv[1]), argv[2:]
     if argv[:1] == ["--"]:
         argv = argv[1:]
     if not argv:
@@ -32,13 +37,22 @@ def main():
     start = time.monotonic()
     process = subprocess.Popen(argv)
     peak = {"RssAnon": 0, "VmRSS": 0}
+    interrupted = killed = False
     while process.poll() is None:
         for key, value in sample(process.pid).items():
             peak[key] = max(peak[key], value)
         time.sleep(0.02)
+        running = time.monotonic() - start
+        if interrupt_after is not None and running > interrupt_after and not interrupted:
+            process.send_signal(signal.SIGINT)
+            interrupted = True
+        if interrupted and running > interrupt_after + 10 and not killed:
+            process.kill()
+            killed = True
     seconds = time.monotonic() - start
     print(f"peak_memory: exit {process.returncode}, {seconds:.2f} s, peak RssAnon {peak['RssAnon'] / 1024:.1f} MB, "
-          f"peak RSS {peak['VmRSS'] / 1024:.1f} MB", file=sys.stderr)
+          f"peak RSS {peak['VmRSS'] / 1024:.1f} MB"
+          + (" (interrupted" + (", then killed" if killed else "") + ")" if interrupted else ""), file=sys.stderr)
     sys.exit(process.returncode)
 
 

@@ -123,8 +123,35 @@ public final class TextFile: Sequence, @unchecked Sendable {
     private struct PieceScan {
         var count = 0
         var offsets: [Int] = []
-        var seen: [Bool] = []
+        var seen = ScalarSet()
         var badOffset: Int?
+    }
+
+    /// The distinct scalars of a piece, kept so that a piece of plain ASCII — a small source file — costs a
+    /// 128-entry table, not one for every possible scalar (a folder of 50,000 files would zero gigabytes): a table
+    /// for ASCII, one for the rest of the Basic Multilingual Plane once needed, and a set for what lies beyond.
+    private struct ScalarSet {
+        var ascii = [Bool](repeating: false, count: 128)
+        var basic: [Bool]?
+        var astral = Set<UInt32>()
+
+        mutating func insert(_ value: UInt32) {
+            if value < 0x80 {
+                ascii[Int(value)] = true
+            } else if value < 0x10000 {
+                if basic == nil { basic = [Bool](repeating: false, count: 0x10000) }
+                basic![Int(value)] = true
+            } else {
+                astral.insert(value)
+            }
+        }
+
+        /// Every scalar in the set, ascending.
+        var sorted: [UInt32] {
+            var values = ascii.indices.filter { ascii[$0] }.map { UInt32($0) }
+            if let basic { values += (0x80..<0x10000).filter { basic[$0] }.map { UInt32($0) } }
+            return values + astral.sorted()
+        }
     }
 
     /// Bytes below which a text is scanned in one piece (splitting it costs more than it saves).
@@ -153,17 +180,23 @@ public final class TextFile: Sequence, @unchecked Sendable {
         nonisolated(unsafe) let bytes = buffer
         nonisolated(unsafe) var hash: UInt64 = 0
         let ends = bounds
-        DispatchQueue.concurrentPerform(iterations: pieceCount + 1) { task in
-            if task == 0 {
-                hash = fnv1a(bytes)
-            } else {
-                let k = task - 1
-                output[k] = scanPiece(UnsafeBufferPointer(rebasing: bytes[..<ends[k + 1]]), from: ends[k])
+        if pieceCount == 1 {
+            // A small text: handing the two tasks to other threads would cost more than doing them.
+            hash = fnv1a(bytes)
+            output[0] = scanPiece(bytes, from: ends[0])
+        } else {
+            DispatchQueue.concurrentPerform(iterations: pieceCount + 1) { task in
+                if task == 0 {
+                    hash = fnv1a(bytes)
+                } else {
+                    let k = task - 1
+                    output[k] = scanPiece(UnsafeBufferPointer(rebasing: bytes[..<ends[k + 1]]), from: ends[k])
+                }
             }
         }
         var scan = Scan()
         scan.fingerprint = hash
-        var seen = [Bool](repeating: false, count: 0x110000)
+        var seen = Set<UInt32>()
         for k in 0..<pieceCount {
             let piece = results[k]
             if let bad = piece.badOffset {
@@ -173,10 +206,10 @@ public final class TextFile: Sequence, @unchecked Sendable {
             if piece.count > 0 {
                 scan.pieces.append(Piece(firstCharacter: scan.characterCount, offsets: piece.offsets))
                 scan.characterCount += piece.count
-                for v in piece.seen.indices where piece.seen[v] { seen[v] = true }
+                seen.formUnion(piece.seen.sorted)
             }
         }
-        scan.distinct = seen.indices.filter { seen[$0] }.map { Unicode.Scalar(UInt32($0))! }
+        scan.distinct = seen.sorted().map { Unicode.Scalar($0)! }
         return scan
     }
 
@@ -184,29 +217,29 @@ public final class TextFile: Sequence, @unchecked Sendable {
     private static func scanPiece(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> PieceScan {
         var result = PieceScan()
         result.offsets.reserveCapacity((bytes.count - start) / indexStride + 1)
-        var seen = [Bool](repeating: false, count: 0x110000)
+        var ascii = [Bool](repeating: false, count: 128)
         var count = 0
         var offset = start
-        seen.withUnsafeMutableBufferPointer { seen in
+        ascii.withUnsafeMutableBufferPointer { ascii in
             while offset < bytes.count {
                 if count % indexStride == 0 { result.offsets.append(offset) }
                 let lead = bytes[offset]
                 if lead < 0x80 {
-                    seen[Int(lead)] = true
+                    ascii[Int(lead)] = true
                     offset += 1
                 } else {
                     guard let (scalar, width) = UTF8Decoding.validatedScalar(in: bytes, at: offset) else {
                         result.badOffset = offset
                         return
                     }
-                    seen[Int(scalar.value)] = true
+                    result.seen.insert(scalar.value)
                     offset += width
                 }
                 count += 1
             }
         }
+        for value in ascii.indices where ascii[value] { result.seen.ascii[value] = true }
         result.count = count
-        result.seen = seen
         return result
     }
 

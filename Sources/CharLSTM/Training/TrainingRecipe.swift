@@ -39,7 +39,7 @@ public struct TrainingRecipe: Sendable {
             func probe(_ width: Int) throws -> Double {
                 try TrainingThroughput.probe(layers: ModelSizeRule.layers, hidden: width, cell: config.cell,
                                              embedding: ModelSizeRule.embedding,
-                                             vocabulary: min(94, max(2, vocabularySize)), batch: options.batch,
+                                             vocabulary: min(SyntheticText.maximumVocabulary, max(2, vocabularySize)), batch: options.batch,
                                              seq: options.seq, precision: probePrecision.precision)
             }
             let trainingCharacters = Int(Double(corpus.characterCount) * (1 - options.validationFraction))

@@ -2,7 +2,7 @@
 /// a warm-up. `charlstm bench` reports it; a time-limited run with no size given uses it to choose one.
 public enum TrainingThroughput {
     /// Trains `warmUp` + `steps` steps of a `layers`×`hidden` model of `cell`s (embedding `embedding`) with `batch` × `seq`
-    /// chunks of random text over `vocabulary` printable ASCII characters (2…94), its products in `precision`;
+    /// chunks of random text over `vocabulary` characters (``SyntheticText``), its products in `precision`;
     /// returns the characters per second of the timed steps, and the trained model.
     public static func measure(layers: Int, hidden: Int, cell: RecurrentCell, embedding: Int, vocabulary: Int,
                                batch: Int, seq: Int, precision: ProductPrecision = .fp32,
@@ -42,11 +42,11 @@ public enum TrainingThroughput {
         return Double(batch * seq) / median
     }
 
-    /// A trainer of a freshly initialised model on random text over `vocabulary` printable ASCII characters
-    /// (2…94), with room for `steps` steps.
+    /// A trainer of a freshly initialised model on random text over `vocabulary` characters (``SyntheticText``),
+    /// with room for `steps` steps.
     private static func syntheticTrainer(layers: Int, hidden: Int, cell: RecurrentCell, embedding: Int, vocabulary: Int,
                                          batch: Int, seq: Int, precision: ProductPrecision, steps: Int) throws -> Trainer {
-        precondition((2...94).contains(vocabulary) && steps >= 1)
+        precondition((2...SyntheticText.maximumVocabulary).contains(vocabulary) && steps >= 1)
         var options = TrainingOptions()
         options.batch = batch
         options.seq = seq
@@ -54,8 +54,8 @@ public enum TrainingThroughput {
         options.precision = precision
         var random = RandomSource(seed: 1)
         // Enough for the steps, with the 1% held out for validation holding two streams of a chunk.
-        let characters = (steps + 1) * batch * (seq + 1) * 101 / 100 + 200 * (seq + 1)
-        let text = (0..<characters).map { _ in UInt8(33 + random.next() % UInt64(vocabulary)) }
+        let characters = (steps + 1) * batch * (seq + 1) * 101 / 100 + 200 * (seq + 1) + vocabulary
+        let text = SyntheticText.utf8(count: characters, vocabulary: vocabulary, random: &random)
         return try Trainer(corpus: TextFile(path: "synthetic", bytes: text), embedding: embedding, hidden: hidden,
                            layers: layers, cell: cell, options: options, goal: .steps(steps))
     }

@@ -29,7 +29,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Stacked recurrent layers.") var layers = ModelConfig.defaults.layers
     @Option(help: "Units per layer.") var hidden = ModelConfig.defaults.hidden
     @Option(help: "Embedding width.") var embedding = ModelConfig.defaults.embedding
-    @Option(help: "Vocabulary size of the synthetic text (65 is tinyshakespeare's).") var vocab = 65
+    @Option(help: "Vocabulary size of the synthetic text (65 is tinyshakespeare's; past 94 printable ASCII characters, CJK ideographs).") var vocab = 65
     @Option(help: "Parallel streams per training step.") var batch = TrainingOptions().batch
     @Option(help: "Characters per stream per step.") var seq = TrainingOptions().seq
     @Option(help: "Timed training steps.") var steps = 20
@@ -40,7 +40,9 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         if steps < 1 { throw ValidationError("--steps must be at least 1") }
-        if vocab < 2 || vocab > 94 { throw ValidationError("--vocab must be between 2 and 94 (printable ASCII)") }
+        if vocab < 2 || vocab > SyntheticText.maximumVocabulary {
+            throw ValidationError("--vocab must be between 2 and \(SyntheticText.maximumVocabulary) (got \(vocab))")
+        }
         if sampleCharacters < 1 { throw ValidationError("--sample-chars must be at least 1") }
     }
 
@@ -56,7 +58,7 @@ struct BenchCommand: ParsableCommand {
         let flopsPerCharacter = 3 * 2 * Double(model.config.forwardMultiplyAdds)
         var random = RandomSource(seed: 1)
 
-        let prime = (0..<10_000).map { _ in Unicode.Scalar(UInt8(33 + random.next() % UInt64(vocab))) }
+        let prime = (0..<10_000).map { _ in SyntheticText.character(Int(random.next() % UInt64(vocab))) }
         let (primeRate, sampleRate) = measureBatchOne(Sampler(model: model), prime: prime)
         // The same model with its weights rounded to halves, which batch-1 steps then read as F16 (where the CPU can).
         let halfSampler = Sampler(model: try model.roundedToHalf())
