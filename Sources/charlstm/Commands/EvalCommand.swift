@@ -32,14 +32,18 @@ struct EvalCommand: ParsableCommand {
               charlstm eval runs/lighthouse/best.safetensors corpora/lighthouse.txt
               charlstm eval runs/shakespeare/best.safetensors held-out.txt --dynamic
               charlstm eval runs/big/best.safetensors enwik8 --streams 64
+              charlstm eval runs/notes/best.safetensors      # the run's own held-out text, all of it
             """
     )
 
     @Argument(help: "Checkpoint to evaluate (.safetensors).")
     var checkpoint: String
 
-    @Argument(help: "UTF-8 text file to evaluate on.")
-    var file: String
+    @Argument(help: "UTF-8 text file to evaluate on (left out: the run's own held-out text, found from the checkpoint's record).")
+    var file: String?
+
+    @Option(help: ArgumentHelp("Without FILE: where the run's corpus (a file or folder) is now, if it moved.", valueName: "path"))
+    var corpus: String?
 
     @Option(help: "Read the text as this many streams at once (see above; 1: one stream, start to end).")
     var streams = 1
@@ -55,6 +59,10 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
+        if file == nil && (dynamic || streams > 1) {
+            throw ValidationError("the run's held-out text is read as its validations read it; --dynamic and --streams need FILE")
+        }
+        if file != nil && corpus != nil { throw ValidationError("--corpus goes with evaluating the run's held-out text, without FILE") }
         if streams < 1 { throw ValidationError("--streams must be at least 1 (got \(streams))") }
         if streams > 1 && dynamic { throw ValidationError("--dynamic reads the text as one stream; leave out --streams") }
     }
@@ -63,6 +71,7 @@ struct EvalCommand: ParsableCommand {
         try threading.apply()
         let loaded = try Checkpoint.load(path: checkpoint)
         let model = loaded.model
+        guard let file else { return try evaluateHeldOutText(loaded) }
         let text = try TextFile(path: file)
         let tooShort = CharLSTMError.textTooShort(path: file, detail: "needs at least two characters the model knows to measure anything")
         // Refused before the work (and any note) where the text alone shows it; a text whose known characters
@@ -148,6 +157,43 @@ struct EvalCommand: ParsableCommand {
             throw ExitCode(InterruptSignal.exitStatus(for: signalNumber))
         }
         if dynamic && dynamicResult == nil, let signalNumber = InterruptSignal.pending {
+            throw ExitCode(InterruptSignal.exitStatus(for: signalNumber))
+        }
+    }
+
+    /// `eval CHECKPOINT` alone: the run's held-out text, all of it, as its validations read it.
+    private func evaluateHeldOutText(_ loaded: Checkpoint) throws {
+        guard let training = loaded.training else {
+            throw CharLSTMError.invalidCheckpoint(path: checkpoint, reason: "it records no training run, so it has no held-out text; name a FILE to evaluate on")
+        }
+        let record = training.corpus
+        let found: Corpus
+        do {
+            found = try record.reload(root: corpus)
+        } catch CharLSTMError.fileNotFound(let path) where corpus == nil {
+            throw CharLSTMError.fileAccess(path: path, reason: "the run's corpus is gone; if it moved, name it with --corpus PATH")
+        }
+        if let difference = record.difference(from: found) {
+            throw CharLSTMError.fileAccess(path: found.displayName, reason: "the corpus changed since the checkpoint was written (\(difference)), so its held-out text is not what the run held out")
+        }
+        ThreadOptions.noteFallbackBackend()
+        InterruptSignal.install()
+        let result = try measure(label: "evaluating the held-out text", total: Int(Double(found.characterCount) * training.options.validationFraction)) { progress in
+            try TextEvaluation(model: loaded.model, heldOutOf: training, corpus: found, progress: progress)
+        }
+        if json {
+            let object: [String: Any] = [
+                "checkpoint": checkpoint, "held_out_of": found.displayName, "bits_per_character": result.bitsPerCharacter,
+                "characters": result.predicted, "complete": result.isComplete,
+                "products": result.usedInt8Weights ? "int8" : "float",
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("held-out text of \(found.displayName): \(HumanReadable.decimal(result.bitsPerCharacter, 4)) bits per character over \(HumanReadable.count(result.predicted)) characters, as the run's validations read it\(result.usedInt8Weights ? " (int8 products)" : "")")
+        }
+        if !result.isComplete, let signalNumber = InterruptSignal.pending {
+            Terminal.standardError.writeLine("charlstm: stopped after \(HumanReadable.count(result.predicted)) characters; the figure is for the part read")
             throw ExitCode(InterruptSignal.exitStatus(for: signalNumber))
         }
     }

@@ -64,6 +64,21 @@ import Testing
         #expect(refused.stderr.contains("note7.txt"), "\(refused.stderr)")
     }
 
+    /// `eval CHECKPOINT` alone reads the run's held-out files as its validations do: with the whole held-out
+    /// text sampled, the figure the run logged.
+    @Test func evalAloneReadsTheRunsHeldOutText() throws {
+        let root = try folder()
+        let out = try CLI.temporaryFolder()
+        let train = try CLI.run(["train", root, "--out", out, "--steps", "3", "--eval-every", "3", "--val-chars", "1000000"] + small)
+        #expect(train.status == 0, "\(train.stderr)")
+        let logged = try JSONSerialization.jsonObject(with: Data(try String(contentsOfFile: out + "/log.jsonl", encoding: .utf8).utf8)) as? [String: Any]
+        let eval = try CLI.run(["eval", out + "/latest.safetensors", "--json", "--threads", "1"])
+        #expect(eval.status == 0, "\(eval.stderr)")
+        let result = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any]
+        let figure = try #require(result?["bits_per_character"] as? Double), val = try #require(logged?["val_bpc"] as? Double)
+        #expect(abs(figure - val) < 1e-4, "eval \(figure), the run's validation \(val)")
+    }
+
     @Test func evalReadsManyStreams() throws {
         let out = try CLI.temporaryFolder()
         let corpus = CLI.repository + "/corpora/lighthouse.txt"
