@@ -6,7 +6,7 @@ public enum Setting: String, Sendable, CaseIterable {
     case batch, seq, learningRate, schedule, learningRateDecay, learningRateDecayEvery, clip
     case dropout, embeddingDropout, dropoutMask
     case warmupSteps, minLearningRate, weightDecay, validationFraction, validationCharacters, evaluateEvery, checkpointEvery,
-        seed
+        maxVocabulary, seed
     case goalEpochs, goalSteps, initialWeights, outputFolder
     case temperature, topK, topP, argmax
     case adaptationRule, adaptationSegment, adaptationRate, adaptationDecay, adaptationEpsilon, statisticsText
@@ -35,6 +35,7 @@ public enum Setting: String, Sendable, CaseIterable {
         case .weightDecay: "weight decay"
         case .validationFraction: "validation fraction"
         case .validationCharacters: "validation sample size"
+        case .maxVocabulary: "vocabulary cap"
         case .evaluateEvery: "validation interval"
         case .checkpointEvery: "checkpoint interval"
         case .goalEpochs: "epoch goal"

@@ -25,6 +25,7 @@ extension Setting {
         case .weightDecay: "--weight-decay"
         case .validationFraction: "--val-fraction"
         case .validationCharacters: "--val-chars"
+        case .maxVocabulary: "--max-vocabulary"
         case .evaluateEvery: "--eval-every"
         case .checkpointEvery: "--checkpoint-every"
         case .goalEpochs: "--epochs"

@@ -11,7 +11,8 @@ torch = pytest.importorskip("torch", reason="the trainer module imports PyTorch"
 from charlstm_torch import train  # noqa: E402
 
 # Flags of charlstm's that this trainer does not have, and why.
-NOT_HERE = {"checkpoint-every": "this trainer saves at every validation and at the end only"}
+NOT_HERE = {"checkpoint-every": "this trainer saves at every validation and at the end only",
+            "max-vocabulary": "this trainer trains on every character of its corpus"}
 
 
 def test_every_default_is_charlstms(charlstm):

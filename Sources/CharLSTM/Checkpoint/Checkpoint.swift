@@ -18,6 +18,7 @@ public struct Checkpoint {
         public static let format = "format"                 // "charlstm"
         public static let formatVersion = "format_version"   // "1"
         public static let vocabulary = "vocab"               // JSON array of one-character strings, ascending
+        public static let unknownCharacter = "vocab_unknown" // JSON string: a capped vocabulary's unknown symbol
         public static let model = "model"                    // JSON ModelConfig
         public static let options = "training_options"      // JSON TrainingOptions
         public static let goal = "training_goal"             // JSON TrainingGoal
@@ -107,6 +108,9 @@ public struct Checkpoint {
             MetadataKey.vocabulary: "[" + model.vocabulary.characters.map { JSONText.quote(String($0)) }.joined(separator: ",") + "]",
             MetadataKey.model: json(model.config),
         ]
+        if let unknown = model.vocabulary.unknownID {
+            metadata[MetadataKey.unknownCharacter] = JSONText.quote(String(model.vocabulary.character(unknown)))
+        }
         if let training {
             if let state = training.resumeState {
                 addAll(prefix: "train.adam_m.", from: state.adamM)
@@ -148,7 +152,7 @@ public struct Checkpoint {
         guard meta[MetadataKey.formatVersion] == formatVersion else {
             throw fail("format version \(meta[MetadataKey.formatVersion] ?? "(missing)") is not \(formatVersion), the one this charlstm reads")
         }
-        let vocabulary = try decodeVocabulary(meta[MetadataKey.vocabulary], fail: fail)
+        let vocabulary = try decodeVocabulary(meta[MetadataKey.vocabulary], unknown: meta[MetadataKey.unknownCharacter], fail: fail)
         let config: ModelConfig = try decodeJSON(meta[MetadataKey.model], key: MetadataKey.model, fail: fail)
         do { try config.validate() } catch { throw fail("model settings are out of range: \(error)") }
         guard config.vocabularySize == vocabulary.count else {
@@ -221,7 +225,8 @@ public struct Checkpoint {
         return Checkpoint(path: path, model: model, training: snapshot, gradientStatistics: statistics)
     }
 
-    private static func decodeVocabulary(_ text: String?, fail: (SettingMessage) -> CharLSTMError) throws -> Vocabulary {
+    private static func decodeVocabulary(_ text: String?, unknown unknownText: String?,
+                                         fail: (SettingMessage) -> CharLSTMError) throws -> Vocabulary {
         guard let text, let data = text.data(using: .utf8),
               let list = (try? JSONSerialization.jsonObject(with: data)) as? [Any] else {
             throw fail("the vocabulary metadata is missing or is not a JSON array")
@@ -233,7 +238,16 @@ public struct Checkpoint {
             }
             characters.append(string.unicodeScalars.first!)
         }
-        do { return try Vocabulary(characters: characters) } catch { throw fail("the vocabulary is invalid: \(error)") }
+        var unknown: Unicode.Scalar?
+        if let unknownText {
+            guard let data = unknownText.data(using: .utf8),
+                  let string = (try? JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed)) as? String,
+                  string.unicodeScalars.count == 1 else {
+                throw fail("the vocabulary's unknown symbol is not one character as a JSON string")
+            }
+            unknown = string.unicodeScalars.first
+        }
+        do { return try Vocabulary(characters: characters, unknown: unknown) } catch { throw fail("the vocabulary is invalid: \(error)") }
     }
 
     private static func decodeJSON<T: Decodable>(_ text: String?, key: String, fail: (SettingMessage) -> CharLSTMError) throws -> T {

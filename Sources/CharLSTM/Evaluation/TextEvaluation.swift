@@ -75,10 +75,8 @@ public struct TextEvaluation: Sendable {
                 while filled < t && cursor[s] < end[s] {
                     let take = min(t - filled, end[s] - cursor[s])
                     file.forEachCharacter(from: cursor[s], count: take) { character in
-                        guard let id = vocabulary.id(of: character) else {
-                            unknown[character, default: 0] += 1
-                            return
-                        }
+                        if vocabulary.id(of: character) == nil { unknown[character, default: 0] += 1 }
+                        guard let id = vocabulary.readingID(of: character) else { return }
                         if let before = previous[s] {
                             workspace.inputs[filled * b + s] = before
                             workspace.targets[filled * b + s] = id

@@ -41,6 +41,7 @@ extension Sampler {
         var tokens = [[Int32]](repeating: [Int32](repeating: 0, count: width), count: length)
         var parents = [[Int]](repeating: [Int](repeating: 0, count: width), count: length)
         var logProbabilities = [Double](repeating: 0, count: v)
+        let unknownID = model.vocabulary.unknownID  // never written
         // The best `width` candidates (score, beam, id), best first.
         var best: [(score: Double, beam: Int, id: Int32)] = []
         best.reserveCapacity(width + 1)
@@ -49,7 +50,7 @@ extension Sampler {
             for b in 0..<live {
                 let logits = step == 0 ? UnsafePointer(nextLogits.pointer) : UnsafePointer(batch.workspace.logits.pointer + b * v)
                 Softmax.logProbabilities(logits, count: v, into: &logProbabilities)
-                for j in 0..<v {
+                for j in 0..<v where Int32(j) != unknownID {
                     let candidate = (score: scores[b] + logProbabilities[j], beam: b, id: Int32(j))
                     guard best.count < width || candidate.score > best[best.count - 1].score else { continue }
                     // Insert after every candidate at least as good: earlier beams and lower ids win ties.

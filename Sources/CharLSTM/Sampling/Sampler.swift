@@ -280,13 +280,16 @@ public final class Sampler {
     /// Draws a character id from `logits` (one row of V) as `settings` say.
     func choose(_ settings: SamplingSettings, from logits: UnsafePointer<Float>, random: inout RandomSource) -> Int32 {
         let v = model.config.vocabularySize
+        // A capped vocabulary's unknown symbol stands for characters the model was not given; it is never written.
+        let unknown = model.vocabulary.unknownID.map(Int.init) ?? -1
         if settings.argmax {
-            var best = 0
-            for j in 1..<max(v, 1) where logits[j] > logits[best] { best = j }
+            var best = unknown == 0 ? 1 : 0
+            for j in 1..<max(v, 1) where j != unknown && logits[j] > logits[best] { best = j }
             return Int32(best)
         }
         let p = scaled.pointer
         softmax(from: logits, temperature: settings.temperature, into: p)
+        if unknown >= 0 { p[unknown] = 0 }
         if settings.topK > 0 && settings.topK < v {
             let threshold = kthLargest(p, count: v, k: settings.topK)
             for j in 0..<v where p[j] < threshold { p[j] = 0 }

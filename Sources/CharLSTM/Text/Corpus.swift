@@ -111,6 +111,27 @@ public final class Corpus: @unchecked Sendable {
         return nil
     }
 
+    /// How often each character occurs, over all files (one pass, a file a task).
+    public func characterCounts() -> [Unicode.Scalar: Int] {
+        let perFile = UnsafeMutablePointer<[Unicode.Scalar: Int]>.allocate(capacity: files.count)
+        perFile.initialize(repeating: [:], count: files.count)
+        defer { perFile.deinitialize(count: files.count); perFile.deallocate() }
+        nonisolated(unsafe) let output = perFile
+        let files = self.files
+        DispatchQueue.concurrentPerform(iterations: files.count) { k in
+            var ascii = [Int](repeating: 0, count: 128)
+            var other: [Unicode.Scalar: Int] = [:]
+            for character in files[k].text {
+                if character.value < 128 { ascii[Int(character.value)] += 1 } else { other[character, default: 0] += 1 }
+            }
+            for (value, count) in ascii.enumerated() where count > 0 { other[Unicode.Scalar(UInt8(value)), default: 0] += count }
+            output[k] = other
+        }
+        var counts: [Unicode.Scalar: Int] = [:]
+        for k in 0..<files.count { counts.merge(perFile[k], uniquingKeysWith: +) }
+        return counts
+    }
+
     // MARK: The split
 
     /// The held-out files' share may overshoot the fraction asked for by at most this factor: files that would
@@ -220,8 +241,8 @@ public final class CorpusText: TokenSource, @unchecked Sendable {
         self.init(corpus: corpus, pieces: pieces, vocabulary: vocabulary)
     }
 
-    /// A character the vocabulary lacks — only possible once a file has changed under its mapping, which
-    /// ``Corpus/change(readBy:)`` reports — reads as id 0.
+    /// A character the vocabulary lacks reads as its unknown symbol (a capped vocabulary), or else — only
+    /// possible once a file has changed under its mapping, which ``Corpus/change(readBy:)`` reports — as id 0.
     public func read(from start: Int, count length: Int, into destination: UnsafeMutablePointer<Int32>) {
         precondition(start >= 0 && length >= 0 && start + length <= count, "stretch outside the text")
         var low = 0, high = pieces.count - 1
@@ -240,7 +261,7 @@ public final class CorpusText: TokenSource, @unchecked Sendable {
             }
             var k = written
             corpus.files[file].text.forEachCharacter(from: characters.lowerBound + offset, count: take) { character in
-                destination[k] = vocabulary.id(of: character) ?? 0
+                destination[k] = vocabulary.readingID(of: character) ?? 0
                 k += 1
             }
             written += take

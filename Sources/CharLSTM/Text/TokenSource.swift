@@ -35,7 +35,7 @@ public struct EncodedText: TokenSource {
     public func read(from start: Int, count length: Int, into destination: UnsafeMutablePointer<Int32>) {
         var k = 0
         file.forEachCharacter(from: characters.lowerBound + start, count: length) { character in
-            destination[k] = vocabulary.id(of: character) ?? 0
+            destination[k] = vocabulary.readingID(of: character) ?? 0
             k += 1
         }
     }

@@ -26,6 +26,9 @@ public final class Trainer {
     let split: Corpus.Split
     let batcher: StreamBatcher
     let validation: StreamBatcher
+    /// For a new run whose vocabulary was capped: the share of the corpus's characters it holds (the rest are
+    /// read as the unknown symbol).
+    public private(set) var vocabularyCoverage: Double?
     /// Chunks of ``validation`` each validation reads, from the start of every stream.
     public let validationChunks: Int
     let workspace: TrainingWorkspace
@@ -45,9 +48,18 @@ public final class Trainer {
                             cell: RecurrentCell = ModelConfig.defaults.cell, options: TrainingOptions, goal: TrainingGoal) throws {
         try options.validate()
         var random = RandomSource(seed: options.seed)
-        let model = try CharLSTMModel(vocabulary: Vocabulary(of: corpus.distinctCharacters), embedding: embedding,
+        var vocabulary = Vocabulary(of: corpus.distinctCharacters)
+        var coverage: Double?
+        if let limit = options.maxVocabulary, corpus.distinctCharacters.count > limit {
+            let counts = corpus.characterCounts()
+            vocabulary = Vocabulary.capped(counts: counts, keeping: limit)
+            let covered = counts.filter { vocabulary.id(of: $0.key) != nil && $0.key != Vocabulary.unknownCharacter }
+            coverage = Double(covered.values.reduce(0, +)) / Double(max(1, corpus.characterCount))
+        }
+        let model = try CharLSTMModel(vocabulary: vocabulary, embedding: embedding,
                                       hidden: hidden, layers: layers, cell: cell, random: &random)
         try self.init(model: model, corpus: corpus, options: options, goal: goal, progress: TrainingProgress(random: random))
+        vocabularyCoverage = coverage
     }
 
     /// A new run on `corpus` starting from `model`'s weights (fine-tuning). The corpus may use only characters the
@@ -91,7 +103,9 @@ public final class Trainer {
         }
         let name = corpus.displayName
         let unknown = corpus.distinctCharacters.filter { model.vocabulary.id(of: $0) == nil }
-        guard unknown.isEmpty else { throw CharLSTMError.unknownCharacters(path: name, characters: unknown) }
+        guard unknown.isEmpty || model.vocabulary.unknownID != nil else {
+            throw CharLSTMError.unknownCharacters(path: name, characters: unknown)
+        }
         split = corpus.split(validationFraction: options.validationFraction, vocabulary: model.vocabulary)
         batcher = try StreamBatcher(source: split.training, streams: options.batch, steps: options.seq,
                                     path: name, describe: split.trainingDescription)

@@ -45,6 +45,9 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
     public var validationCharacters: Int?
     /// Steps between writes of `latest`; 0 means only after validations and at the end.
     public var checkpointEvery = 0
+    /// The most characters the vocabulary of a new run holds: past it, the most frequent `maxVocabulary − 1` and
+    /// one unknown symbol that the rest are read as (``Vocabulary/capped(counts:keeping:)``); nil: every one.
+    public var maxVocabulary: Int?
     /// Seed of initialisation and dropout.
     public var seed: UInt64 = 1
     /// The precision of the training passes' matrix products. Unlike the settings above it may change when a run
@@ -80,6 +83,7 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
         case evaluateEvery = "evaluate_every"
         case checkpointEvery = "checkpoint_every"
         case validationCharacters = "validation_characters"
+        case maxVocabulary = "max_vocabulary"
     }
 
     /// Reads options saved by any version: settings a checkpoint predates take the value that reproduces how it
@@ -107,6 +111,7 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
         checkpointEvery = try c.decode(Int.self, forKey: .checkpointEvery)
         // A run recorded before the sample existed validated on all of its held-out text, and goes on doing so.
         validationCharacters = try c.decodeIfPresent(Int.self, forKey: .validationCharacters) ?? Int.max
+        maxVocabulary = try c.decodeIfPresent(Int.self, forKey: .maxVocabulary)
         seed = try c.decode(UInt64.self, forKey: .seed)
         precision = try c.decodeIfPresent(ProductPrecision.self, forKey: .precision) ?? .fp32
     }
@@ -136,6 +141,8 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
         try require(evaluateEvery >= 1, "\(Setting.evaluateEvery) must be at least 1 (got \(evaluateEvery))")
         try require(validationCharacters.map { $0 >= 1 } ?? true,
                     "\(Setting.validationCharacters) must be at least 1 (got \(validationCharacters ?? 0))")
+        try require(maxVocabulary.map { $0 >= 2 } ?? true,
+                    "\(Setting.maxVocabulary) must be at least 2 (got \(maxVocabulary ?? 0))")
         try require(checkpointEvery >= 0, "\(Setting.checkpointEvery) must be 0 or more (got \(checkpointEvery))")
     }
 }

@@ -29,10 +29,11 @@ public struct TrainingRecipe: Sendable {
         config.vocabularySize = corpus.distinctCharacters.count
         var options = TrainingOptions()
         applyGiven(&config, &options)
+        config.vocabularySize = min(config.vocabularySize, options.maxVocabulary ?? Int.max)
         var choice: ModelSizeRule.Choice?
         if let minutes, goal == nil, choosesSize {
             measuring(true)
-            let vocabularySize = corpus.distinctCharacters.count
+            let vocabularySize = min(corpus.distinctCharacters.count, options.maxVocabulary ?? Int.max)
             var reference = config
             (reference.layers, reference.hidden, reference.embedding) = (ModelSizeRule.layers, ModelSizeRule.referenceWidth, ModelSizeRule.embedding)
             let probePrecision = try ProductPrecision.decide(precision, config: reference, batch: options.batch)

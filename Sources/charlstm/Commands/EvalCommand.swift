@@ -148,7 +148,12 @@ struct EvalCommand: ParsableCommand {
             }
             if skipped > 0 {
                 let listed = staticResult.unknown.keys.sorted { $0.value < $1.value }.prefix(20).map(Vocabulary.printable).joined(separator: " ")
+                if model.vocabulary.unknownID != nil {
+                    let share = HumanReadable.decimal(Double(skipped) * 100 / Double(max(1, text.characterCount)), 2)
+                    print("the vocabulary (capped) covered \(HumanReadable.decimal(100 - (Double(skipped) * 100 / Double(max(1, text.characterCount))), 2))% of the text: \(HumanReadable.count(skipped)) characters (\(share)%) were read as the unknown symbol: \(listed)\(staticResult.unknown.count > 20 ? " …" : "")")
+                } else {
                 print("skipped \(HumanReadable.count(skipped)) character\(skipped == 1 ? "" : "s") not in the vocabulary: \(listed)\(staticResult.unknown.count > 20 ? " …" : "")")
+                }
             }
         }
         let read = dynamicResult.map { $0.isComplete ? nil : $0.predicted } ?? (staticResult.isComplete ? nil : staticResult.predicted)

@@ -51,6 +51,8 @@ struct RunSettingOptions: ParsableArguments {
     var evalEvery: Int?
     @Option(name: .customLong("checkpoint-every"), help: "Extra saves of latest every N steps; 0 = only at validations and the end (default: \(training.checkpointEvery)).")
     var checkpointEvery: Int?
+    @Option(name: .customLong("max-vocabulary"), help: "At most this many characters in the vocabulary: the most frequent, and one unknown symbol (U+FFFD) that the rest are read as and that sampling never writes (default: every character of the corpus).")
+    var maxVocabulary: Int?
     @Option(help: "Seed for initialisation and dropout (default: \(training.seed)).")
     var seed: UInt64?
 
@@ -88,6 +90,7 @@ struct RunSettingOptions: ParsableArguments {
         set(valChars, .validationCharacters) { options.validationCharacters = $0 }
         set(evalEvery, .evaluateEvery) { options.evaluateEvery = $0 }
         set(checkpointEvery, .checkpointEvery) { options.checkpointEvery = $0 }
+        set(maxVocabulary, .maxVocabulary) { options.maxVocabulary = $0 }
         set(seed, .seed) { options.seed = $0 }
         return given
     }
@@ -110,7 +113,8 @@ struct RunSettingOptions: ParsableArguments {
             (.warmupSteps, o.warmupSteps), (.minLearningRate, o.minLearningRate),
             (.learningRateDecay, o.learningRateDecay), (.learningRateDecayEvery, o.learningRateDecayEvery),
             (.weightDecay, o.weightDecay), (.clip, o.clip), (.validationFraction, o.validationFraction),
-            (.validationCharacters, o.validationCharacters as Any? ?? NSNull()), (.evaluateEvery, o.evaluateEvery), (.checkpointEvery, o.checkpointEvery), (.seed, o.seed),
+            (.validationCharacters, o.validationCharacters as Any? ?? NSNull()), (.evaluateEvery, o.evaluateEvery), (.checkpointEvery, o.checkpointEvery),
+            (.maxVocabulary, o.maxVocabulary as Any? ?? NSNull()), (.seed, o.seed),
             (.goalEpochs, TrainingGoal.defaultEpochs), (.precision, PrecisionOption.standard.rawValue),
         ]
     }

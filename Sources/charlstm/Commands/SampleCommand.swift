@@ -98,7 +98,8 @@ struct SampleCommand: ParsableCommand {
         }
         if !unknown.isEmpty {
             let listed = unknown.keys.sorted { $0.value < $1.value }.map(Vocabulary.printable).joined(separator: " ")
-            Terminal.standardError.writeLine("charlstm: warning: skipped priming characters the model does not know: \(listed)")
+            let done = model.vocabulary.unknownID == nil ? "skipped" : "read as the unknown symbol"
+            Terminal.standardError.writeLine("charlstm: warning: \(done) priming characters the model does not know: \(listed)")
         }
         let echo = noEcho ? "" : String(String.UnicodeScalarView(primeText))
         var random = decoding.seed.map { RandomSource(seed: $0) } ?? saved?.random ?? RandomSource(seed: decoding.chosenSeed())

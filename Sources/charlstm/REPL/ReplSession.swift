@@ -497,7 +497,8 @@ final class ReplSession {
         let fresh = unknown.keys.filter { !warned.contains($0) }.sorted { $0.value < $1.value }
         guard !fresh.isEmpty else { return }
         warned.formUnion(fresh)
-        notice("skipped character\(fresh.count == 1 ? "" : "s") the model does not know: \(fresh.map(Vocabulary.printable).joined(separator: " "))")
+        let done = checkpoint.model.vocabulary.unknownID == nil ? "skipped" : "read as the unknown symbol \(Vocabulary.printable(Vocabulary.unknownCharacter)):"
+        notice("\(done) character\(fresh.count == 1 ? "" : "s") the model does not know: \(fresh.map(Vocabulary.printable).joined(separator: " "))")
     }
 
     private func quoted(_ text: String) -> String {

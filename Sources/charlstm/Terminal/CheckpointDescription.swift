@@ -12,7 +12,8 @@ enum CheckpointDescription {
                 ? "h (short-term) and c (long-term) per unit"
                 : "h only: \(c.cell.displayName) cells have no separate cell state c"),
             "parameters  \(HumanReadable.count(model.parameterCount))",
-            "vocabulary  \(model.vocabulary.characters.map(Vocabulary.printable).joined(separator: " "))",
+            "vocabulary  \(model.vocabulary.characters.map(Vocabulary.printable).joined(separator: " "))"
+                + (model.vocabulary.unknownID == nil ? "" : " (capped: \(Vocabulary.printable(Vocabulary.unknownCharacter)) stands for every other character, and is never written)"),
         ]
         if let training = checkpoint.training {
             let p = training.progress

@@ -43,6 +43,9 @@ final class TrainingProgressDisplay: TrainingObserver {
                 : "; the last \(Int((o.validationFraction * 100).rounded()))% held out (no file small enough to hold out whole)"
             terminal.writeLine("Corpus: \(files)\(HumanReadable.count(corpus.characterCount)) characters, loaded in \(HumanReadable.decimal(corpus.loadSeconds, 1)) s\(validation)")
         }
+        if let coverage = trainer.vocabularyCoverage {
+            terminal.writeLine("Vocabulary: capped at \(c.vocabularySize) of \(HumanReadable.count(corpus.distinctCharacters.count)) characters (\(Setting.maxVocabulary.flag)), covering \(HumanReadable.decimal(coverage * 100, 2))% of the text; the rest are read as \(Vocabulary.printable(Vocabulary.unknownCharacter)), which sampling never writes")
+        }
         terminal.writeLine("Data: \(corpus.displayName), \(HumanReadable.count(trainer.stepsPerEpoch)) step\(trainer.stepsPerEpoch == 1 ? "" : "s") per epoch of \(o.batch)×\(o.seq) characters; \(goalText(trainer))")
         terminal.writeLine("Validation: \(HumanReadable.count(trainer.validationCharacterCount)) characters each time\(trainer.validationChunks < trainer.validationChunksAvailable ? " (a fixed sample of \(HumanReadable.count(trainer.validationCharactersAvailable)) held out; --val-chars)" : ", all of the held-out text")")
         terminal.writeLine("Output: \(session.folder.path)/ · BLAS: \(BLAS.backend), \(EngineThreads.count) thread\(EngineThreads.count == 1 ? "" : "s")\(threadNote.map { ", \($0)" } ?? "")")
