@@ -133,8 +133,8 @@ struct TrainCommand: ParsableCommand {
         } else {
             let width = pairs.map(\.name.count).max() ?? 0
             for (name, value) in pairs {
-                // A setting whose default is a rule of the others (JSON null) says so.
-                print("--" + name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + (value is NSNull ? "auto (see --help)" : "\(value)"))
+                // A setting with no default value of its own (JSON null: a rule of the others, or none) says so.
+                print("--" + name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + (value is NSNull ? "(see --help)" : "\(value)"))
             }
         }
     }
