@@ -8,39 +8,20 @@ extension TextEvaluation {
     public init(model: CharLSTMModel, heldOutOf training: TrainingSnapshot, corpus: Corpus,
                 progress: ReadingProgress? = nil) throws {
         let options = training.options
-        let unknown = corpus.distinctCharacters.filter { model.vocabulary.id(of: $0) == nil }
-        guard unknown.isEmpty else { throw CharLSTMError.unknownCharacters(path: corpus.displayName, characters: unknown) }
+        try corpus.checkCovered(by: model.vocabulary)
         let split = corpus.split(validationFraction: options.validationFraction, vocabulary: model.vocabulary)
-        let streams = min(options.batch, split.validation.count / (options.seq + 1))
-        guard streams >= 1 else {
-            throw CharLSTMError.textTooShort(path: corpus.displayName, detail: "\(split.validationDescription) has \(split.validation.count) characters, too few for one stream")
-        }
-        let batcher = try StreamBatcher(source: split.validation, streams: streams, steps: options.seq,
-                                        path: corpus.displayName, describe: split.validationDescription)
+        let batcher = try split.validationStreams(batch: options.batch, seq: options.seq, path: corpus.displayName)
         let int8 = Int8Weights(model: model)
         usedInt8Weights = int8 != nil
-        let workspace = ChunkWorkspace(config: model.config, batch: streams, steps: options.seq, keepsLayerGates: false,
-                                       halfWeights: nil, int8Weights: int8)
-        var total = 0.0
-        var chunks = 0
-        var complete = true
-        for chunk in 0..<batcher.chunksPerPass {
-            batcher.fill(chunk: chunk, inputs: workspace.inputs, targets: workspace.targets)
-            model.forward(workspace, batch: streams, steps: options.seq)
-            total += model.loss(workspace, batch: streams, steps: options.seq)
-            workspace.carryState(batch: streams, steps: options.seq)
-            chunks += 1
-            if let progress, !progress(chunks * streams * options.seq) {
-                complete = chunks == batcher.chunksPerPass
-                break
-            }
-        }
-        if let (path, change) = corpus.change(readBy: [split.validation]) {
+        let workspace = ChunkWorkspace(config: model.config, batch: batcher.streams, steps: options.seq,
+                                       keepsLayerGates: false, halfWeights: nil, int8Weights: int8)
+        let read = model.summedLoss(of: batcher, chunks: batcher.chunksPerPass, workspace: workspace, progress: progress)
+        if let (path, change) = corpus.change(readBy: split.validation) {
             throw CharLSTMError.fileAccess(path: path, reason: "\(change) while it was being evaluated")
         }
-        isComplete = complete
+        isComplete = read.chunks == batcher.chunksPerPass
         self.unknown = [:]
-        predicted = chunks * streams * options.seq
-        bitsPerCharacter = predicted > 0 ? total / Double(predicted) / M_LN2 : .nan
+        predicted = read.chunks * batcher.streams * batcher.steps
+        bitsPerCharacter = predicted > 0 ? read.nats / Double(predicted) / M_LN2 : .nan
     }
 }

@@ -84,6 +84,14 @@ public final class TrainingSession {
                 ?? Self.validationCostPerTrainingCost * stepSeconds() / Double(trainer.charactersPerStep)
             return Double(trainer.validationCharacterCount) * perCharacter + 2 * saveSeconds
         }
+        /// Runs `work`; a training failure it throws says which checkpoint is still the last good one.
+        func keepingLastCheckpoint<T>(_ work: () throws -> T) throws -> T {
+            do {
+                return try work()
+            } catch CharLSTMError.trainingFailed(let detail) {
+                throw CharLSTMError.trainingFailed("\(detail) The last good checkpoint, \(folder.latest) (step \(lastSavedStep)), is unchanged.")
+            }
+        }
         func save() throws {
             let start = clock.now
             try Checkpoint.write(model: trainer.model, training: trainer.snapshot(), to: folder.latest)
@@ -98,11 +106,7 @@ public final class TrainingSession {
                 if let timeLimit, elapsed() + 2 * saveSeconds >= timeLimit { return false }
                 return observer.trainingIsValidating(read: read, of: total)
             }
-            do {
-                try trainer.checkCorpus()
-            } catch CharLSTMError.trainingFailed(let detail) {
-                throw CharLSTMError.trainingFailed("\(detail) The last good checkpoint, \(folder.latest) (step \(lastSavedStep)), is unchanged.")
-            }
+            try keepingLastCheckpoint { try trainer.checkCorpus() }
             guard let bpc = result else { return false }
             let seconds = (clock.now - start).seconds
             validationSecondsPerCharacter = seconds / Double(total)
@@ -147,12 +151,7 @@ public final class TrainingSession {
             }
 
             let stepStart = clock.now
-            let result: Trainer.StepResult
-            do {
-                result = try trainer.step()
-            } catch CharLSTMError.trainingFailed(let detail) {
-                throw CharLSTMError.trainingFailed("\(detail) The last good checkpoint, \(folder.latest) (step \(lastSavedStep)), is unchanged.")
-            }
+            let result = try keepingLastCheckpoint { try trainer.step() }
             let seconds = (clock.now - stepStart).seconds
             trainingTime += seconds
             trainer.addTrainingTime(seconds)

@@ -15,6 +15,8 @@ public final class Corpus: @unchecked Sendable {
     public let skipped: [(path: String, reason: String)]
     /// What the corpus was made from (nil for a single file given as such).
     public let selection: CorpusSelection?
+    /// Whether it is one file named as such (then it is recorded, named and split as that file).
+    public let isSingleFile: Bool
     /// Characters in all files.
     public let characterCount: Int
     /// Bytes in all files.
@@ -27,7 +29,7 @@ public final class Corpus: @unchecked Sendable {
 
     /// The corpus of one text file.
     public convenience init(_ file: TextFile) {
-        self.init(files: [(file.path, file)], skipped: [], selection: nil)
+        self.init(files: [(file.path, file)], skipped: [], selection: nil, isSingleFile: true)
     }
 
     /// Loads the files `selection` names (see ``CorpusSelection``), several at once.
@@ -36,7 +38,7 @@ public final class Corpus: @unchecked Sendable {
         let entries = try selection.entries()
         if entries.count == 1 && selection.isSingleFile {
             let file = try TextFile(path: entries[0].path)
-            self.init(files: [(entries[0].name, file)], skipped: [], selection: selection)
+            self.init(files: [(entries[0].name, file)], skipped: [], selection: selection, isSingleFile: true)
         } else {
             try self.init(loading: entries, selection: selection, strict: false)
         }
@@ -80,13 +82,15 @@ public final class Corpus: @unchecked Sendable {
         guard !files.isEmpty else {
             throw CharLSTMError.fileAccess(path: selection.paths.joined(separator: ", "), reason: "none of its \(entries.count) files is UTF-8 text")
         }
-        self.init(files: files, skipped: skipped, selection: selection)
+        self.init(files: files, skipped: skipped, selection: selection, isSingleFile: false)
     }
 
-    private init(files: [(name: String, text: TextFile)], skipped: [(path: String, reason: String)], selection: CorpusSelection?) {
+    private init(files: [(name: String, text: TextFile)], skipped: [(path: String, reason: String)],
+                 selection: CorpusSelection?, isSingleFile: Bool) {
         self.files = files
         self.skipped = skipped
         self.selection = selection
+        self.isSingleFile = isSingleFile
         characterCount = files.reduce(0) { $0 + $1.text.characterCount }
         byteCount = files.reduce(0) { $0 + $1.text.byteCount }
         var seen = Set<Unicode.Scalar>()
@@ -96,19 +100,27 @@ public final class Corpus: @unchecked Sendable {
 
     /// The corpus in messages: the file's path, or the paths given and the number of files.
     public var displayName: String {
-        guard let selection, files.count > 1 || !selection.isSingleFile else { return files[0].text.path }
+        guard let selection, !isSingleFile else { return files[0].text.path }
         return "\(selection.paths.joined(separator: " ")) (\(files.count) files)"
     }
 
     /// Why a file of the corpus no longer holds the text it was loaded with, naming it, or nil while all are
-    /// intact. Checks the files read since the last call (``CorpusText`` notes them).
-    public func change(readBy texts: [CorpusText]) -> (path: String, change: String)? {
-        for text in texts {
-            for k in text.takeTouched() {
-                if let change = files[k].text.change() { return (files[k].text.path, change) }
-            }
+    /// intact. Checks the files `text` read since the last call (``CorpusText`` notes them); allocates nothing
+    /// while they are intact, as it runs at every training step.
+    public func change(readBy text: CorpusText) -> (path: String, change: String)? {
+        defer { text.forgetTouched() }
+        for k in text.touched {
+            if let change = files[k].text.change() { return (files[k].text.path, change) }
         }
         return nil
+    }
+
+    /// Fails, naming them, when the corpus has characters `vocabulary` lacks and has no unknown symbol for.
+    public func checkCovered(by vocabulary: Vocabulary) throws {
+        let unknown = distinctCharacters.filter { vocabulary.id(of: $0) == nil }
+        guard unknown.isEmpty || vocabulary.unknownID != nil else {
+            throw CharLSTMError.unknownCharacters(path: displayName, characters: unknown)
+        }
     }
 
     /// How often each character occurs, over all files (one pass, a file a task).
@@ -151,6 +163,17 @@ public final class Corpus: @unchecked Sendable {
         /// Describes each text in messages: "the training text (first 90%)".
         public let trainingDescription: String
         public let validationDescription: String
+
+        /// The held-out text as validation reads it: `min(batch, n / (seq + 1))` contiguous streams in chunks of
+        /// `seq` (``StreamBatcher``); `path` names the corpus in the error for a text too short for one stream.
+        public func validationStreams(batch: Int, seq: Int, path: String) throws -> StreamBatcher {
+            let streams = min(batch, validation.count / (seq + 1))
+            guard streams >= 1 else {
+                throw CharLSTMError.textTooShort(path: path, detail: "\(validationDescription) has \(validation.count) characters, but one stream of \(Setting.seq) \(seq) needs at least \(seq + 1); raise \(Setting.validationFraction), lower \(Setting.seq), or use a longer text")
+            }
+            return try StreamBatcher(source: validation, streams: streams, steps: seq, path: path,
+                                     describe: validationDescription)
+        }
     }
 
     /// The split for `validationFraction`: whole files when there are several and some can be held out within
@@ -175,8 +198,9 @@ public final class Corpus: @unchecked Sendable {
             }
             if !heldOut.isEmpty {
                 heldOut.sort()
-                let kept = files.indices.filter { !heldOut.contains($0) }
-                let share = HumanReadableShare.percent(Double(held) / Double(characterCount))
+                let isHeldOut = Set(heldOut)
+                let kept = files.indices.filter { !isHeldOut.contains($0) }
+                let share = String(format: "%.1f%%", Double(held) * 100 / Double(characterCount))
                 return Split(
                     training: CorpusText(corpus: self, pieces: kept.map { ($0, 0..<files[$0].text.characterCount) }, vocabulary: vocabulary),
                     validation: CorpusText(corpus: self, pieces: heldOut.map { ($0, 0..<files[$0].text.characterCount) }, vocabulary: vocabulary),
@@ -195,11 +219,6 @@ public final class Corpus: @unchecked Sendable {
     }
 }
 
-/// Percentages in the engine's own messages.
-enum HumanReadableShare {
-    static func percent(_ share: Double) -> String { String(format: "%.1f%%", share * 100) }
-}
-
 /// Stretches of a corpus's files read as one sequence of ids (a ``TokenSource``): decoded from the mapped bytes on
 /// demand, so no array of ids is ever made. It notes which files it read, for ``Corpus/change(readBy:)``.
 public final class CorpusText: TokenSource, @unchecked Sendable {
@@ -209,8 +228,8 @@ public final class CorpusText: TokenSource, @unchecked Sendable {
     private let pieces: [(file: Int, characters: Range<Int>)]
     private let starts: [Int]
     public let count: Int
-    /// Files read since ``takeTouched()``, in order of first reading (a short list: a step reads few).
-    private var touched: [Int] = []
+    /// Files read since ``forgetTouched()``, in order of first reading (a short list: a step reads few).
+    private(set) var touched: [Int] = []
     private var isTouched: [Bool]
 
     init(corpus: Corpus, pieces: [(Int, Range<Int>)], vocabulary: Vocabulary) {
@@ -270,11 +289,9 @@ public final class CorpusText: TokenSource, @unchecked Sendable {
         }
     }
 
-    /// The files read since the last call, and forgets them.
-    func takeTouched() -> [Int] {
-        let files = touched
+    /// Starts noting afresh which files are read.
+    func forgetTouched() {
         for k in touched { isTouched[k] = false }
         touched.removeAll(keepingCapacity: true)
-        return files
     }
 }

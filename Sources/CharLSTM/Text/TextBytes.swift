@@ -16,6 +16,9 @@ final class TextBytes: @unchecked Sendable {
     /// The file, and its mapping's slot (file_mapping.c); nil for bytes in memory. No descriptor stays open, so a
     /// corpus may be a folder of more files than a process may hold open.
     private let mapping: (path: String, slot: Int)?
+    /// The path as C characters, made once: ``change()`` runs at every training step, and handing `stat` a
+    /// Swift string would copy it there each time.
+    private let cPath: [CChar]
     /// The file as it was when mapped; a file that still matches this has not been written to or replaced.
     private let identity: FileIdentity
 
@@ -39,6 +42,7 @@ final class TextBytes: @unchecked Sendable {
         base = mapped
         count = Int(info.st_size)
         mapping = (path, slot)
+        cPath = Array(path.utf8CString)
         identity = FileIdentity(info)
     }
 
@@ -50,6 +54,7 @@ final class TextBytes: @unchecked Sendable {
         base = UnsafePointer(copy)
         count = bytes.count
         mapping = nil
+        cPath = []
         identity = FileIdentity(stat())
     }
 
@@ -69,30 +74,31 @@ final class TextBytes: @unchecked Sendable {
         guard let mapping else { return nil }
         if charlstm_mapping_faults(mapping.slot) > 0 { return "the file was cut short while it was being read" }
         var info = stat()
-        guard stat(mapping.path, &info) == 0 else { return "the file is gone (\(FileBytes.systemMessage(errno)))" }
+        guard cPath.withUnsafeBufferPointer({ stat($0.baseAddress!, &info) }) == 0 else { return "the file is gone (\(FileBytes.systemMessage(errno)))" }
         let now = FileIdentity(info)
         if now.device != identity.device || now.inode != identity.inode { return "the file was replaced by another" }
         if now.size != identity.size { return "the file's size changed from \(identity.size) to \(now.size) bytes" }
-        if now.modified != identity.modified { return "the file was written to" }
+        if now != identity { return "the file was written to" }
         return nil
     }
 }
 
-/// What tells one state of a file from another without reading it.
+/// What tells one state of a file from another without reading it. (Plain fields: it is made at every step.)
 private struct FileIdentity: Equatable {
     var device: UInt64
     var inode: UInt64
     var size: Int
-    var modified: [Int]
+    var modifiedSeconds: Int
+    var modifiedNanoseconds: Int
 
     init(_ info: stat) {
         device = UInt64(info.st_dev)
         inode = UInt64(info.st_ino)
         size = Int(info.st_size)
         #if os(macOS)
-        modified = [Int(info.st_mtimespec.tv_sec), Int(info.st_mtimespec.tv_nsec)]
+        (modifiedSeconds, modifiedNanoseconds) = (Int(info.st_mtimespec.tv_sec), Int(info.st_mtimespec.tv_nsec))
         #else
-        modified = [Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec)]
+        (modifiedSeconds, modifiedNanoseconds) = (Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec))
         #endif
     }
 }

@@ -102,20 +102,12 @@ public final class Trainer {
             throw CharLSTMError.invalidSetting("\(Setting.precision) bf16: \(why)")
         }
         let name = corpus.displayName
-        let unknown = corpus.distinctCharacters.filter { model.vocabulary.id(of: $0) == nil }
-        guard unknown.isEmpty || model.vocabulary.unknownID != nil else {
-            throw CharLSTMError.unknownCharacters(path: name, characters: unknown)
-        }
+        try corpus.checkCovered(by: model.vocabulary)
         split = corpus.split(validationFraction: options.validationFraction, vocabulary: model.vocabulary)
         batcher = try StreamBatcher(source: split.training, streams: options.batch, steps: options.seq,
                                     path: name, describe: split.trainingDescription)
-        let validationCount = split.validation.count
-        let validationStreams = min(options.batch, validationCount / (options.seq + 1))
-        guard validationStreams >= 1 else {
-            throw CharLSTMError.textTooShort(path: name, detail: "\(split.validationDescription) has \(validationCount) characters, but one stream of \(Setting.seq) \(options.seq) needs at least \(options.seq + 1); raise \(Setting.validationFraction), lower \(Setting.seq), or use a longer text")
-        }
-        validation = try StreamBatcher(source: split.validation, streams: validationStreams, steps: options.seq,
-                                       path: name, describe: split.validationDescription)
+        validation = try split.validationStreams(batch: options.batch, seq: options.seq, path: name)
+        let validationStreams = validation.streams
         validationChunks = min(validation.chunksPerPass,
                                max(1, options.validationSampleCharacters / (validationStreams * options.seq)))
         var options = options
@@ -207,17 +199,10 @@ public final class Trainer {
     /// validation is abandoned: nothing is recorded, and the result is nil.
     @discardableResult
     public func evaluate(progress report: ReadingProgress? = nil) -> Double? {
-        let (b, t) = (validation.streams, validation.steps)
-        validationWorkspace.resetState()
-        var total = 0.0
-        for chunk in 0..<validationChunks {
-            validation.fill(chunk: chunk, inputs: validationWorkspace.inputs, targets: validationWorkspace.targets)
-            model.forward(validationWorkspace, batch: b, steps: t)
-            total += model.loss(validationWorkspace, batch: b, steps: t)
-            validationWorkspace.carryState(batch: b, steps: t)
-            if let report, !report((chunk + 1) * b * t) { return nil }
-        }
-        let bpc = total / Double(validationCharacterCount) / M_LN2
+        let read = model.summedLoss(of: validation, chunks: validationChunks, workspace: validationWorkspace,
+                                    progress: report)
+        guard read.chunks == validationChunks else { return nil }
+        let bpc = read.nats / Double(validationCharacterCount) / M_LN2
         progress.lastValidationBPC = bpc
         if progress.bestValidationBPC.map({ bpc < $0 }) ?? true { progress.bestValidationBPC = bpc }
         return bpc
@@ -226,7 +211,7 @@ public final class Trainer {
     /// Fails when the corpus file changed since the run loaded it (``TextFile/change()``): what was just read
     /// from it may not be the text the run was started on.
     public func checkCorpus() throws {
-        if let (path, change) = corpusText.change(readBy: [split.training, split.validation]) {
+        if let (path, change) = corpusText.change(readBy: split.training) ?? corpusText.change(readBy: split.validation) {
             throw CharLSTMError.trainingFailed("\(path): the corpus changed during the run (\(change)), so training stopped before using what it read. Put the file back as it was to resume the run, or start a new one from its weights with \(Setting.initialWeights).")
         }
     }

@@ -85,7 +85,7 @@ public struct CorpusRecord: Sendable, Equatable, Codable {
 
     /// Records `corpus`: as its one file, or file by file.
     public init(_ corpus: Corpus) {
-        guard let selection = corpus.selection, corpus.files.count > 1 || !selection.isSingleFile else {
+        guard let selection = corpus.selection, !corpus.isSingleFile else {
             self.init(corpus.files[0].text)
             return
         }

@@ -70,24 +70,31 @@ final class TrainingProgressDisplay: TrainingObserver {
     }
 
     func trainingDidStep(_ report: StepReport) {
+        drawStatus {
+            let total = report.totalSteps.map { "/\(HumanReadable.count($0))" } ?? ""
+            var parts = [
+                "step \(HumanReadable.count(report.step))\(total)",
+                "epoch \(HumanReadable.decimal(report.epoch, 2))",
+                "loss \(HumanReadable.decimal(report.loss, 3))",
+            ]
+            if let bpc = report.validationBPC { parts.append("val \(HumanReadable.decimal(bpc, 3)) bpc") }
+            parts.append("\(HumanReadable.rate(report.charactersPerSecond)) chars/s")
+            parts.append("\(timeLimited ? "left" : "ETA") \(HumanReadable.duration(report.secondsRemaining))")
+            return parts.joined(separator: " · ")
+        }
+    }
+
+    /// Shows the status line `line()` makes, unless one was shown too recently (a tenth of a second on a
+    /// terminal, rewritten in place; 30 seconds elsewhere, a line each).
+    private func drawStatus(_ line: () -> String) {
         let now = ContinuousClock.now
         guard now - lastDraw >= (interactive ? .milliseconds(100) : .seconds(30)) else { return }
         lastDraw = now
-        let total = report.totalSteps.map { "/\(HumanReadable.count($0))" } ?? ""
-        var parts = [
-            "step \(HumanReadable.count(report.step))\(total)",
-            "epoch \(HumanReadable.decimal(report.epoch, 2))",
-            "loss \(HumanReadable.decimal(report.loss, 3))",
-        ]
-        if let bpc = report.validationBPC { parts.append("val \(HumanReadable.decimal(bpc, 3)) bpc") }
-        parts.append("\(HumanReadable.rate(report.charactersPerSecond)) chars/s")
-        parts.append("\(timeLimited ? "left" : "ETA") \(HumanReadable.duration(report.secondsRemaining))")
-        let line = parts.joined(separator: " · ")
         if interactive {
-            terminal.write("\r\u{1B}[K" + line)
+            terminal.write("\r\u{1B}[K" + line())
             statusShown = true
         } else {
-            terminal.writeLine(line)
+            terminal.writeLine(line())
         }
     }
 
@@ -100,16 +107,8 @@ final class TrainingProgressDisplay: TrainingObserver {
 
     func trainingIsValidating(read: Int, of total: Int) -> Bool {
         if InterruptSignal.pending != nil { return false }
-        let now = ContinuousClock.now
-        if read < total, now - lastDraw >= (interactive ? .milliseconds(100) : .seconds(30)) {
-            lastDraw = now
-            let line = "validating: \(HumanReadable.count(read)) / \(HumanReadable.count(total)) characters (\(read * 100 / max(total, 1))%)"
-            if interactive {
-                terminal.write("\r\u{1B}[K" + line)
-                statusShown = true
-            } else {
-                terminal.writeLine(line)
-            }
+        if read < total {
+            drawStatus { "validating: \(HumanReadable.count(read)) / \(HumanReadable.count(total)) characters (\(read * 100 / max(total, 1))%)" }
         }
         return true
     }

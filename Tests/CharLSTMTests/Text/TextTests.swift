@@ -96,10 +96,10 @@ import Testing
         }
     }
 
-    @Test func encodedTextReadsIdsOfAStretch() throws {
+    @Test func corpusTextReadsIdsOfAStretch() throws {
         let file = try TextFile(path: "t", bytes: Array("abcabcé".utf8))
         let vocabulary = Vocabulary(of: file.distinctCharacters)
-        let text = EncodedText(file: file, vocabulary: vocabulary, characters: 2..<7)
+        let text = CorpusText(corpus: Corpus(file), characters: 2..<7, vocabulary: vocabulary)
         var ids = [Int32](repeating: -1, count: 4)
         text.read(from: 1, count: 4, into: &ids)
         #expect(ids == [0, 1, 2, 3])  // "abcé"
