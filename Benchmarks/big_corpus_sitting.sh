@@ -111,3 +111,43 @@ for streams in 1 64; do
     end=$(date +%s.%N)
     echo "eval: --streams $streams took $(python3 -c "print(f'{$end - $start:.1f}')") s"
 done
+
+# 6. The PyTorch trainer on the same corpora, with PYTHON (default python3) if it has torch: load time and memory
+# for 1 MB, 1 GB in one file, the folder, and 1 GB under torchrun with two ranks (each holds only its streams' ids);
+# then --minutes and Ctrl-C during a validation. Its C fingerprint comes with `pip install ./python`.
+python=${PYTHON:-python3}
+if ! "$python" -c 'import torch, safetensors, numpy' 2>/dev/null; then
+    echo "pytorch: skipped: $python has no torch (set PYTHON to one that has)"
+    exit 0
+fi
+"$python" -c 'import sys; sys.path.insert(0, "'"$here"'/../python"); import charlstm_torch._fnv1a' 2>/dev/null \
+    || echo "pytorch: the C fingerprint is not built (pip install ./python); the Python one is slow"
+torch_train=(env PYTHONPATH="$here/../python" OMP_NUM_THREADS=2 "$python" -m charlstm_torch.train)
+for corpus in "$out/linux-1mb.txt" "$out/linux-c.txt" "$source_folder"; do
+    rm -rf "$out/torch-memory"
+    patterns=(); [ -d "$corpus" ] && patterns=(--include '*.c' --include '*.h')
+    echo "pytorch memory: train $(basename "$corpus") ${patterns[*]} --steps 2 --eval-every 1000 --val-chars 25000"
+    peak "${torch_train[@]}" "$corpus" "${patterns[@]}" --out "$out/torch-memory" --steps 2 --eval-every 1000 \
+        --val-chars 25000 "${model[@]}" | grep -E "^corpus|^Done" || true
+done
+rm -rf "$out/torch-memory"
+echo "pytorch memory: torchrun, 2 ranks, linux-c.txt --steps 2 --eval-every 1000 --val-chars 25000"
+peak env PYTHONPATH="$here/../python" OMP_NUM_THREADS=1 "$python" -m torch.distributed.run --standalone \
+    --nproc_per_node=2 -m charlstm_torch.train "$out/linux-c.txt" --out "$out/torch-memory" --steps 2 \
+    --eval-every 1000 --val-chars 25000 --hidden 512 --threads 1 | grep -E "^corpus|^Done" || true
+rm -rf "$out/torch-timed"
+start=$(date +%s.%N)
+"${torch_train[@]}" "$out/linux-c.txt" --out "$out/torch-timed" --minutes "$minutes" --eval-every 100 "${model[@]}" | tail -2
+end=$(date +%s.%N)
+python3 - "$out/torch-timed/log.jsonl" "$start" "$end" "$minutes" <<'PY'
+import json, sys
+log, start, end, minutes = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+records = [json.loads(line) for line in open(log)]
+wall = end - start
+validating = sum(r.get("validation_s", 0) for r in records)
+print(f"pytorch timed: --minutes {minutes:g}: {wall:.1f} s of {minutes * 60:.0f} (overrun {wall - minutes * 60:+.1f} s); "
+      f"{len(records)} validations took {validating:.1f} s, {100 * validating / wall:.1f}% of the run")
+PY
+rm -rf "$out/torch-interrupt"
+python3 "$here/ctrl_c_latency.py" -- "${torch_train[@]}" "$out/linux-c.txt" --out "$out/torch-interrupt" \
+    --steps 1000000 --eval-every 20 --val-chars 100000000 "${model[@]}"

@@ -1,8 +1,7 @@
-"""charlstm's data rules (README, "Training your own"), followed to the character:
+"""charlstm's data rules (README, "Training your own"; which files and how they split: corpus.py), followed to the
+character:
 
-- the text is UTF-8; a leading byte-order mark is not part of it; every other character counts, `\\r` included;
-- the vocabulary is the sorted set of its Unicode scalars, a character's id its position in that list;
-- the first floor(n · (1 − validation fraction)) characters train, the rest validate;
+- the vocabulary is the sorted set of the corpus's Unicode scalars, a character's id its position in that list;
 - a text is served as `streams` contiguous pieces of floor(n / streams) characters; chunk j holds, for stream b
   and step t < T, input piece_b[j·T + t] and target piece_b[j·T + t + 1]; there are (length − 1) // T chunks;
 - training uses `batch` streams and resets the carried state at each epoch; validation uses
@@ -10,88 +9,77 @@
   min(chunks, max(1, validation_characters // (streams · T))) chunks of them: at most `validation_characters`
   (default evaluate_every · batch · seq // 10; options recorded before it existed read everything);
 - bits per character are the summed cross-entropy (nats) over every predicted character / (count · ln 2).
-"""
-import math
 
+A process holds the ids of the streams it reads and no more — under torchrun, a rank its own share of the training
+streams, and rank 0 the validation sample too — in the smallest unsigned type that holds the vocabulary. Ids of more
+than `IN_MEMORY_BYTES` go to a file in the output folder that is mapped and deleted at once: its pages are the
+kernel's to write out and drop (they are not the process's anonymous memory), and nothing is left behind.
+"""
+import mmap
+import os
+import tempfile
+
+import numpy as np
 import torch
 
+from .corpus import CorpusError, id_table
 
-class CorpusError(ValueError):
-    """A corpus that cannot be trained on; the message names the file and what is wrong."""
+IN_MEMORY_BYTES = 1 << 24
 
 
-def read_text(path):
-    """The file's characters, as charlstm reads them."""
+def _storage(shape, dtype, folder):
+    """A zeroed array of `shape`, in memory when small, else in a deleted file in `folder`, mapped."""
+    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    if size < IN_MEMORY_BYTES:
+        return np.zeros(shape, dtype=dtype)
+    descriptor, name = tempfile.mkstemp(prefix=".ids-", dir=folder)
     try:
-        raw = open(path, "rb").read()
+        os.unlink(name)
+        os.ftruncate(descriptor, size)
+        mapping = mmap.mmap(descriptor, size)
     except OSError as error:
-        raise CorpusError(f"{path}: cannot read ({error.strerror})") from None
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise CorpusError(f"{path}: not valid UTF-8 (first bad byte at offset {error.start})") from None
-    if not text:
-        raise CorpusError(f"{path}: the file is empty")
-    return text
-
-
-def fingerprint(path):
-    """FNV-1a (64-bit) of the file's bytes, in hexadecimal: charlstm's corpus fingerprint."""
-    value = 0xCBF29CE484222325
-    for byte in open(path, "rb").read():
-        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return format(value, "x")
-
-
-def vocabulary_of(text):
-    return sorted(set(text))
-
-
-def encode(text, vocabulary, path):
-    index = {c: i for i, c in enumerate(vocabulary)}
-    unknown = sorted(set(text) - index.keys())
-    if unknown:
-        listed = " ".join(repr(c)[1:-1] for c in unknown[:20])
-        raise CorpusError(f"{path}: characters the model's vocabulary lacks: {listed}")
-    return torch.tensor([index[c] for c in text], dtype=torch.long)
-
-
-def split(ids, validation_fraction):
-    """(training ids, validation ids)."""
-    cut = int(math.floor(len(ids) * (1 - validation_fraction)))
-    return ids[:cut], ids[cut:]
+        raise CorpusError(f"{folder}: cannot make room for {size:,} bytes of ids ({error.strerror})") from None
+    finally:
+        os.close(descriptor)
+    return np.frombuffer(mapping, dtype=dtype).reshape(shape)
 
 
 class Streams:
-    """A text cut into `count` contiguous streams, served `steps` characters at a time."""
+    """A text (a corpus.CorpusText) cut into `count` contiguous streams, served `steps` characters at a time; `load`
+    reads the ids of some of them."""
 
-    def __init__(self, ids, count, steps, path, describe):
-        length = len(ids) // count
-        if length < steps + 1:
-            raise CorpusError(f"{path}: {describe} has {len(ids)} characters, but {count} streams × {steps + 1} "
-                              f"characters need at least {count * (steps + 1)}; use a smaller --batch or --seq, or a "
-                              "longer text")
-        self.ids = ids[:count * length].view(count, length)
-        self.count, self.steps = count, steps
-        self.chunks = (length - 1) // steps
+    def __init__(self, text, count, steps, path):
+        self.length = text.count // count
+        if self.length < steps + 1:
+            raise CorpusError(f"{path}: {text.description} has {text.count} characters, but {count} streams × "
+                              f"{steps + 1} characters need at least {count * (steps + 1)}; use a smaller --batch or "
+                              "--seq, or a longer text")
+        self.text, self.count, self.steps = text, count, steps
+        self.chunks = (self.length - 1) // steps
+        self.ids = None
 
-    def chunk(self, index, streams=None):
-        """(inputs, targets), each streams × steps, for chunk `index` of the streams in `streams` (a slice)."""
-        rows = self.ids[streams] if streams is not None else self.ids
+    def load(self, rows, chunks, vocabulary, folder):
+        """Reads streams `rows` (a range) as far as their first `chunks` chunks reach; returns self."""
+        width = chunks * self.steps + 1
+        table, dtype = id_table(vocabulary)
+        self.ids = _storage((len(rows), width), dtype, folder)
+        for k, stream in enumerate(rows):
+            self.text.read(stream * self.length, width, table, self.ids[k])
+        return self
+
+    def chunk(self, index):
+        """(inputs, targets), each rows × steps, int64, for chunk `index` of the loaded streams."""
         start = index * self.steps
-        return rows[:, start:start + self.steps], rows[:, start + 1:start + self.steps + 1]
+        block = torch.from_numpy(self.ids[:, start:start + self.steps + 1].astype(np.int64))
+        return block[:, :-1], block[:, 1:]
 
 
-def validation_streams(ids, batch, steps, path, fraction):
-    count = min(batch, len(ids) // (steps + 1))
+def validation_streams(text, batch, steps, path):
+    count = min(batch, text.count // (steps + 1))
     if count < 1:
-        percent = round(fraction * 100)
-        raise CorpusError(f"{path}: the validation text (last {percent}%) has {len(ids)} characters, but one stream "
-                          f"of --seq {steps} needs at least {steps + 1}; raise --val-fraction, lower --seq, or use a "
-                          "longer text")
-    return Streams(ids, count, steps, path, "the validation text")
+        raise CorpusError(f"{path}: {text.description} has {text.count} characters, but one stream of --seq {steps} "
+                          f"needs at least {steps + 1}; raise --val-fraction, lower --seq, or use a longer text")
+    return Streams(text, count, steps, path)
 
 
 DEFAULT_VALIDATION_SHARE_DIVISOR = 10  # charlstm's TrainingOptions.validationShareDivisor
@@ -111,4 +99,3 @@ def default_validation_characters(evaluate_every, batch, seq):
 def validation_chunks(streams, options):
     """How many chunks of the validation streams each validation reads."""
     return min(streams.chunks, max(1, validation_characters(options) // (streams.count * streams.steps)))
-

@@ -20,7 +20,7 @@ import sys
 import torch
 
 from . import checkpoint
-from .data import CorpusError, read_text
+from .corpus import CorpusError, read_text
 
 
 def known_ids(text, vocabulary):
