@@ -78,19 +78,25 @@ peak "$charlstm" train "$source_folder" --include '*.c' --include '*.h' --out "$
     --val-chars 25000 "${model[@]}" | grep -E "Corpus|Skipped|Done" || true
 
 # 3. A timed run: wall time against --minutes, and the share of it spent validating (log.jsonl's validation_s).
-rm -rf "$out/timed"
-start=$(date +%s.%N)
-"$charlstm" train "$out/linux-c.txt" --out "$out/timed" --minutes "$minutes" --eval-every 100 "${model[@]}" | tail -3
-end=$(date +%s.%N)
-python3 - "$out/timed/log.jsonl" "$start" "$end" "$minutes" <<'PY'
+timed() {  # timed LABEL FOLDER COMMAND…: runs a --minutes command, then says its overrun and validation share
+    local label=$1 folder=$2 start end
+    shift 2
+    rm -rf "$folder"
+    start=$(date +%s.%N)
+    "$@" | tail -2
+    end=$(date +%s.%N)
+    python3 - "$label" "$folder/log.jsonl" "$start" "$end" "$minutes" <<'PY'
 import json, sys
-log, start, end, minutes = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+label, log, start, end, minutes = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:])
 records = [json.loads(line) for line in open(log)]
 wall = end - start
 validating = sum(r.get("validation_s", 0) for r in records)
-print(f"timed: --minutes {minutes:g}: {wall:.1f} s of {minutes * 60:.0f} (overrun {wall - minutes * 60:+.1f} s); "
+print(f"{label}: --minutes {minutes:g}: {wall:.1f} s of {minutes * 60:.0f} (overrun {wall - minutes * 60:+.1f} s); "
       f"{len(records)} validations took {validating:.1f} s, {100 * validating / wall:.1f}% of the run")
 PY
+}
+timed timed "$out/timed" "$charlstm" train "$out/linux-c.txt" --out "$out/timed" --minutes "$minutes" --eval-every 100 \
+    "${model[@]}"
 
 # 4. Ctrl-C during a validation of 1 GB's held-out text at full length (--val-chars 100000000).
 rm -rf "$out/interrupt"
@@ -135,19 +141,8 @@ echo "pytorch memory: torchrun, 2 ranks, linux-c.txt --steps 2 --eval-every 1000
 peak env PYTHONPATH="$here/../python" OMP_NUM_THREADS=1 "$python" -m torch.distributed.run --standalone \
     --nproc_per_node=2 -m charlstm_torch.train "$out/linux-c.txt" --out "$out/torch-memory" --steps 2 \
     --eval-every 1000 --val-chars 25000 --hidden 512 --threads 1 | grep -E "^corpus|^Done" || true
-rm -rf "$out/torch-timed"
-start=$(date +%s.%N)
-"${torch_train[@]}" "$out/linux-c.txt" --out "$out/torch-timed" --minutes "$minutes" --eval-every 100 "${model[@]}" | tail -2
-end=$(date +%s.%N)
-python3 - "$out/torch-timed/log.jsonl" "$start" "$end" "$minutes" <<'PY'
-import json, sys
-log, start, end, minutes = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
-records = [json.loads(line) for line in open(log)]
-wall = end - start
-validating = sum(r.get("validation_s", 0) for r in records)
-print(f"pytorch timed: --minutes {minutes:g}: {wall:.1f} s of {minutes * 60:.0f} (overrun {wall - minutes * 60:+.1f} s); "
-      f"{len(records)} validations took {validating:.1f} s, {100 * validating / wall:.1f}% of the run")
-PY
+timed "pytorch timed" "$out/torch-timed" "${torch_train[@]}" "$out/linux-c.txt" --out "$out/torch-timed" \
+    --minutes "$minutes" --eval-every 100 "${model[@]}"
 rm -rf "$out/torch-interrupt"
 python3 "$here/ctrl_c_latency.py" -- "${torch_train[@]}" "$out/linux-c.txt" --out "$out/torch-interrupt" \
     --steps 1000000 --eval-every 20 --val-chars 100000000 "${model[@]}"
