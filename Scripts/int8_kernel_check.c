@@ -4,6 +4,7 @@
 // machine they run on; this checks the other architecture's branch without such a machine, under emulation:
 //
 //   gcc -O2 -ISources/CInt8Kernels/include Scripts/int8_kernel_check.c Sources/CInt8Kernels/int8_kernels.c -lm -o /tmp/check && /tmp/check
+//   /tmp/check 1     # a kernel by its code (int8_kernels.h): 1 AVX2 on a CPU with VNNI too
 //   # 64-bit ARM, with Debian's gcc-aarch64-linux-gnu and qemu-user:
 //   aarch64-linux-gnu-gcc -O2 -ISources/CInt8Kernels/include Scripts/int8_kernel_check.c
 //       Sources/CInt8Kernels/int8_kernels.c -lm -o /tmp/check-arm && qemu-aarch64 -L /usr/aarch64-linux-gnu /tmp/check-arm
@@ -26,18 +27,23 @@ static float reference(int32_t sum, float row_scale, float q_scale, float beta, 
 
 static int8_t random_integer(void) { return (int8_t)(rand() % 255 - 127); }
 
-int main(void) {
+int main(int argc, char **argv) {
+    if (argc > 1 && !charlstm_int8_select_kernel(atoi(argv[1]))) { printf("this CPU has no kernel %s\n", argv[1]); return 1; }
     if (!charlstm_int8_kernel()) { printf("no int8 kernel on this CPU\n"); return 1; }
     srand(11);
     long shapes[][2] = {{1, 1}, {3, 5}, {4, 16}, {5, 31}, {7, 32}, {9, 33}, {33, 64}, {64, 100}, {2048, 512}, {6, 1027}};
     long checked = 0, wrong = 0;
     for (int s = 0; s < (int)(sizeof shapes / sizeof shapes[0]); s++) {
         long m = shapes[s][0], n = shapes[s][1], lda = n + 3;
-        int8_t *a = malloc((size_t)(m * lda));
+        int8_t *a = malloc((size_t)(m * lda)), *laid_out = malloc((size_t)(m * lda));
         float *row_scales = malloc(sizeof(float) * m);
         for (long i = 0; i < m * lda; i++) a[i] = random_integer();
+        memcpy(laid_out, a, (size_t)(m * lda));
+        charlstm_int8_to_kernel_layout(m * lda, laid_out);
         for (long i = 0; i < m; i++) row_scales[i] = (float)((double)rand() / RAND_MAX) * 0.01f + 1e-5f;
-        for (long vectors = 1; vectors <= 6; vectors++) {
+        static const long vector_counts[] = {1, 2, 3, 4, 5, 6, 9, 33};
+        for (int v = 0; v < 8; v++) {
+            long vectors = vector_counts[v];
             long ldq = n + 1, ldy = m + 2;
             int8_t *q = malloc((size_t)(vectors * ldq));
             float *q_scales = malloc(sizeof(float) * vectors), *y = malloc(sizeof(float) * vectors * ldy);
@@ -49,7 +55,7 @@ int main(void) {
                 float beta = pass == 0 ? 0.0f : pass == 1 ? 1.0f : 0.5f;
                 long stride = pass == 2 ? 0 : 1;
                 memcpy(y, y0, sizeof(float) * vectors * ldy);
-                charlstm_int8_gemm_rows(m, n, a, lda, row_scales, q, ldq, q_scales, stride, vectors, beta, y, ldy);
+                charlstm_int8_gemm_rows(m, n, laid_out, lda, row_scales, q, ldq, q_scales, stride, vectors, beta, y, ldy);
                 for (long b = 0; b < vectors; b++) {
                     for (long i = 0; i < ldy; i++) {
                         float expected = y0[b * ldy + i];
@@ -65,7 +71,7 @@ int main(void) {
             }
             free(q); free(q_scales); free(y); free(y0);
         }
-        free(a); free(row_scales);
+        free(a); free(laid_out); free(row_scales);
     }
     // Rounding: ties to even, saturation, and the vector loop against its tail.
     float x[203];

@@ -13,7 +13,17 @@
 // x86-64 (AVX2, by function attribute, so the binary runs on any x86-64; without AVX2 there is no kernel): vpmaddubsw
 // multiplies unsigned by signed bytes and adds pairs into 16 bits, so the input's sign moves onto the weight
 // (vpsignb) and its magnitude is the unsigned operand: |x|·(w·sign x) = x·w, and a pair is at most 2·127·127 =
-// 32,258, which 16 bits hold without saturating. vpmaddwd then adds pairs of those into 32-bit lanes.
+// 32,258, which 16 bits hold without saturating. vpmaddwd then adds pairs of those into 32-bit lanes: three
+// instructions for 32 products.
+// x86-64 with VNNI (AVX512_VNNI with AVX512VL, or AVX-VNNI; 256-bit either way): vpdpbusd multiplies unsigned by
+// signed bytes and adds four products into each 32-bit lane, one instruction for 32 products. The unsigned operand is
+// the weight, stored offset by 128 (w + 128 in 1…255: the byte w XOR 0x80, written once by
+// charlstm_int8_to_kernel_layout), so the weight streams straight from memory into the instruction, and
+//
+//     Σ_j (w_j + 128)·x_j − 128·Σ_j x_j = Σ_j w_j·x_j
+//
+// with Σ x_j taken once per vector. Every term is below 255·127 = 32,385 in size, so the sum is exact in 32 bits
+// for rows shorter than 66,000.
 // 64-bit ARM (NEON, every CPU): vmull_s8/vmlal_high_s8 multiply signed bytes into 16 bits, two products per lane
 // (at most 32,258 again), and vpadalq_s16 adds pairs of lanes into 32 bits; or SDOT, where the target has it.
 
@@ -56,12 +66,37 @@ static inline int32_t dot_tail(const int8_t *a, const int8_t *q, long j, long n)
 
 static int kernel = -1;
 
-int charlstm_int8_kernel(void) {
-    if (kernel < 0) {   // the same answer whichever thread asks first
-        __builtin_cpu_init();
-        kernel = __builtin_cpu_supports("avx2") ? 1 : 0;
+static int has_kernel(int code) {
+    __builtin_cpu_init();
+    switch (code) {
+    case 1: return __builtin_cpu_supports("avx2");
+    case 4: return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl");
+    case 5: return __builtin_cpu_supports("avxvnni");
+    default: return 0;
     }
+}
+
+int charlstm_int8_best_kernel(void) {
+    return has_kernel(4) ? 4 : has_kernel(5) ? 5 : has_kernel(1) ? 1 : 0;
+}
+
+int charlstm_int8_select_kernel(int code) {
+    if (kernel >= 0) return kernel == code;   // chosen once: weights already laid out for it
+    if (!has_kernel(code)) return 0;
+    kernel = code;
+    return 1;
+}
+
+int charlstm_int8_kernel(void) {
+    if (kernel < 0) kernel = charlstm_int8_best_kernel();
     return kernel;
+}
+
+static inline int is_vnni(void) { return charlstm_int8_kernel() >= 4; }
+
+void charlstm_int8_to_kernel_layout(long count, int8_t *a) {
+    if (!is_vnni()) return;
+    for (long j = 0; j < count; j++) a[j] = (int8_t)((uint8_t)a[j] ^ 0x80);
 }
 
 KERNEL_TARGET
@@ -128,8 +163,176 @@ static inline int32_t one_row(const int8_t *a, const int8_t *q, long n) {
     return horizontal_sum(acc) + dot_tail(a, q, j, n);
 }
 
+// The VNNI kernels, one body for both instruction sets: ROWS rows of the offset weights times one vector, the exact
+// Σ (w + 128)·x of each (the caller takes 128·Σx away).
+#define VNNI_KERNELS(suffix, features, dot)                                                                               \
+    __attribute__((target(features))) static inline void four_rows_##suffix(const int8_t *a, long lda, const int8_t *q, \
+                                                                          long n, int32_t sums[4]) {                 \
+        __m256i acc0 = _mm256_setzero_si256(), acc1 = acc0, acc2 = acc0, acc3 = acc0;                                 \
+        long j = 0;                                                                                                   \
+        for (; j + 32 <= n; j += 32) {                                                                                \
+            __m256i x = _mm256_loadu_si256((const __m256i *)(q + j));                                                 \
+            acc0 = dot(acc0, _mm256_loadu_si256((const __m256i *)(a + j)), x);                                        \
+            acc1 = dot(acc1, _mm256_loadu_si256((const __m256i *)(a + lda + j)), x);                                  \
+            acc2 = dot(acc2, _mm256_loadu_si256((const __m256i *)(a + 2 * lda + j)), x);                              \
+            acc3 = dot(acc3, _mm256_loadu_si256((const __m256i *)(a + 3 * lda + j)), x);                              \
+        }                                                                                                             \
+        __m256i s = _mm256_hadd_epi32(_mm256_hadd_epi32(acc0, acc1), _mm256_hadd_epi32(acc2, acc3));                  \
+        __m128i four = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));                      \
+        _mm_storeu_si128((__m128i *)sums, four);                                                                      \
+        for (int r = 0; r < 4; r++) sums[r] += offset_tail(a + r * lda, q, j, n);                                     \
+    }                                                                                                                 \
+    /* Four rows times four vectors: sixteen independent sums, each weight loaded once for four vectors. */          \
+    __attribute__((target(features))) static inline void four_by_four_##suffix(                                       \
+        const int8_t *a, long lda, const int8_t *q, long ldq, long n, __m128i sums[4]) {                              \
+        __m256i acc[4][4];                                                                                            \
+        for (int r = 0; r < 4; r++)                                                                                   \
+            for (int b = 0; b < 4; b++) acc[r][b] = _mm256_setzero_si256();                                           \
+        long j = 0;                                                                                                   \
+        for (; j + 32 <= n; j += 32) {                                                                                \
+            __m256i x[4];                                                                                             \
+            for (int b = 0; b < 4; b++) x[b] = _mm256_loadu_si256((const __m256i *)(q + b * ldq + j));               \
+            for (int r = 0; r < 4; r++) {                                                                             \
+                __m256i w = _mm256_loadu_si256((const __m256i *)(a + r * lda + j));                                   \
+                for (int b = 0; b < 4; b++) acc[r][b] = dot(acc[r][b], w, x[b]);                                      \
+            }                                                                                                         \
+        }                                                                                                             \
+        for (int b = 0; b < 4; b++) {                                                                                 \
+            __m256i s = _mm256_hadd_epi32(_mm256_hadd_epi32(acc[0][b], acc[1][b]),                                    \
+                                          _mm256_hadd_epi32(acc[2][b], acc[3][b]));                                   \
+            sums[b] = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));                       \
+            if (j < n) {                                                                                              \
+                int32_t tails[4];                                                                                     \
+                for (int r = 0; r < 4; r++) tails[r] = offset_tail(a + r * lda, q + b * ldq, j, n);                   \
+                sums[b] = _mm_add_epi32(sums[b], _mm_loadu_si128((const __m128i *)tails));                            \
+            }                                                                                                         \
+        }                                                                                                             \
+    }                                                                                                                 \
+    __attribute__((target(features))) static inline int32_t one_row_##suffix(const int8_t *a, const int8_t *q, long n) { \
+        __m256i acc = _mm256_setzero_si256();                                                                         \
+        long j = 0;                                                                                                   \
+        for (; j + 32 <= n; j += 32) {                                                                                \
+            acc = dot(acc, _mm256_loadu_si256((const __m256i *)(a + j)), _mm256_loadu_si256((const __m256i *)(q + j))); \
+        }                                                                                                             \
+        return horizontal_sum(acc) + offset_tail(a, q, j, n);                                                         \
+    }                                                                                                                 \
+    __attribute__((target(features))) static inline int32_t vector_sum_##suffix(const int8_t *q, long n) {             \
+        const __m256i ones = _mm256_set1_epi8(1);                                                                     \
+        __m256i acc = _mm256_setzero_si256();                                                                         \
+        long j = 0;                                                                                                   \
+        for (; j + 32 <= n; j += 32) acc = dot(acc, ones, _mm256_loadu_si256((const __m256i *)(q + j)));              \
+        int32_t sum = horizontal_sum(acc);                                                                            \
+        for (; j < n; j++) sum += q[j];                                                                               \
+        return sum;                                                                                                   \
+    }                                                                                                                 \
+    __attribute__((target(features))) static void gemm_rows_##suffix(                                                   \
+        long m, long n, const int8_t *a, long lda, const float *row_scales, const int8_t *q, long ldq,               \
+        const float *q_scales, long q_scale_stride, long vectors, float beta, float *y, long ldy) {                   \
+        /* Vectors in groups whose 128·Σx are kept; four rows at a time (in L1) against four vectors at a time. */   \
+        enum { group = 32 };                                                                                          \
+        int32_t offsets[group];                                                                                       \
+        for (long first = 0; first < vectors; first += group) {                                                       \
+            long count = vectors - first < group ? vectors - first : group;                                           \
+            for (long b = 0; b < count; b++) offsets[b] = 128 * vector_sum_##suffix(q + (first + b) * ldq, n);        \
+            long i = 0;                                                                                               \
+            for (; i + 4 <= m; i += 4) {                                                                              \
+                long b = first;                                                                                       \
+                for (; b + 4 <= first + count; b += 4) {                                                              \
+                    __m128i sums[4];                                                                                  \
+                    four_by_four_##suffix(a + i * lda, lda, q + b * ldq, ldq, n, sums);                               \
+                    for (int v = 0; v < 4; v++) {                                                                     \
+                        finish4(y + (b + v) * ldy + i, _mm_sub_epi32(sums[v], _mm_set1_epi32(offsets[b + v - first])), \
+                                row_scales + i, q_scales[(b + v) * q_scale_stride], beta);                            \
+                    }                                                                                                 \
+                }                                                                                                     \
+                for (; b < first + count; b++) {                                                                      \
+                    int32_t sums[4];                                                                                  \
+                    four_rows_##suffix(a + i * lda, lda, q + b * ldq, n, sums);                                       \
+                    for (int r = 0; r < 4; r++) {                                                                     \
+                        finish(y + b * ldy + i + r, sums[r] - offsets[b - first], row_scales[i + r],                  \
+                               q_scales[b * q_scale_stride], beta);                                                   \
+                    }                                                                                                 \
+                }                                                                                                     \
+            }                                                                                                         \
+            for (; i < m; i++) {                                                                                      \
+                for (long b = first; b < first + count; b++) {                                                        \
+                    finish(y + b * ldy + i, one_row_##suffix(a + i * lda, q + b * ldq, n) - offsets[b - first],       \
+                           row_scales[i], q_scales[b * q_scale_stride], beta);                                        \
+                }                                                                                                     \
+            }                                                                                                         \
+        }                                                                                                             \
+    }
+
+/// finish() for four consecutive results y[0…3] of one vector, lane by lane: the same float operations in the same
+/// order, so the same bits.
+KERNEL_TARGET static inline void finish4(float *y, __m128i sums, const float *row_scales, float q_scale, float beta) {
+    __m128 product = _mm_mul_ps(_mm_cvtepi32_ps(sums), _mm_mul_ps(_mm_loadu_ps(row_scales), _mm_set1_ps(q_scale)));
+    if (beta == 0) {
+        _mm_storeu_ps(y, product);
+    } else {
+        _mm_storeu_ps(y, _mm_add_ps(_mm_mul_ps(_mm_set1_ps(beta), _mm_loadu_ps(y)), product));
+    }
+}
+
+/// Σ (w + 128)·x over the tail of a row in the offset layout.
+static inline int32_t offset_tail(const int8_t *a, const int8_t *q, long j, long n) {
+    int32_t sum = 0;
+    for (; j < n; j++) sum += (int32_t)(uint8_t)a[j] * (int32_t)q[j];
+    return sum;
+}
+
+VNNI_KERNELS(avx512vnni, "avx2,avx512vnni,avx512vl", _mm256_dpbusd_epi32)
+VNNI_KERNELS(avxvnni, "avx2,avxvnni", _mm256_dpbusd_avx_epi32)
+
+// The peak: each kernel's instructions for 32 products, from registers, on CHAINS independent accumulators (enough to
+// hide the latency); the empty asm makes every step recompute its operands, as the kernel's loop does.
+#define CHAINS 8
+
+KERNEL_TARGET static long peak_avx2(long iterations) {
+    __m256i acc[CHAINS], w[CHAINS];
+    const __m256i x = _mm256_set1_epi8(3), magnitude = _mm256_abs_epi8(x), ones = _mm256_set1_epi16(1);
+    for (int c = 0; c < CHAINS; c++) { acc[c] = _mm256_setzero_si256(); w[c] = _mm256_set1_epi8((char)(c + 1)); }
+    for (long i = 0; i < iterations; i++) {
+        for (int c = 0; c < CHAINS; c++) {
+            __asm__ volatile("" : "+x"(w[c]));
+            __m256i pairs = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w[c], x));
+            acc[c] = _mm256_add_epi32(acc[c], _mm256_madd_epi16(pairs, ones));
+        }
+    }
+    long sink = 0;
+    for (int c = 0; c < CHAINS; c++) sink += horizontal_sum(acc[c]);
+    return sink;
+}
+
+#define VNNI_PEAK(suffix, features, dot)                                                                              \
+    __attribute__((target(features))) static long peak_##suffix(long iterations) {                                    \
+        __m256i acc[CHAINS], w[CHAINS];                                                                               \
+        const __m256i x = _mm256_set1_epi8(3);                                                                        \
+        for (int c = 0; c < CHAINS; c++) { acc[c] = _mm256_setzero_si256(); w[c] = _mm256_set1_epi8((char)(c + 1)); } \
+        for (long i = 0; i < iterations; i++) {                                                                       \
+            for (int c = 0; c < CHAINS; c++) {                                                                        \
+                __asm__ volatile("" : "+x"(w[c]));                                                                    \
+                acc[c] = dot(acc[c], w[c], x);                                                                        \
+            }                                                                                                         \
+        }                                                                                                             \
+        long sink = 0;                                                                                                \
+        for (int c = 0; c < CHAINS; c++) sink += horizontal_sum(acc[c]);                                              \
+        return sink;                                                                                                  \
+    }
+VNNI_PEAK(avx512vnni, "avx2,avx512vnni,avx512vl", _mm256_dpbusd_epi32)
+VNNI_PEAK(avxvnni, "avx2,avxvnni", _mm256_dpbusd_avx_epi32)
+
+long charlstm_int8_peak_steps(long iterations) {
+    switch (charlstm_int8_kernel()) {
+    case 1: return peak_avx2(iterations);
+    case 4: return peak_avx512vnni(iterations);
+    case 5: return peak_avxvnni(iterations);
+    default: return 0;
+    }
+}
+
 void charlstm_int8_quantize(long n, const float *x, float factor, int8_t *q) {
-    if (charlstm_int8_kernel() == 1) {
+    if (charlstm_int8_kernel() != 0) {
         quantize_avx2(n, x, factor, q);
     } else {
         for (long j = 0; j < n; j++) q[j] = quantize_one(x[j], factor);
@@ -149,6 +352,10 @@ int charlstm_int8_kernel(void) { return 3; }
 #else
 int charlstm_int8_kernel(void) { return 2; }
 #endif
+int charlstm_int8_best_kernel(void) { return charlstm_int8_kernel(); }
+int charlstm_int8_select_kernel(int code) { return code == charlstm_int8_kernel(); }
+void charlstm_int8_to_kernel_layout(long count, int8_t *a) { (void)count; (void)a; }
+
 
 void charlstm_int8_quantize(long n, const float *x, float factor, int8_t *q) {
     const float32x4_t low = vdupq_n_f32(-127.0f), high = vdupq_n_f32(127.0f);
@@ -197,6 +404,23 @@ static inline int32_t one_row(const int8_t *a, const int8_t *q, long n) {
     return vaddvq_s32(acc) + dot_tail(a, q, j, n);
 }
 
+// The peak: dot16's instructions for 16 products, from registers, on eight independent accumulators.
+long charlstm_int8_peak_steps(long iterations) {
+    int32x4_t acc[8];
+    int8x16_t w[8];
+    const int8x16_t x = vdupq_n_s8(3);
+    for (int c = 0; c < 8; c++) { acc[c] = vdupq_n_s32(0); w[c] = vdupq_n_s8((int8_t)(c + 1)); }
+    for (long i = 0; i < iterations; i++) {
+        for (int c = 0; c < 8; c++) {
+            __asm__ volatile("" : "+w"(w[c]));
+            for (int half = 0; half < 2; half++) acc[c] = dot16(acc[c], (const int8_t *)&w[c], x);
+        }
+    }
+    long sink = 0;
+    for (int c = 0; c < 8; c++) sink += vaddvq_s32(acc[c]);
+    return sink;
+}
+
 #endif
 
 #if defined(__x86_64__) || defined(__aarch64__)
@@ -226,6 +450,16 @@ static void gemm_rows(long m, long n, const int8_t *a, long lda, const float *ro
 void charlstm_int8_gemm_rows(long m, long n, const int8_t *a, long lda, const float *row_scales,
                              const int8_t *q, long ldq, const float *q_scales, long q_scale_stride, long vectors,
                              float beta, float *y, long ldy) {
+#if defined(__x86_64__)
+    switch (charlstm_int8_kernel()) {
+    case 4:
+        gemm_rows_avx512vnni(m, n, a, lda, row_scales, q, ldq, q_scales, q_scale_stride, vectors, beta, y, ldy);
+        return;
+    case 5:
+        gemm_rows_avxvnni(m, n, a, lda, row_scales, q, ldq, q_scales, q_scale_stride, vectors, beta, y, ldy);
+        return;
+    }
+#endif
     gemm_rows(m, n, a, lda, row_scales, q, ldq, q_scales, q_scale_stride, vectors, beta, y, ldy);
 }
 
@@ -234,6 +468,10 @@ void charlstm_int8_gemm_rows(long m, long n, const int8_t *a, long lda, const fl
 #if !defined(__x86_64__) && !defined(__aarch64__)
 
 int charlstm_int8_kernel(void) { return 0; }
+long charlstm_int8_peak_steps(long iterations) { (void)iterations; return 0; }
+int charlstm_int8_best_kernel(void) { return 0; }
+int charlstm_int8_select_kernel(int code) { return code == 0; }
+void charlstm_int8_to_kernel_layout(long count, int8_t *a) { (void)count; (void)a; }
 
 void charlstm_int8_quantize(long n, const float *x, float factor, int8_t *q) {
     for (long j = 0; j < n; j++) q[j] = quantize_one(x[j], factor);

@@ -5,17 +5,41 @@ import CInt8Kernels
 /// (``Int8Weights``). Every kernel and every split gives the same bits, so a vector's result never depends on what
 /// else is multiplied beside it, on the thread count, or on the machine.
 enum Int8GEMM {
-    /// Whether this CPU runs a kernel (x86-64 with AVX2, every 64-bit ARM). Asked once per process.
-    static let isAvailable = charlstm_int8_kernel() != 0
+    /// The kernel's code (int8_kernels.h), chosen once per process: the best this CPU has, or the one
+    /// `CHARLSTM_INT8_KERNEL` names where the CPU has it (`avx2` on a CPU with VNNI, to compare them or to test the
+    /// kernel most x86-64 machines run; `none`, to see what a CPU without one does).
+    private static let kernel: Int32 = {
+        switch Environment.value("CHARLSTM_INT8_KERNEL") {
+        case "none": return 0
+        case "avx2": return charlstm_int8_select_kernel(1) != 0 ? 1 : charlstm_int8_kernel()
+        default: return charlstm_int8_kernel()
+        }
+    }()
 
-    /// The kernel this CPU runs, as `bench` and `info` name it: "AVX2", "NEON", "NEON SDOT", or nil for none.
+    /// Whether this process runs a kernel (x86-64 with AVX2, every 64-bit ARM).
+    static var isAvailable: Bool { kernel != 0 }
+
+    /// The kernel this process runs, as `bench` and `info` name it: "AVX2", "AVX512_VNNI", "AVX-VNNI", "NEON",
+    /// "NEON SDOT", or nil for none.
     static var kernelName: String? {
-        switch charlstm_int8_kernel() {
+        switch kernel {
         case 1: "AVX2"
         case 2: "NEON"
         case 3: "NEON SDOT"
+        case 4: "AVX512_VNNI"
+        case 5: "AVX-VNNI"
         default: nil
         }
+    }
+
+    /// The longest row a product takes: its sums stay exact in 32 bits below it (int8_kernels.c).
+    static let maximumWidth = 66_000
+
+    /// Puts a matrix's integers into the layout the kernel reads (the VNNI kernels read w + 128 as a byte), once,
+    /// before it is multiplied; the inputs of a product (`q`) stay as they are.
+    static func toKernelLayout(_ a: UnsafeMutablePointer<Int8>, count: Int) {
+        precondition(isAvailable)
+        charlstm_int8_to_kernel_layout(count, a)
     }
 
     /// The factor a recurrent layer's output `h` is rounded with: every cell's `h` lies in (−1, 1) (an LSTM's is
@@ -25,19 +49,43 @@ enum Int8GEMM {
     /// The scale of a rounded `h`: 1/``stateFactor``.
     static let stateScale: Float = 1 / stateFactor
 
+    /// The most int8 products a second one thread can make with the kernel's instructions, from registers, with
+    /// enough independent sums to hide their latency (``charlstm_int8_peak_steps``): the best of five runs of about
+    /// 20 ms; nil without a kernel. What a product reaches beside it says how much of the CPU it uses.
+    static func peakProductsPerSecond() -> Double? {
+        guard isAvailable else { return nil }
+        let clock = ContinuousClock()
+        var iterations = 1 << 12
+        var best = 0.0
+        var runs = 0
+        while runs < 5 {
+            let start = clock.now
+            _ = charlstm_int8_peak_steps(iterations)  // a C call: its work cannot be dropped
+            let seconds = (clock.now - start).seconds
+            if seconds < 0.02 {
+                iterations *= 2
+                continue
+            }
+            best = max(best, Double(256 * iterations) / seconds)
+            runs += 1
+        }
+        return best
+    }
+
     /// `q[j] = round(x[j]·factor)`, clamped to −127…127, ties to even.
     static func quantize(_ x: UnsafePointer<Float>, count: Int, factor: Float, into q: UnsafeMutablePointer<Int8>) {
         charlstm_int8_quantize(count, x, factor, q)
     }
 
-    /// `Y ← β·Y + (Q·Aᵀ) ⊙ (scales)`: rows of `a` (`m×n`, row stride `lda`, row `i`'s scale `rowScales[i]`) times
+    /// `Y ← β·Y + (Q·Aᵀ) ⊙ (scales)`: rows of `a` (`m×n`, row stride `lda`, row `i`'s scale `rowScales[i]`, in the
+    /// kernel's layout: ``toKernelLayout(_:count:)``) times
     /// `vectors` rounded inputs (rows of `q`, stride `ldq`, vector `b`'s scale `qScales[b·qScaleStride]`), vector
     /// `b`'s results in row `b` of `y` (stride `ldy`). Large products are shared out by rows among the engine's
     /// threads.
     static func multiplyRows(m: Int, n: Int, a: UnsafePointer<Int8>, rowScales: UnsafePointer<Float>, lda: Int,
                              q: UnsafePointer<Int8>, ldq: Int, qScales: UnsafePointer<Float>, qScaleStride: Int,
                              vectors: Int, beta: Float, y: UnsafeMutablePointer<Float>, ldy: Int, parallel: Bool) {
-        precondition(isAvailable)
+        precondition(isAvailable && n < maximumWidth)
         if m == 0 || vectors == 0 { return }
         let work = Int8RowBlocks(n: n, a: a, rowScales: rowScales, lda: lda, q: q, ldq: ldq, qScales: qScales,
                                  qScaleStride: qScaleStride, vectors: vectors, beta: beta, y: y, ldy: ldy)

@@ -9,7 +9,8 @@
 ///
 /// The copies keep the model's ``ParameterLayout`` offsets; the scales follow, one per row of each matrix.
 final class Int8Weights {
-    /// One matrix: its integers (row-major, the model's shape) and a scale per row.
+    /// One matrix: its integers (row-major, the model's shape; the embedding's as they are, the others in the
+    /// kernel's layout, ``Int8GEMM/toKernelLayout(_:count:)``) and a scale per row.
     struct Matrix {
         let values: UnsafePointer<Int8>
         let scales: UnsafePointer<Float>
@@ -43,11 +44,16 @@ final class Int8Weights {
         // Failing here, with every property set, still runs deinit, which frees.
         for (entry, start) in zip(matrices, starts) {
             let width = entry.shape[1]
+            guard width < Int8GEMM.maximumWidth else { return nil }
             for r in 0..<entry.shape[0] {
                 let offset = entry.offset + r * width
                 guard let scale = Int8Grid.decompose(model.parameters.pointer + offset, count: width,
                                                      into: values + offset) else { return nil }
                 scaleStorage[start.start + r] = scale
+            }
+            // The embedding's rows are the inputs of the first products, the other matrices their weights.
+            if entry.offset != model.layout.embedding {
+                Int8GEMM.toKernelLayout(values + entry.offset, count: entry.count)
             }
         }
     }

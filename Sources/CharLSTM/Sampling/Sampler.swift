@@ -71,8 +71,12 @@ public final class Sampler {
     /// The F16 kernels this CPU runs ("AVX-512", "AVX2", "NEON"), nil where there are none.
     public static var halfKernels: String? { HalfGEMV.kernelName }
 
-    /// The int8 kernel this CPU runs ("AVX2", "NEON", "NEON SDOT"), nil where there is none.
+    /// The int8 kernel this process runs ("AVX2", "AVX512_VNNI", "AVX-VNNI", "NEON", "NEON SDOT"), nil where there
+    /// is none.
     public static var int8Kernel: String? { Int8GEMM.kernelName }
+
+    /// The most int8 products a second one thread makes with that kernel's instructions (``Int8GEMM/peakProductsPerSecond()``).
+    public static func int8PeakProductsPerSecond() -> Double? { Int8GEMM.peakProductsPerSecond() }
 
     /// Says whether the model's weights are still the ones the sampler was made with: while they are not (a
     /// ``DynamicLearner`` moved them), steps read the float weights instead of the copies of the old ones.

@@ -13,8 +13,10 @@ struct BenchCommand: ParsableCommand {
             --steps optimiser steps after two warm-up steps; sampling generates characters one at a time at \
             batch 1, as the REPL does; priming runs a 10,000-character text through the batched forward pass. \
             Both are measured with the trained weights as floats, rounded to halves (what export --half writes) and \
-            put on int8 grids (export --int8), each where the CPU has the kernels. \
-            GFLOP/s counts 2 FLOPs per multiply-add of the forward pass and twice that again for the backward pass. \
+            put on int8 grids (export --int8), each where the CPU has the kernels. So is serving: 16 \
+            conversations writing at once, in batched steps as charlstm serve takes them; its int8 figure is set \
+            beside the CPU's peak rate of int8 products: the kernel's own instructions from registers, timed on one \
+            thread, times the threads. GFLOP/s counts 2 FLOPs per multiply-add of the forward pass and twice that again for the backward pass. \
             The REPL's workbench is timed too: keeping the memory before an exchange and taking it back (:undo), \
             and putting back a kept memory (:restore), averaged over 10,000 of each. So is learning: reading a \
             100-character line with :learn on (dynamic evaluation's rms rule, its default segments), against \
@@ -72,6 +74,12 @@ struct BenchCommand: ParsableCommand {
         let workbench = measureWorkbench(Sampler(model: model), prime: prime)
         let learning = try measureLearning(model, prime: prime)
 
+        // The int8 serving figure beside what the CPU's integer multiply-adds allow: every character of every
+        // conversation costs the model's forward multiply-adds, on every thread's peak.
+        let int8Peak = serving.int8 != nil ? Sampler.int8PeakProductsPerSecond() : nil
+        let int8PeakShare: Double? = if let rate = serving.int8, let int8Peak {
+            rate * Double(model.config.forwardMultiplyAdds) / (int8Peak * Double(EngineThreads.count))
+        } else { nil }
         let peakMegabytes = Double(Platform.peakResidentBytes()) / 1_048_576  // MiB
         let gflops = trainRate * flopsPerCharacter / 1e9
         if json {
@@ -90,6 +98,8 @@ struct BenchCommand: ParsableCommand {
                 "serve_\(Self.servedConversations)_chars_per_s": serving.float.rounded(),
                 "serve_\(Self.servedConversations)_half_chars_per_s": serving.half.map { $0.rounded() } ?? NSNull(),
                 "serve_\(Self.servedConversations)_int8_chars_per_s": serving.int8.map { $0.rounded() } ?? NSNull(),
+                "serve_\(Self.servedConversations)_int8_peak_share": int8PeakShare.map { ($0 * 1000).rounded() / 1000 } ?? NSNull(),
+                "int8_peak_products_per_s": int8Peak.map { ($0 / 1e6).rounded() * 1e6 } ?? NSNull(),
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
@@ -110,7 +120,10 @@ struct BenchCommand: ParsableCommand {
             print("int8      not measured: this CPU has no int8 kernel (an x86-64 without AVX2), so int8-grid weights multiply as floats")
         }
         let servedHalf = serving.half.map { ", \(HumanReadable.count(Int($0))) with the weights as halves" } ?? ""
-        let servedInt8 = serving.int8.map { ", \(HumanReadable.count(Int($0))) in int8" } ?? ""
+        let servedInt8 = serving.int8.map { rate in
+            let share = int8PeakShare.map { " (\(HumanReadable.decimal($0 * 100, 0))% of the int8 peak: \(HumanReadable.decimal(int8Peak! / 1e9, 0)) G products/s a thread, measured)" } ?? ""
+            return ", \(HumanReadable.count(Int(rate))) in int8\(share)"
+        } ?? ""
         print("serving   \(Self.servedConversations) conversations writing at once: \(HumanReadable.count(Int(serving.float))) chars/s together\(servedHalf)\(servedInt8) (charlstm serve's batched steps)")
         print("workbench keep + undo \(HumanReadable.decimal(workbench.undo * 1e6, 2)) µs, restore + undo \(HumanReadable.decimal(workbench.restore * 1e6, 2)) µs (the memory is \(HumanReadable.count(workbench.bytes)) bytes)")
         print("learning  a 100-character line read in \(HumanReadable.milliseconds(learning.read)), read and learned from in \(HumanReadable.milliseconds(learning.learn)) (:learn on)")

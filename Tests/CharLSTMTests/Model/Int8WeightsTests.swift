@@ -18,7 +18,7 @@ import Testing
 
     @Test(.enabled(if: Int8GEMM.isAvailable, "\(unavailable)"),
           arguments: [(1, 1), (3, 7), (4, 31), (5, 32), (9, 33), (17, 64), (64, 100), (37, 512), (2048, 512)],
-          [1, 2, 5])
+          [1, 2, 5, 33])
     func productsSumExactly(shape: (m: Int, n: Int), vectors: Int) {
         let (m, n) = shape
         let (lda, ldq, ldy) = (n + 3, n + 1, m + 2)
@@ -29,9 +29,11 @@ import Testing
         let rowScales = (0..<m).map { _ in random.nextFloat(in: 1e-4, 1e-2) }
         let qScales = (0..<vectors).map { _ in random.nextFloat(in: 1e-3, 1) }
         let y0 = (0..<(vectors * ldy)).map { _ in random.nextFloat(in: -1, 1) }
+        var laidOut = a
+        Int8GEMM.toKernelLayout(&laidOut, count: laidOut.count)
         for (beta, scaleStride) in [(Float(0), 1), (1, 1), (0.5, 0)] {
             var y = y0
-            Int8GEMM.multiplyRows(m: m, n: n, a: a, rowScales: rowScales, lda: lda, q: q, ldq: ldq, qScales: qScales,
+            Int8GEMM.multiplyRows(m: m, n: n, a: laidOut, rowScales: rowScales, lda: lda, q: q, ldq: ldq, qScales: qScales,
                                   qScaleStride: scaleStride, vectors: vectors, beta: beta, y: &y, ldy: ldy, parallel: true)
             var wrong = 0
             for b in 0..<vectors {
@@ -47,6 +49,14 @@ import Testing
             }
             #expect(wrong == 0, "m \(m) n \(n) vectors \(vectors) β \(beta): \(wrong) results differ from the exact sum")
         }
+    }
+
+    /// The peak rate bench compares serving with: measured, and of a plausible size (between 1 and 10,000 G
+    /// products a second a thread).
+    @Test(.enabled(if: Int8GEMM.isAvailable, "\(unavailable)"))
+    func thePeakIsMeasured() throws {
+        let peak = try #require(Int8GEMM.peakProductsPerSecond())
+        #expect(peak > 1e9 && peak < 1e13)
     }
 
     /// Rounding to 8 bits: to nearest with ties to even, saturating at ±127, the same in the vector loop and the
