@@ -8,13 +8,16 @@ enum Int8GEMM {
     /// The kernel's code (int8_kernels.h), chosen once per process: the best this CPU has, or the one
     /// `CHARLSTM_INT8_KERNEL` names where the CPU has it (`avx2` on a CPU with VNNI, to compare them or to test the
     /// kernel most x86-64 machines run; `none`, to see what a CPU without one does).
-    private static let kernel: Int32 = {
+    static let kernel: Int32 = {
         switch Environment.value("CHARLSTM_INT8_KERNEL") {
         case "none": return 0
         case "avx2": return charlstm_int8_select_kernel(1) != 0 ? 1 : charlstm_int8_kernel()
         default: return charlstm_int8_kernel()
         }
     }()
+
+    /// The best kernel this CPU has (its code).
+    static var bestKernel: Int32 { charlstm_int8_best_kernel() }
 
     /// Whether this process runs a kernel (x86-64 with AVX2, every 64-bit ARM).
     static var isAvailable: Bool { kernel != 0 }
@@ -74,6 +77,7 @@ enum Int8GEMM {
 
     /// `q[j] = round(x[j]·factor)`, clamped to −127…127, ties to even.
     static func quantize(_ x: UnsafePointer<Float>, count: Int, factor: Float, into q: UnsafeMutablePointer<Int8>) {
+        _ = kernel  // chosen before the C side's first call would choose the best one itself
         charlstm_int8_quantize(count, x, factor, q)
     }
 

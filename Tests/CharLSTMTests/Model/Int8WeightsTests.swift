@@ -51,6 +51,17 @@ import Testing
         }
     }
 
+    /// The kernel is the best this CPU has, or the one `CHARLSTM_INT8_KERNEL` asks for (CI's first pass asks for
+    /// AVX2 on machines with VNNI too), whichever part of the engine multiplies or rounds first.
+    @Test(.enabled(if: Int8GEMM.isAvailable, "\(unavailable)"))
+    func theKernelIsTheOneAskedFor() {
+        if Environment.value("CHARLSTM_INT8_KERNEL") == "avx2" {
+            #expect(Int8GEMM.kernelName == "AVX2")
+        } else {
+            #expect(Int8GEMM.kernel == Int8GEMM.bestKernel)
+        }
+    }
+
     /// The peak rate bench compares serving with: measured, and of a plausible size (between 1 and 10,000 G
     /// products a second a thread).
     @Test(.enabled(if: Int8GEMM.isAvailable, "\(unavailable)"))
