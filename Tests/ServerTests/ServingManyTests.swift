@@ -70,12 +70,12 @@ import Testing
         let stalled = try Connection(port: server.port)
         try stalled.send(HTTPClient.head("POST", "/v1/completions",
                                          body: Array(#"{"prompt": "the ", "max_tokens": 10000, "stream": true}"#.utf8)))
-        let start = Date()
+        // Held up, these would wait for the stalled stream forever, and the client's 60-second read timeout fails
+        // them; answered, they are not held up.
         for k in 0..<5 {
             let reply = try client.post("/v1/completions", #"{"prompt": "the sea ", "max_tokens": 100, "seed": \#(k)}"#)
             #expect(((reply["choices"] as? [[String: Any]])?.first?["text"] as? String)?.unicodeScalars.count == 100)
         }
-        #expect(Date().timeIntervalSince(start) < 30)
         // A session whose answer is not being read stays busy with it (the engine waits for the client): another
         // request on it gets 409.
         let id = try client.newSession()

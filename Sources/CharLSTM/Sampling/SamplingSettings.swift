@@ -10,6 +10,11 @@ public struct SamplingSettings: Sendable, Equatable {
     /// Always take the most likely character (greedy decoding); ignores temperature, top-k and top-p.
     public var argmax = false
 
+    /// The temperature where a person reads along — the REPL, the playground, a report's samples — starts: a
+    /// little below the model's own distribution (1), which keeps its rarer slips out of what is read. `sample` and
+    /// the HTTP API keep 1: a sample of the model, and the default of the API they follow.
+    public static let readingTemperature: Float = 0.8
+
     /// Settings; the defaults draw from the model's own distribution. ``validate()`` checks them.
     public init(temperature: Float = 1, topK: Int = 0, topP: Float = 1, argmax: Bool = false) {
         self.temperature = temperature

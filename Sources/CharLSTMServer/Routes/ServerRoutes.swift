@@ -30,8 +30,13 @@ extension ModelServer {
         Response(status: .ok,
                  headers: [.contentType: "text/html; charset=utf-8",
                            .contentSecurityPolicy: "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.playground_html)))
+                 body: .init(byteBuffer: ByteBuffer(bytes: Self.playgroundPage)))
     }
+
+    /// The page with the engine's defaults filled in where it has placeholders.
+    private static let playgroundPage: [UInt8] = Array(
+        String(decoding: PackageResources.playground_html, as: UTF8.self)
+            .replacingOccurrences(of: "{{reading_temperature}}", with: "\(SamplingSettings.readingTemperature)").utf8)
 
     /// `GET /health`: whether the server answers, and how busy it is.
     private func health() -> Response {

@@ -34,7 +34,7 @@ struct ReplCommand: ParsableCommand {
     var checkpoint: String?
 
     @Option(help: "Sampling temperature, > 0.")
-    var temperature: Float = 0.8
+    var temperature = SamplingSettings.readingTemperature
 
     @Option(help: "Characters to generate per line.")
     var length = 300

@@ -11,7 +11,7 @@ struct ReportCommand: ParsableCommand {
             Reads RUN_FOLDER/log.jsonl (one line per validation) and the run's best checkpoint (latest if there \
             is none yet), and writes one self-contained HTML file that opens offline: training and validation \
             bits per character against step and against training time, the learning rate, the run's settings, \
-            and --samples samples of --length characters from the best checkpoint (temperature 0.8, seeds 1, 2, …).
+            and --samples samples of --length characters from the best checkpoint (temperature \(SamplingSettings.readingTemperature), seeds 1, 2, …).
 
             Example:
               charlstm report runs/lighthouse --html lighthouse-report.html

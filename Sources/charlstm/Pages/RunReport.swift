@@ -47,8 +47,9 @@ struct RunReport: Encodable {
             sampler.reset()
             var random = RandomSource(seed: seed)
             var text = String.UnicodeScalarView()
-            sampler.generate(count: length, settings: SamplingSettings(temperature: 0.8), random: &random) { text.append($0); return true }
-            return Sample(seed: seed, temperature: 0.8, text: String(text))
+            let temperature = SamplingSettings.readingTemperature
+            sampler.generate(count: length, settings: SamplingSettings(temperature: temperature), random: &random) { text.append($0); return true }
+            return Sample(seed: seed, temperature: temperature, text: String(text))
         }
         return RunReport(title: URL(fileURLWithPath: folder).lastPathComponent, records: records, settings: settings,
                          samples: samples)
