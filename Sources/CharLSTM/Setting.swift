@@ -11,6 +11,7 @@ public enum Setting: String, Sendable, CaseIterable {
     case temperature, topK, topP, argmax
     case adaptationRule, adaptationSegment, adaptationRate, adaptationDecay, adaptationEpsilon, statisticsText
     case precision
+    case halfExport, int8Export
 
     /// Plain words, for a message shown without a front end's names: "learning rate".
     public var plainName: String {
@@ -53,6 +54,8 @@ public enum Setting: String, Sendable, CaseIterable {
         case .adaptationEpsilon: "dynamic-evaluation epsilon"
         case .statisticsText: "text for gradient statistics"
         case .precision: "precision of the matrix products"
+        case .halfExport: "export as 16-bit floats"
+        case .int8Export: "export on int8 grids"
         }
     }
 }

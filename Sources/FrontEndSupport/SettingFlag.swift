@@ -43,6 +43,8 @@ extension Setting {
         case .adaptationEpsilon: "--dynamic-epsilon"
         case .statisticsText: "--statistics"
         case .precision: "--precision"
+        case .halfExport: "--half"
+        case .int8Export: "--int8"
         }
     }
 }

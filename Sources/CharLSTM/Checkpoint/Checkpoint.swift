@@ -69,7 +69,7 @@ public struct Checkpoint {
             for entry in checkpoint.model.layout.entries {
                 let values = UnsafeBufferPointer(start: parameters.pointer + entry.offset, count: entry.count)
                 if let large = values.first(where: { abs($0) > HalfPrecision.maximum }) {
-                    throw CharLSTMError.invalidSetting("\(checkpoint.path): tensor \"\(entry.name)\" holds \(large), beyond half precision's ±65504; export it without --half or --int8")
+                    throw CharLSTMError.invalidSetting("\(checkpoint.path): tensor \"\(entry.name)\" holds \(large), beyond half precision's ±65504; export it without \(Setting.halfExport) or \(Setting.int8Export)")
                 }
             }
         }

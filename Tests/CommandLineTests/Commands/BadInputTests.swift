@@ -40,7 +40,7 @@ import Testing
 
     /// The engine names settings, not flags; the command line names each by its flag, which must exist.
     @Test func everyEngineSettingIsNamedByAFlagThatExists() throws {
-        let help = try ["train", "sample", "eval"].map { try CLI.run([$0, "--help"]).stdout }.joined()
+        let help = try ["train", "sample", "eval", "export"].map { try CLI.run([$0, "--help"]).stdout }.joined()
         for setting in Setting.allCases {
             #expect(help.contains(setting.flag + " ") || help.contains(setting.flag + "\n"), "\(setting) → \(setting.flag)")
         }
