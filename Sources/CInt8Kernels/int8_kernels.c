@@ -70,8 +70,10 @@ static int has_kernel(int code) {
     __builtin_cpu_init();
     switch (code) {
     case 1: return __builtin_cpu_supports("avx2");
-    case 4: return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl");
-    case 5: return __builtin_cpu_supports("avxvnni");
+    case 4:
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512vnni") &&
+               __builtin_cpu_supports("avx512vl");
+    case 5: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avxvnni");
     default: return 0;
     }
 }
@@ -88,7 +90,7 @@ int charlstm_int8_select_kernel(int code) {
 }
 
 int charlstm_int8_kernel(void) {
-    if (kernel < 0) kernel = charlstm_int8_best_kernel();
+    if (kernel < 0) kernel = charlstm_int8_best_kernel();   // the same answer whichever thread asks first
     return kernel;
 }
 
@@ -165,102 +167,104 @@ static inline int32_t one_row(const int8_t *a, const int8_t *q, long n) {
 
 // The VNNI kernels, one body for both instruction sets: ROWS rows of the offset weights times one vector, the exact
 // Σ (w + 128)·x of each (the caller takes 128·Σx away).
-#define VNNI_KERNELS(suffix, features, dot)                                                                               \
-    __attribute__((target(features))) static inline void four_rows_##suffix(const int8_t *a, long lda, const int8_t *q, \
-                                                                          long n, int32_t sums[4]) {                 \
-        __m256i acc0 = _mm256_setzero_si256(), acc1 = acc0, acc2 = acc0, acc3 = acc0;                                 \
-        long j = 0;                                                                                                   \
-        for (; j + 32 <= n; j += 32) {                                                                                \
-            __m256i x = _mm256_loadu_si256((const __m256i *)(q + j));                                                 \
-            acc0 = dot(acc0, _mm256_loadu_si256((const __m256i *)(a + j)), x);                                        \
-            acc1 = dot(acc1, _mm256_loadu_si256((const __m256i *)(a + lda + j)), x);                                  \
-            acc2 = dot(acc2, _mm256_loadu_si256((const __m256i *)(a + 2 * lda + j)), x);                              \
-            acc3 = dot(acc3, _mm256_loadu_si256((const __m256i *)(a + 3 * lda + j)), x);                              \
-        }                                                                                                             \
-        __m256i s = _mm256_hadd_epi32(_mm256_hadd_epi32(acc0, acc1), _mm256_hadd_epi32(acc2, acc3));                  \
-        __m128i four = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));                      \
-        _mm_storeu_si128((__m128i *)sums, four);                                                                      \
-        for (int r = 0; r < 4; r++) sums[r] += offset_tail(a + r * lda, q, j, n);                                     \
-    }                                                                                                                 \
-    /* Four rows times four vectors: sixteen independent sums, each weight loaded once for four vectors. */          \
-    __attribute__((target(features))) static inline void four_by_four_##suffix(                                       \
-        const int8_t *a, long lda, const int8_t *q, long ldq, long n, __m128i sums[4]) {                              \
-        __m256i acc[4][4];                                                                                            \
-        for (int r = 0; r < 4; r++)                                                                                   \
-            for (int b = 0; b < 4; b++) acc[r][b] = _mm256_setzero_si256();                                           \
-        long j = 0;                                                                                                   \
-        for (; j + 32 <= n; j += 32) {                                                                                \
-            __m256i x[4];                                                                                             \
-            for (int b = 0; b < 4; b++) x[b] = _mm256_loadu_si256((const __m256i *)(q + b * ldq + j));               \
-            for (int r = 0; r < 4; r++) {                                                                             \
-                __m256i w = _mm256_loadu_si256((const __m256i *)(a + r * lda + j));                                   \
-                for (int b = 0; b < 4; b++) acc[r][b] = dot(acc[r][b], w, x[b]);                                      \
-            }                                                                                                         \
-        }                                                                                                             \
-        for (int b = 0; b < 4; b++) {                                                                                 \
-            __m256i s = _mm256_hadd_epi32(_mm256_hadd_epi32(acc[0][b], acc[1][b]),                                    \
-                                          _mm256_hadd_epi32(acc[2][b], acc[3][b]));                                   \
-            sums[b] = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));                       \
-            if (j < n) {                                                                                              \
-                int32_t tails[4];                                                                                     \
-                for (int r = 0; r < 4; r++) tails[r] = offset_tail(a + r * lda, q + b * ldq, j, n);                   \
-                sums[b] = _mm_add_epi32(sums[b], _mm_loadu_si128((const __m128i *)tails));                            \
-            }                                                                                                         \
-        }                                                                                                             \
-    }                                                                                                                 \
-    __attribute__((target(features))) static inline int32_t one_row_##suffix(const int8_t *a, const int8_t *q, long n) { \
-        __m256i acc = _mm256_setzero_si256();                                                                         \
-        long j = 0;                                                                                                   \
-        for (; j + 32 <= n; j += 32) {                                                                                \
-            acc = dot(acc, _mm256_loadu_si256((const __m256i *)(a + j)), _mm256_loadu_si256((const __m256i *)(q + j))); \
-        }                                                                                                             \
-        return horizontal_sum(acc) + offset_tail(a, q, j, n);                                                         \
-    }                                                                                                                 \
+#define VNNI_KERNELS(suffix, features, dot)                                                                            \
+    __attribute__((target(features))) static inline void four_rows_##suffix(                                           \
+        const int8_t *a, long lda, const int8_t *q, long n, int32_t sums[4]) {                                         \
+        __m256i acc0 = _mm256_setzero_si256(), acc1 = acc0, acc2 = acc0, acc3 = acc0;                                  \
+        long j = 0;                                                                                                    \
+        for (; j + 32 <= n; j += 32) {                                                                                 \
+            __m256i x = _mm256_loadu_si256((const __m256i *)(q + j));                                                  \
+            acc0 = dot(acc0, _mm256_loadu_si256((const __m256i *)(a + j)), x);                                         \
+            acc1 = dot(acc1, _mm256_loadu_si256((const __m256i *)(a + lda + j)), x);                                   \
+            acc2 = dot(acc2, _mm256_loadu_si256((const __m256i *)(a + 2 * lda + j)), x);                               \
+            acc3 = dot(acc3, _mm256_loadu_si256((const __m256i *)(a + 3 * lda + j)), x);                               \
+        }                                                                                                              \
+        __m256i s = _mm256_hadd_epi32(_mm256_hadd_epi32(acc0, acc1), _mm256_hadd_epi32(acc2, acc3));                   \
+        __m128i four = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));                       \
+        _mm_storeu_si128((__m128i *)sums, four);                                                                       \
+        for (int r = 0; r < 4; r++) sums[r] += offset_tail(a + r * lda, q, j, n);                                      \
+    }                                                                                                                  \
+    /* Four rows times four vectors: sixteen independent sums, each weight loaded once for four vectors. */            \
+    __attribute__((target(features))) static inline void four_by_four_##suffix(                                        \
+        const int8_t *a, long lda, const int8_t *q, long ldq, long n, __m128i sums[4]) {                               \
+        __m256i acc[4][4];                                                                                             \
+        for (int r = 0; r < 4; r++)                                                                                    \
+            for (int b = 0; b < 4; b++) acc[r][b] = _mm256_setzero_si256();                                            \
+        long j = 0;                                                                                                    \
+        for (; j + 32 <= n; j += 32) {                                                                                 \
+            __m256i x[4];                                                                                              \
+            for (int b = 0; b < 4; b++) x[b] = _mm256_loadu_si256((const __m256i *)(q + b * ldq + j));                 \
+            for (int r = 0; r < 4; r++) {                                                                              \
+                __m256i w = _mm256_loadu_si256((const __m256i *)(a + r * lda + j));                                    \
+                for (int b = 0; b < 4; b++) acc[r][b] = dot(acc[r][b], w, x[b]);                                       \
+            }                                                                                                          \
+        }                                                                                                              \
+        for (int b = 0; b < 4; b++) {                                                                                  \
+            __m256i s = _mm256_hadd_epi32(_mm256_hadd_epi32(acc[0][b], acc[1][b]),                                     \
+                                          _mm256_hadd_epi32(acc[2][b], acc[3][b]));                                    \
+            sums[b] = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));                        \
+            if (j < n) {                                                                                               \
+                int32_t tails[4];                                                                                      \
+                for (int r = 0; r < 4; r++) tails[r] = offset_tail(a + r * lda, q + b * ldq, j, n);                    \
+                sums[b] = _mm_add_epi32(sums[b], _mm_loadu_si128((const __m128i *)tails));                             \
+            }                                                                                                          \
+        }                                                                                                              \
+    }                                                                                                                  \
+    __attribute__((target(features))) static inline int32_t one_row_##suffix(                                          \
+        const int8_t *a, const int8_t *q, long n) {                                                                    \
+        __m256i acc = _mm256_setzero_si256();                                                                          \
+        long j = 0;                                                                                                    \
+        for (; j + 32 <= n; j += 32) {                                                                                 \
+            acc = dot(acc, _mm256_loadu_si256((const __m256i *)(a + j)),                                               \
+                      _mm256_loadu_si256((const __m256i *)(q + j)));                                                   \
+        }                                                                                                              \
+        return horizontal_sum(acc) + offset_tail(a, q, j, n);                                                          \
+    }                                                                                                                  \
     __attribute__((target(features))) static inline int32_t vector_sum_##suffix(const int8_t *q, long n) {             \
-        const __m256i ones = _mm256_set1_epi8(1);                                                                     \
-        __m256i acc = _mm256_setzero_si256();                                                                         \
-        long j = 0;                                                                                                   \
-        for (; j + 32 <= n; j += 32) acc = dot(acc, ones, _mm256_loadu_si256((const __m256i *)(q + j)));              \
-        int32_t sum = horizontal_sum(acc);                                                                            \
-        for (; j < n; j++) sum += q[j];                                                                               \
-        return sum;                                                                                                   \
-    }                                                                                                                 \
-    __attribute__((target(features))) static void gemm_rows_##suffix(                                                   \
-        long m, long n, const int8_t *a, long lda, const float *row_scales, const int8_t *q, long ldq,               \
-        const float *q_scales, long q_scale_stride, long vectors, float beta, float *y, long ldy) {                   \
-        /* Vectors in groups whose 128·Σx are kept; four rows at a time (in L1) against four vectors at a time. */   \
-        enum { group = 32 };                                                                                          \
-        int32_t offsets[group];                                                                                       \
-        for (long first = 0; first < vectors; first += group) {                                                       \
-            long count = vectors - first < group ? vectors - first : group;                                           \
-            for (long b = 0; b < count; b++) offsets[b] = 128 * vector_sum_##suffix(q + (first + b) * ldq, n);        \
-            long i = 0;                                                                                               \
-            for (; i + 4 <= m; i += 4) {                                                                              \
-                long b = first;                                                                                       \
-                for (; b + 4 <= first + count; b += 4) {                                                              \
-                    __m128i sums[4];                                                                                  \
-                    four_by_four_##suffix(a + i * lda, lda, q + b * ldq, ldq, n, sums);                               \
-                    for (int v = 0; v < 4; v++) {                                                                     \
+        const __m256i ones = _mm256_set1_epi8(1);                                                                      \
+        __m256i acc = _mm256_setzero_si256();                                                                          \
+        long j = 0;                                                                                                    \
+        for (; j + 32 <= n; j += 32) acc = dot(acc, ones, _mm256_loadu_si256((const __m256i *)(q + j)));               \
+        int32_t sum = horizontal_sum(acc);                                                                             \
+        for (; j < n; j++) sum += q[j];                                                                                \
+        return sum;                                                                                                    \
+    }                                                                                                                  \
+    __attribute__((target(features))) static void gemm_rows_##suffix(                                                  \
+        long m, long n, const int8_t *a, long lda, const float *row_scales, const int8_t *q, long ldq,                 \
+        const float *q_scales, long q_scale_stride, long vectors, float beta, float *y, long ldy) {                    \
+        /* Vectors in groups whose 128·Σx are kept; four rows at a time (in L1) against four vectors at a time. */     \
+        enum { group = 32 };                                                                                           \
+        int32_t offsets[group];                                                                                        \
+        for (long first = 0; first < vectors; first += group) {                                                        \
+            long count = vectors - first < group ? vectors - first : group;                                            \
+            for (long b = 0; b < count; b++) offsets[b] = 128 * vector_sum_##suffix(q + (first + b) * ldq, n);         \
+            long i = 0;                                                                                                \
+            for (; i + 4 <= m; i += 4) {                                                                               \
+                long b = first;                                                                                        \
+                for (; b + 4 <= first + count; b += 4) {                                                               \
+                    __m128i sums[4];                                                                                   \
+                    four_by_four_##suffix(a + i * lda, lda, q + b * ldq, ldq, n, sums);                                \
+                    for (int v = 0; v < 4; v++) {                                                                      \
                         finish4(y + (b + v) * ldy + i, _mm_sub_epi32(sums[v], _mm_set1_epi32(offsets[b + v - first])), \
-                                row_scales + i, q_scales[(b + v) * q_scale_stride], beta);                            \
-                    }                                                                                                 \
-                }                                                                                                     \
-                for (; b < first + count; b++) {                                                                      \
-                    int32_t sums[4];                                                                                  \
-                    four_rows_##suffix(a + i * lda, lda, q + b * ldq, n, sums);                                       \
-                    for (int r = 0; r < 4; r++) {                                                                     \
-                        finish(y + b * ldy + i + r, sums[r] - offsets[b - first], row_scales[i + r],                  \
-                               q_scales[b * q_scale_stride], beta);                                                   \
-                    }                                                                                                 \
-                }                                                                                                     \
-            }                                                                                                         \
-            for (; i < m; i++) {                                                                                      \
-                for (long b = first; b < first + count; b++) {                                                        \
-                    finish(y + b * ldy + i, one_row_##suffix(a + i * lda, q + b * ldq, n) - offsets[b - first],       \
-                           row_scales[i], q_scales[b * q_scale_stride], beta);                                        \
-                }                                                                                                     \
-            }                                                                                                         \
-        }                                                                                                             \
+                                row_scales + i, q_scales[(b + v) * q_scale_stride], beta);                             \
+                    }                                                                                                  \
+                }                                                                                                      \
+                for (; b < first + count; b++) {                                                                       \
+                    int32_t sums[4];                                                                                   \
+                    four_rows_##suffix(a + i * lda, lda, q + b * ldq, n, sums);                                        \
+                    for (int r = 0; r < 4; r++) {                                                                      \
+                        finish(y + b * ldy + i + r, sums[r] - offsets[b - first], row_scales[i + r],                   \
+                               q_scales[b * q_scale_stride], beta);                                                    \
+                    }                                                                                                  \
+                }                                                                                                      \
+            }                                                                                                          \
+            for (; i < m; i++) {                                                                                       \
+                for (long b = first; b < first + count; b++) {                                                         \
+                    finish(y + b * ldy + i, one_row_##suffix(a + i * lda, q + b * ldq, n) - offsets[b - first],        \
+                           row_scales[i], q_scales[b * q_scale_stride], beta);                                         \
+                }                                                                                                      \
+            }                                                                                                          \
+        }                                                                                                              \
     }
 
 /// finish() for four consecutive results y[0…3] of one vector, lane by lane: the same float operations in the same
@@ -304,20 +308,20 @@ KERNEL_TARGET static long peak_avx2(long iterations) {
     return sink;
 }
 
-#define VNNI_PEAK(suffix, features, dot)                                                                              \
-    __attribute__((target(features))) static long peak_##suffix(long iterations) {                                    \
-        __m256i acc[CHAINS], w[CHAINS];                                                                               \
-        const __m256i x = _mm256_set1_epi8(3);                                                                        \
-        for (int c = 0; c < CHAINS; c++) { acc[c] = _mm256_setzero_si256(); w[c] = _mm256_set1_epi8((char)(c + 1)); } \
-        for (long i = 0; i < iterations; i++) {                                                                       \
-            for (int c = 0; c < CHAINS; c++) {                                                                        \
-                __asm__ volatile("" : "+x"(w[c]));                                                                    \
-                acc[c] = dot(acc[c], w[c], x);                                                                        \
-            }                                                                                                         \
-        }                                                                                                             \
-        long sink = 0;                                                                                                \
-        for (int c = 0; c < CHAINS; c++) sink += horizontal_sum(acc[c]);                                              \
-        return sink;                                                                                                  \
+#define VNNI_PEAK(suffix, features, dot)                                                                               \
+    __attribute__((target(features))) static long peak_##suffix(long iterations) {                                     \
+        __m256i acc[CHAINS], w[CHAINS];                                                                                \
+        const __m256i x = _mm256_set1_epi8(3);                                                                         \
+        for (int c = 0; c < CHAINS; c++) { acc[c] = _mm256_setzero_si256(); w[c] = _mm256_set1_epi8((char)(c + 1)); }  \
+        for (long i = 0; i < iterations; i++) {                                                                        \
+            for (int c = 0; c < CHAINS; c++) {                                                                         \
+                __asm__ volatile("" : "+x"(w[c]));                                                                     \
+                acc[c] = dot(acc[c], w[c], x);                                                                         \
+            }                                                                                                          \
+        }                                                                                                              \
+        long sink = 0;                                                                                                 \
+        for (int c = 0; c < CHAINS; c++) sink += horizontal_sum(acc[c]);                                               \
+        return sink;                                                                                                   \
     }
 VNNI_PEAK(avx512vnni, "avx2,avx512vnni,avx512vl", _mm256_dpbusd_epi32)
 VNNI_PEAK(avxvnni, "avx2,avxvnni", _mm256_dpbusd_avx_epi32)

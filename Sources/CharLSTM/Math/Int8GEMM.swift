@@ -82,10 +82,9 @@ enum Int8GEMM {
     }
 
     /// `Y ← β·Y + (Q·Aᵀ) ⊙ (scales)`: rows of `a` (`m×n`, row stride `lda`, row `i`'s scale `rowScales[i]`, in the
-    /// kernel's layout: ``toKernelLayout(_:count:)``) times
-    /// `vectors` rounded inputs (rows of `q`, stride `ldq`, vector `b`'s scale `qScales[b·qScaleStride]`), vector
-    /// `b`'s results in row `b` of `y` (stride `ldy`). Large products are shared out by rows among the engine's
-    /// threads.
+    /// kernel's layout: ``toKernelLayout(_:count:)``) times `vectors` rounded inputs (rows of `q`, stride `ldq`,
+    /// vector `b`'s scale `qScales[b·qScaleStride]`), vector `b`'s results in row `b` of `y` (stride `ldy`). Large
+    /// products are shared out by rows among the engine's threads.
     static func multiplyRows(m: Int, n: Int, a: UnsafePointer<Int8>, rowScales: UnsafePointer<Float>, lda: Int,
                              q: UnsafePointer<Int8>, ldq: Int, qScales: UnsafePointer<Float>, qScaleStride: Int,
                              vectors: Int, beta: Float, y: UnsafeMutablePointer<Float>, ldy: Int, parallel: Bool) {
