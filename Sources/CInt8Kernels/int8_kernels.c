@@ -32,8 +32,12 @@
 #include <math.h>
 
 // The float steps after the integer sum are written one operation at a time; no compiler may fuse them into an
-// FMA, which would round once instead of twice and differ from the other kernels and from Swift's reference.
+// FMA, which would round once instead of twice and differ from the other kernels and from Swift's reference (GCC
+// ignores the standard pragma, and fuses inside functions whose target has FMA, as the AVX-512 ones do).
 #pragma STDC FP_CONTRACT OFF
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=off")
+#endif
 
 /// The float steps every kernel ends with: y ← beta·y + sum·(row_scale·q_scale).
 static inline void finish(float *y, int32_t sum, float row_scale, float q_scale, float beta) {
@@ -210,6 +214,27 @@ static inline int32_t one_row(const int8_t *a, const int8_t *q, long n) {
             }                                                                                                          \
         }                                                                                                              \
     }                                                                                                                  \
+    /* Eight rows times one vector: eight independent sums (four would leave vpdpbusd waiting on its latency). */      \
+    __attribute__((target(features))) static inline void eight_rows_##suffix(                                          \
+        const int8_t *a, long lda, const int8_t *q, long n, __m128i sums[2]) {                                         \
+        __m256i acc[8];                                                                                                \
+        for (int r = 0; r < 8; r++) acc[r] = _mm256_setzero_si256();                                                   \
+        long j = 0;                                                                                                    \
+        for (; j + 32 <= n; j += 32) {                                                                                 \
+            __m256i x = _mm256_loadu_si256((const __m256i *)(q + j));                                                  \
+            for (int r = 0; r < 8; r++) acc[r] = dot(acc[r], _mm256_loadu_si256((const __m256i *)(a + r * lda + j)), x); \
+        }                                                                                                              \
+        for (int half = 0; half < 2; half++) {                                                                         \
+            __m256i *h = acc + 4 * half;                                                                               \
+            __m256i s = _mm256_hadd_epi32(_mm256_hadd_epi32(h[0], h[1]), _mm256_hadd_epi32(h[2], h[3]));               \
+            sums[half] = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));                     \
+            if (j < n) {                                                                                               \
+                int32_t tails[4];                                                                                      \
+                for (int r = 0; r < 4; r++) tails[r] = offset_tail(a + (4 * half + r) * lda, q, j, n);                 \
+                sums[half] = _mm_add_epi32(sums[half], _mm_loadu_si128((const __m128i *)tails));                       \
+            }                                                                                                          \
+        }                                                                                                              \
+    }                                                                                                                  \
     __attribute__((target(features))) static inline int32_t one_row_##suffix(                                          \
         const int8_t *a, const int8_t *q, long n) {                                                                    \
         __m256i acc = _mm256_setzero_si256();                                                                          \
@@ -238,10 +263,10 @@ static inline int32_t one_row(const int8_t *a, const int8_t *q, long n) {
         for (long first = 0; first < vectors; first += group) {                                                        \
             long count = vectors - first < group ? vectors - first : group;                                            \
             for (long b = 0; b < count; b++) offsets[b] = 128 * vector_sum_##suffix(q + (first + b) * ldq, n);         \
-            long i = 0;                                                                                                \
-            for (; i + 4 <= m; i += 4) {                                                                               \
-                long b = first;                                                                                        \
-                for (; b + 4 <= first + count; b += 4) {                                                               \
+            /* Vectors four at a time, four rows at a time; the vectors left, alone, eight rows at a time. */          \
+            long rows = m / 4 * 4, fours = count / 4 * 4;                                                              \
+            for (long i = 0; i < rows; i += 4) {                                                                       \
+                for (long b = first; b < first + fours; b += 4) {                                                      \
                     __m128i sums[4];                                                                                   \
                     four_by_four_##suffix(a + i * lda, lda, q + b * ldq, ldq, n, sums);                                \
                     for (int v = 0; v < 4; v++) {                                                                      \
@@ -249,15 +274,25 @@ static inline int32_t one_row(const int8_t *a, const int8_t *q, long n) {
                                 row_scales + i, q_scales[(b + v) * q_scale_stride], beta);                             \
                     }                                                                                                  \
                 }                                                                                                      \
-                for (; b < first + count; b++) {                                                                       \
+            }                                                                                                          \
+            for (long b = first + fours; b < first + count; b++) {                                                     \
+                __m128i offset = _mm_set1_epi32(offsets[b - first]);                                                   \
+                float q_scale = q_scales[b * q_scale_stride];                                                          \
+                long i = 0;                                                                                            \
+                for (; i + 8 <= rows; i += 8) {                                                                        \
+                    __m128i sums[2];                                                                                   \
+                    eight_rows_##suffix(a + i * lda, lda, q + b * ldq, n, sums);                                       \
+                    finish4(y + b * ldy + i, _mm_sub_epi32(sums[0], offset), row_scales + i, q_scale, beta);           \
+                    finish4(y + b * ldy + i + 4, _mm_sub_epi32(sums[1], offset), row_scales + i + 4, q_scale, beta);   \
+                }                                                                                                      \
+                if (i < rows) {                                                                                        \
                     int32_t sums[4];                                                                                   \
                     four_rows_##suffix(a + i * lda, lda, q + b * ldq, n, sums);                                        \
-                    for (int r = 0; r < 4; r++) {                                                                      \
-                        finish(y + b * ldy + i + r, sums[r] - offsets[b - first], row_scales[i + r],                   \
-                               q_scales[b * q_scale_stride], beta);                                                    \
-                    }                                                                                                  \
+                    finish4(y + b * ldy + i, _mm_sub_epi32(_mm_loadu_si128((const __m128i *)sums), offset),            \
+                            row_scales + i, q_scale, beta);                                                            \
                 }                                                                                                      \
             }                                                                                                          \
+            long i = rows;                                                                                             \
             for (; i < m; i++) {                                                                                       \
                 for (long b = first; b < first + count; b++) {                                                         \
                     finish(y + b * ldy + i, one_row_##suffix(a + i * lda, q + b * ldq, n) - offsets[b - first],        \
