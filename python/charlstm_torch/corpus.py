@@ -53,17 +53,18 @@ class NotText(CorpusError):
 
 # MARK: Which files
 
-def _libc_fnmatch():
+def _libc_function(name, argtypes=None, restype=None):
+    """A function of the C library, or None where it has none (then a Python equivalent, or nothing, is used)."""
     try:
-        function = ctypes.CDLL(ctypes.util.find_library("c") or None).fnmatch
+        function = getattr(ctypes.CDLL(ctypes.util.find_library("c") or None), name)
     except (OSError, AttributeError):
         return None
-    function.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int)
-    function.restype = ctypes.c_int
+    if argtypes is not None:
+        function.argtypes, function.restype = argtypes, restype
     return function
 
 
-_FNMATCH = _libc_fnmatch()
+_FNMATCH = _libc_function("fnmatch", (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int), ctypes.c_int)
 
 
 def _matches(patterns, relative):
@@ -130,14 +131,7 @@ def is_single_file(paths):
 
 # MARK: One file
 
-def _glibc_malloc_trim():
-    try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or None).malloc_trim
-    except (OSError, AttributeError):
-        return None
-
-
-_MALLOC_TRIM = _glibc_malloc_trim()
+_MALLOC_TRIM = _libc_function("malloc_trim")  # glibc's
 
 
 def _return_freed_memory():

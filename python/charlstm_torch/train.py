@@ -411,7 +411,7 @@ class Run:
                 break
         # A run that trained ends with a validation, unless the user stopped it (they want out quickly).
         if not stopped and not abandoned and clock["evaluated"] != p["step"] and p["step"] > first:
-            abandoned = not validate()
+            validate()
         if clock["saved"] != p["step"]:
             save()
         stopped = stopped or self.broadcast(self.stop_requested)  # Ctrl-C during the last validation too
